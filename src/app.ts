@@ -1,0 +1,122 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './platform/db/database.ts';
+import { combineMigrations, migrateToLatest } from './platform/db/migrations.ts';
+import { loadNodeKeys, type NodeKeys } from './platform/crypto/keys.ts';
+import { registerMetrics } from './platform/http/metrics.ts';
+import { operationsRoutes } from './platform/http/operations.ts';
+import { createHttpServer, type App } from './platform/http/server.ts';
+import { translator, isLocale, DEFAULT_LOCALE } from './platform/i18n/index.ts';
+import { jobsMigrations } from './platform/jobs/migrations.ts';
+import { startPeriodic, type Periodic } from './platform/jobs/periodic.ts';
+import { JobQueue } from './platform/jobs/queue.ts';
+import { jobRoutes, type RetryAudit } from './platform/jobs/routes.ts';
+import { createMailer, type Mailer } from './platform/mail/mailer.ts';
+import { actorOf, auditMigrations, auditRoutes, linkChain, recordAudit } from './blocks/audit/index.ts';
+import {
+  authenticate,
+  identityMigrations,
+  identityRoutes,
+  OidcSignIn,
+  passwordResetSender,
+  purgeExpiredSessions,
+  purgeOldWindows,
+  SEND_RESET_TASK,
+  type SessionSettings,
+} from './blocks/identity/index.ts';
+import { accountPages } from './web/pages/account-pages.tsx';
+import { adminPages } from './web/pages/admin-pages.tsx';
+import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
+
+/** Every block's migrations, in one global order. */
+export const MIGRATIONS = combineMigrations([jobsMigrations, identityMigrations, auditMigrations]);
+
+export interface Daftari {
+  app: App;
+  database: Database;
+  jobs: JobQueue;
+  keys: NodeKeys;
+  mailer: Mailer;
+  /** Begin background work (job worker, audit linker, clean-ups) when this process runs it. */
+  startBackground(): void;
+  /** Stop accepting requests, finish in-flight ones, stop background work, close the pool. */
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  config: Config;
+  log: Logger;
+  databaseUrl: string;
+  /** Apply pending migrations before serving (embedded mode and tests); otherwise `daftari migrate` does. */
+  migrate?: boolean;
+}
+
+/** The composition root: config → platform → blocks → web. */
+export async function buildDaftari({ config, log, databaseUrl, migrate = true }: BuildOptions): Promise<Daftari> {
+  const database = openDatabase(databaseUrl);
+  const { db, pool } = database;
+  if (migrate) {
+    const applied = await migrateToLatest(db, MIGRATIONS);
+    if (applied.length > 0) log.info({ applied }, 'database migrations applied');
+  }
+  const keys = await loadNodeKeys(config.dataDir);
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
+  const jobs = new JobQueue(db, log);
+  const sessions: SessionSettings = { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours, secure: config.baseUrl.startsWith('https:') };
+  const oidc = config.oidc ? new OidcSignIn(db, config.oidc, config.baseUrl) : null;
+
+  jobs.register(
+    SEND_RESET_TASK,
+    passwordResetSender(db, mailer, config.baseUrl, (locale) => {
+      const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+      return { subject: t('mail.reset.subject'), body: (link) => t('mail.reset.body', { link }) };
+    }),
+  );
+
+  const app = await createHttpServer({
+    log,
+    bodyLimit: config.bodyLimitBytes,
+    baseUrl: config.baseUrl,
+    trustProxy: config.trustProxy,
+    authenticate: (request) => authenticate(db, request, sessions),
+    renderErrorPage: renderErrorPage(oidc?.label ?? null),
+  });
+  const registry = registerMetrics(app, pool, jobs);
+  const retryAudit: RetryAudit = (trx, request, jobId) =>
+    recordAudit(trx, { actor: actorOf(request.principal), action: 'platform.retry-job', subjectType: 'job', subjectId: String(jobId), requestId: request.id });
+
+  await app.register(operationsRoutes(db, MIGRATIONS, registry));
+  await app.register(jobRoutes(db, jobs, retryAudit));
+  await app.register(identityRoutes(db, jobs, sessions));
+  await app.register(auditRoutes(db, keys));
+  await app.register(sitePages(oidc?.label ?? null));
+  await app.register(accountPages({ db, jobs, sessions, oidc }));
+  await app.register(adminPages({ db, jobs, retryAudit, oidcLabel: oidc?.label ?? null }));
+  await app.ready();
+
+  let background: { stop(): Promise<void> }[] = [];
+  return {
+    app,
+    database,
+    jobs,
+    keys,
+    mailer,
+    startBackground() {
+      if (!config.runWorker || background.length > 0) return;
+      const periodic: Periodic[] = [
+        startPeriodic('audit-link', config.auditLinkIntervalSeconds * 1000, () => linkChain(db, keys), log),
+        startPeriodic('session-purge', 15 * 60_000, () => purgeExpiredSessions(db, sessions), log),
+        startPeriodic('throttle-purge', 60 * 60_000, () => purgeOldWindows(db), log),
+        startPeriodic('job-purge', 60 * 60_000, () => jobs.purgeDone(7), log),
+      ];
+      background = [jobs.startWorker({ connectionString: databaseUrl }), ...periodic];
+    },
+    async close() {
+      await app.close();
+      await Promise.all(background.map((b) => b.stop()));
+      background = [];
+      mailer.close();
+      await database.close();
+    },
+  };
+}

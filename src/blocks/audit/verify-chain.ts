@@ -1,0 +1,120 @@
+import { sql } from 'kysely';
+import type { Db } from '../../platform/db/database.ts';
+import type { NodeKeys } from '../../platform/crypto/keys.ts';
+import { chainHash, checkpointPayload, GENESIS_HASH } from './link-chain.ts';
+import { entryDigest, type StoredEntryFields } from './record-entry.ts';
+
+export interface ChainProblem {
+  entryId: number | null;
+  chainSeq: number | null;
+  reason: string;
+}
+
+export interface ChainReport {
+  valid: boolean;
+  linked: number;
+  unlinked: number;
+  checkpoints: number;
+  headSeq: number;
+  /** The first thing found wrong, walking the chain from its start. */
+  firstProblem: ChainProblem | null;
+}
+
+interface Row extends StoredEntryFields {
+  id: number;
+  entry_digest: string;
+  chain_seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+const BATCH = 5000;
+
+/**
+ * Walk the whole chain and name the first bad entry: an edited entry no longer matches its
+ * digest, a deleted, inserted or reordered one breaks the links, and a rewrite of the whole table
+ * (every hash recomputed) no longer matches the checkpoints signed with the node key.
+ */
+export async function verifyChain(db: Db, keys: NodeKeys): Promise<ChainReport> {
+  let expectedSeq = 1;
+  let prev = GENESIS_HASH;
+  let linked = 0;
+  let firstProblem: ChainProblem | null = null;
+  const note = (problem: ChainProblem) => {
+    firstProblem ??= problem;
+  };
+
+  for (;;) {
+    const { rows } = await sql<Row>`
+      SELECT * FROM audit_entries WHERE chain_seq >= ${expectedSeq} ORDER BY chain_seq LIMIT ${BATCH}`.execute(db);
+    for (const row of rows) {
+      if (row.chain_seq !== expectedSeq) {
+        note({ entryId: row.id, chainSeq: row.chain_seq, reason: `chain position ${expectedSeq} is missing (entry deleted?)` });
+      } else if (entryDigest(row) !== row.entry_digest) {
+        note({ entryId: row.id, chainSeq: row.chain_seq, reason: 'the entry was changed after it was written (digest mismatch)' });
+      } else if (row.prev_hash !== prev) {
+        note({ entryId: row.id, chainSeq: row.chain_seq, reason: 'the link to the previous entry is broken (entry inserted, deleted or reordered)' });
+      } else if (row.hash !== chainHash(prev, row.entry_digest, row.chain_seq)) {
+        note({ entryId: row.id, chainSeq: row.chain_seq, reason: 'the entry hash is wrong' });
+      }
+      if (firstProblem) break;
+      prev = row.hash!;
+      expectedSeq = row.chain_seq! + 1;
+      linked += 1;
+    }
+    if (firstProblem || rows.length < BATCH) break;
+  }
+  const headSeq = expectedSeq - 1;
+
+  const unlinkedRows = await sql<Row>`SELECT * FROM audit_entries WHERE chain_seq IS NULL ORDER BY id`.execute(db);
+  for (const row of unlinkedRows.rows) {
+    if (entryDigest(row) !== row.entry_digest) {
+      note({ entryId: row.id, chainSeq: null, reason: 'an entry awaiting linking was changed (digest mismatch)' });
+      break;
+    }
+  }
+
+  const checkpoints = await sql<{ chain_seq: number; hash: string; signature: string }>`
+    SELECT chain_seq, hash, signature FROM audit_checkpoints ORDER BY chain_seq`.execute(db);
+  if (!firstProblem) {
+    const hashesAt = await checkpointHashes(db, checkpoints.rows.map((c) => c.chain_seq));
+    for (const checkpoint of checkpoints.rows) {
+      const expectedPayload = new TextDecoder().decode(checkpointPayload(checkpoint.chain_seq, checkpoint.hash));
+      let signedPayload: string;
+      try {
+        signedPayload = new TextDecoder().decode((await keys.verify(checkpoint.signature)).payload);
+      } catch {
+        note({ entryId: null, chainSeq: checkpoint.chain_seq, reason: 'a checkpoint signature is not valid for this node’s keys' });
+        break;
+      }
+      if (signedPayload !== expectedPayload) {
+        note({ entryId: null, chainSeq: checkpoint.chain_seq, reason: 'a checkpoint does not match what was signed' });
+        break;
+      }
+      if (checkpoint.chain_seq > headSeq) {
+        note({ entryId: null, chainSeq: checkpoint.chain_seq, reason: `entries up to position ${checkpoint.chain_seq} were signed but the chain ends at ${headSeq} (entries deleted)` });
+        break;
+      }
+      if (hashesAt.get(checkpoint.chain_seq) !== checkpoint.hash) {
+        note({ entryId: null, chainSeq: checkpoint.chain_seq, reason: 'the chain was rewritten: it no longer matches a signed checkpoint' });
+        break;
+      }
+    }
+  }
+
+  return {
+    valid: firstProblem === null,
+    linked,
+    unlinked: unlinkedRows.rows.length,
+    checkpoints: checkpoints.rows.length,
+    headSeq,
+    firstProblem,
+  };
+}
+
+async function checkpointHashes(db: Db, seqs: number[]): Promise<Map<number, string>> {
+  if (seqs.length === 0) return new Map();
+  const { rows } = await sql<{ chain_seq: number; hash: string }>`
+    SELECT chain_seq, hash FROM audit_entries WHERE chain_seq = ANY(${seqs}::bigint[])`.execute(db);
+  return new Map(rows.map((r) => [r.chain_seq, r.hash]));
+}

@@ -1,0 +1,14 @@
+export { authenticate, principalForUser } from './authenticate.ts';
+export { createAgency, createUser, grantRoleIn, listAgencies, canGrant, type NewUser, type ActingAs } from './accounts.ts';
+export { createApiClient } from './api-clients.ts';
+export { canActFor, recordMandate } from './mandates.ts';
+export { OidcSignIn } from './oidc-sign-in.ts';
+export { changePassword, requestPasswordReset, resetPassword, resetTokenIsValid, passwordResetSender, SEND_RESET_TASK, PASSWORD_MIN } from './passwords.ts';
+export { registerCitizen } from './register-citizen.ts';
+export { defineRole, CITIZEN_ROLE } from './roles.ts';
+export { endAllSessions, endCurrentSession, listSessions, purgeExpiredSessions, sessionCookieName, startSession, type SessionSettings } from './sessions.ts';
+export { signInWithPassword, SIGN_IN_REFUSED, SIGN_IN_THROTTLED } from './sign-in.ts';
+export { findAgencyByCode, findUserByLogin, findUserById, identityDb, type Agency, type User } from './store.ts';
+export { purgeOldWindows } from './throttle.ts';
+export { identityMigrations } from './migrations/index.ts';
+export { identityRoutes } from './routes.ts';

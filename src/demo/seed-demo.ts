@@ -1,0 +1,56 @@
+import type { Db } from '../platform/db/database.ts';
+import { createAgency, createUser, findAgencyByCode, findUserByLogin, recordMandate, principalForUser, type NewUser } from '../blocks/identity/index.ts';
+
+/** Every demo account signs in with this password (documented in the README). */
+export const DEMO_PASSWORD = 'daftari-demo-2026';
+
+export const DEMO_AGENCIES = [
+  { code: 'gov', kind: 'government', parentCode: null, names: { en: 'Government', fr: 'Gouvernement', ar: 'الحكومة' } },
+  { code: 'pmo', kind: 'office', parentCode: 'gov', names: { en: "Prime Minister's Office", fr: 'Primature', ar: 'مكتب رئيس الوزراء' } },
+  { code: 'urban', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Housing and Urban Planning', fr: "Ministère de l'Habitat et de l'Urbanisme", ar: 'وزارة الإسكان والتخطيط العمراني' } },
+  { code: 'urban-permits', kind: 'department', parentCode: 'urban', names: { en: 'Building Permits Department', fr: 'Direction des permis de construire', ar: 'إدارة رخص البناء' } },
+  { code: 'fire', kind: 'agency', parentCode: 'gov', names: { en: 'Fire and Civil Protection', fr: 'Protection civile et pompiers', ar: 'الحماية المدنية والإطفاء' } },
+  { code: 'interior', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of the Interior', fr: "Ministère de l'Intérieur", ar: 'وزارة الداخلية' } },
+] as const;
+
+export interface DemoAccount {
+  username: string;
+  displayName: string;
+  what: string;
+  user: NewUser;
+}
+
+export const DEMO_ACCOUNTS: DemoAccount[] = [
+  { username: 'admin', displayName: 'Platform Administrator', what: 'administrator: agencies, accounts, audit log, jobs', user: { username: 'admin', displayName: 'Platform Administrator', email: 'admin@daftari.localhost', roles: [{ role: 'admin', agencyCode: null }] } },
+  { username: 'head.urban', displayName: 'Fatouma Ali', what: 'head of the Ministry of Housing and Urban Planning (and its departments)', user: { username: 'head.urban', displayName: 'Fatouma Ali', email: 'head.urban@daftari.localhost', roles: [{ role: 'agency-head', agencyCode: 'urban' }] } },
+  { username: 'officer.permits', displayName: 'Ahmed Hassan', what: 'officer in the Building Permits Department', user: { username: 'officer.permits', displayName: 'Ahmed Hassan', email: 'officer.permits@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'urban-permits' }] } },
+  { username: 'officer.fire', displayName: 'Moussa Robleh', what: 'officer in Fire and Civil Protection', user: { username: 'officer.fire', displayName: 'Moussa Robleh', email: 'officer.fire@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'fire' }] } },
+  { username: 'auditor', displayName: 'Hodan Omar', what: 'auditor of the whole government', user: { username: 'auditor', displayName: 'Hodan Omar', email: 'auditor@daftari.localhost', roles: [{ role: 'auditor', agencyCode: 'gov' }] } },
+  { username: 'amina', displayName: 'Amina Said', what: 'citizen', user: { username: 'amina', displayName: 'Amina Said', email: 'amina@daftari.localhost', locale: 'fr', party: { kind: 'person', nationalId: 'DJ-1985-000123' } } },
+  { username: 'omar.architect', displayName: 'Omar Farah', what: "architect acting for Amina under a recorded mandate", user: { username: 'omar.architect', displayName: 'Omar Farah', email: 'omar@daftari.localhost', locale: 'ar', party: { kind: 'person', nationalId: 'DJ-1979-004567' } } },
+];
+
+/** Agencies, accounts and a mandate for the demo. Safe to run on every start: existing items are kept. */
+export async function seedDemo(db: Db): Promise<{ created: string[] }> {
+  const created: string[] = [];
+  for (const agency of DEMO_AGENCIES) {
+    if (await findAgencyByCode(db, agency.code)) continue;
+    await createAgency(db, { code: agency.code, kind: agency.kind, names: agency.names, parentCode: agency.parentCode });
+    created.push(`agency ${agency.code}`);
+  }
+  for (const account of DEMO_ACCOUNTS) {
+    if (await findUserByLogin(db, account.username)) continue;
+    await createUser(db, { ...account.user, password: DEMO_PASSWORD, roles: account.user.roles?.map((r) => ({ role: r.role, agencyCode: r.agencyCode })) });
+    created.push(`account ${account.username}`);
+  }
+  if (created.includes('account omar.architect')) {
+    const amina = await findUserByLogin(db, 'amina');
+    const omar = await findUserByLogin(db, 'omar.architect');
+    const principal = amina && (await principalForUser(db, amina.id, null));
+    if (principal && omar?.party_id && amina.party_id) {
+      await recordMandate(db, { grantorPartyId: amina.party_id, agentPartyId: omar.party_id, scope: '*', validUntil: null }, principal, 'seed');
+      created.push('mandate amina → omar.architect');
+    }
+  }
+  return { created };
+}

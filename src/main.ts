@@ -1,0 +1,217 @@
+import { Command, Option } from 'commander';
+import type { Logger } from 'pino';
+import { buildDaftari, MIGRATIONS } from './app.ts';
+import { CONFIG_HELP, ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './platform/db/database.ts';
+import { startEmbeddedServer, type EmbeddedServer } from './platform/db/embedded-server.ts';
+import { migrateToLatest } from './platform/db/migrations.ts';
+import { loadNodeKeys } from './platform/crypto/keys.ts';
+import { createLogger } from './platform/log.ts';
+import { linkAll, verifyChain } from './blocks/audit/index.ts';
+import { createUser } from './blocks/identity/index.ts';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo/seed-demo.ts';
+
+interface Connection {
+  url: string;
+  embedded: EmbeddedServer | null;
+}
+
+/** DATABASE_URL when set; otherwise a PostgreSQL server of our own, started in DATA_DIR. */
+async function connect(config: Config, log: Logger): Promise<Connection> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: null };
+  const embedded = await startEmbeddedServer({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+  log.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, 'embedded PostgreSQL started');
+  return { url: embedded.url, embedded };
+}
+
+/** Run a one-shot command against the database, migrated, then shut everything down. */
+async function withDatabase<T>(config: Config, log: Logger, work: (url: string) => Promise<T>): Promise<T> {
+  const { url, embedded } = await connect(config, log);
+  try {
+    const database = openDatabase(url, { max: 4 });
+    try {
+      await migrateToLatest(database.db, MIGRATIONS);
+    } finally {
+      await database.close();
+    }
+    return await work(url);
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+async function serve(config: Config, log: Logger): Promise<void> {
+  const started = Date.now();
+  const { url, embedded } = await connect(config, log);
+  let daftari;
+  try {
+    daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: embedded !== null || process.env.MIGRATE_ON_START === 'true' });
+    if (config.demo) {
+      const { created } = await seedDemo(daftari.database.db);
+      if (created.length > 0) log.info({ created }, 'demo data seeded');
+    }
+    daftari.startBackground();
+    await daftari.app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await daftari?.close().catch(() => undefined);
+    await embedded?.stop();
+    throw err;
+  }
+  log.info({ url: config.baseUrl, startupMs: Date.now() - started }, `Daftari is serving at ${config.baseUrl}`);
+  if (config.demo) {
+    log.info(
+      { password: undefined, accounts: DEMO_ACCOUNTS.map((a) => `${a.username} (${a.what})`) },
+      `demo accounts (every one signs in with the password "${DEMO_PASSWORD}")`,
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      log.error('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    try {
+      await daftari.close();
+      await embedded?.stop();
+      log.info('stopped cleanly');
+      process.exitCode = 0;
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exitCode = 1;
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function program(): Command {
+  const cli = new Command('daftari')
+    .description('Daftari: open e-government services platform')
+    .addHelpText('after', `\nEnvironment:\n${CONFIG_HELP.map(([k, v]) => `  ${k.padEnd(48)} ${v}`).join('\n')}`)
+    .showHelpAfterError();
+
+  const context = () => {
+    const config = loadConfig();
+    return { config, log: createLogger(config.logLevel) };
+  };
+
+  cli.command('serve')
+    .description('serve the web portal and API (starts the embedded database unless DATABASE_URL is set)')
+    .action(async () => {
+      const { config, log } = context();
+      await serve(config, log);
+    });
+
+  cli.command('migrate')
+    .description('apply pending database migrations (safe to run from several processes at once)')
+    .action(async () => {
+      const { config, log } = context();
+      const { url, embedded } = await connect(config, log);
+      const database = openDatabase(url, { max: 2 });
+      try {
+        const applied = await migrateToLatest(database.db, MIGRATIONS);
+        console.log(applied.length ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'The database is up to date.');
+      } finally {
+        await database.close();
+        await embedded?.stop();
+      }
+    });
+
+  cli.command('seed')
+    .description('load the demo agencies and accounts (idempotent)')
+    .action(async () => {
+      const { config, log } = context();
+      await withDatabase(config, log, async (url) => {
+        const database = openDatabase(url, { max: 2 });
+        try {
+          const { created } = await seedDemo(database.db);
+          console.log(created.length ? `Created:\n  ${created.join('\n  ')}` : 'Demo data is already present.');
+        } finally {
+          await database.close();
+        }
+      });
+    });
+
+  const users = cli.command('users').description('manage accounts');
+  users.command('create')
+    .description('create an account; the password is read from DAFTARI_PASSWORD or standard input, never the command line')
+    .requiredOption('--username <name>', 'sign-in name')
+    .requiredOption('--name <display name>', 'full name')
+    .option('--email <address>', 'e-mail address (for password resets)')
+    .option('--role <role@agency...>', 'role to grant, e.g. officer@urban-permits or admin (repeatable)')
+    .addOption(new Option('--citizen', 'make it a citizen account (a person who can apply)'))
+    .action(async (opts: { username: string; name: string; email?: string; role?: string[]; citizen?: boolean }) => {
+      const { config, log } = context();
+      const password = process.env.DAFTARI_PASSWORD ?? (await readStdin());
+      if (!password) throw new CliError('Give the password in DAFTARI_PASSWORD or on standard input.');
+      const roles = (opts.role ?? []).map((spec) => {
+        const [role, agencyCode] = spec.split('@');
+        return { role: role!, agencyCode: agencyCode ?? null };
+      });
+      await withDatabase(config, log, async (url) => {
+        const database = openDatabase(url, { max: 2 });
+        try {
+          const user = await createUser(database.db, { username: opts.username, displayName: opts.name, email: opts.email ?? null, password, roles, party: opts.citizen ? { kind: 'person' } : null });
+          console.log(`Created account ${user.username} (${user.id})`);
+        } finally {
+          await database.close();
+        }
+      });
+    });
+
+  const audit = cli.command('audit').description('the tamper-evident audit log');
+  audit.command('verify')
+    .description('link pending entries, then check the whole chain and its signed checkpoints; exits 2 if tampering is found')
+    .action(async () => {
+      const { config, log } = context();
+      const valid = await withDatabase(config, log, async (url) => {
+        const database = openDatabase(url, { max: 2 });
+        try {
+          const keys = await loadNodeKeys(config.dataDir);
+          await linkAll(database.db, keys);
+          const report = await verifyChain(database.db, keys);
+          if (report.valid) {
+            console.log(`The audit chain is valid: ${report.linked} entries, ${report.checkpoints} signed checkpoints, ${report.unlinked} awaiting linking.`);
+          } else {
+            const p = report.firstProblem!;
+            console.log(`The audit chain is BROKEN at ${p.entryId !== null ? `entry id ${p.entryId}` : 'a checkpoint'}${p.chainSeq !== null ? ` (chain position ${p.chainSeq})` : ''}: ${p.reason}.`);
+          }
+          return report.valid;
+        } finally {
+          await database.close();
+        }
+      });
+      if (!valid) process.exitCode = 2;
+    });
+
+  return cli;
+}
+
+class CliError extends Error {}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text.trim();
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Invalid configuration: ${err.message}`);
+    } else if (err instanceof CliError) {
+      console.error(err.message);
+    } else {
+      console.error(`daftari: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import i18next, { type TFunction } from 'i18next';
+import ICU from 'i18next-icu';
+
+/**
+ * Messages live in `src/locales/<locale>.json` as nested objects of ICU MessageFormat strings
+ * (`{count, plural, one {# case} other {# cases}}`). A country adds a language by adding a file
+ * and listing it in SHIPPED_LOCALES; nothing else changes.
+ */
+export const SHIPPED_LOCALES = ['en', 'fr', 'ar'] as const;
+export type Locale = (typeof SHIPPED_LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'en';
+const RTL = new Set(['ar', 'fa', 'ur', 'he']);
+
+export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', fr: 'Français', ar: 'العربية' };
+
+export type Messages = { [key: string]: string | Messages };
+
+const localesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../locales');
+
+export function loadMessages(locale: string): Messages {
+  return JSON.parse(fs.readFileSync(path.join(localesDir, `${locale}.json`), 'utf8')) as Messages;
+}
+
+/** Every leaf key of a message tree, as dotted paths. */
+export function messageKeys(messages: Messages, prefix = ''): string[] {
+  return Object.entries(messages).flatMap(([key, value]) =>
+    typeof value === 'string' ? [`${prefix}${key}`] : messageKeys(value, `${prefix}${key}.`),
+  );
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (SHIPPED_LOCALES as readonly string[]).includes(value);
+}
+
+export function directionOf(locale: string): 'rtl' | 'ltr' {
+  return RTL.has(locale.split('-')[0] ?? locale) ? 'rtl' : 'ltr';
+}
+
+/** Pick the best shipped locale from an Accept-Language header. */
+export function negotiateLocale(acceptLanguage: string | undefined): Locale {
+  if (!acceptLanguage) return DEFAULT_LOCALE;
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      return { tag: tag.trim().toLowerCase(), q: q ? Number(q) : 1 };
+    })
+    .filter((entry) => entry.tag && entry.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    const base = tag.split('-')[0];
+    if (isLocale(base)) return base;
+  }
+  return DEFAULT_LOCALE;
+}
+
+export type Translate = TFunction;
+
+const instance = i18next.createInstance();
+instance.use(new ICU()).init({
+  resources: Object.fromEntries(SHIPPED_LOCALES.map((locale) => [locale, { translation: loadMessages(locale) }])),
+  lng: DEFAULT_LOCALE,
+  fallbackLng: DEFAULT_LOCALE,
+  supportedLngs: [...SHIPPED_LOCALES],
+  initAsync: false,
+  interpolation: { escapeValue: false },
+  returnNull: false,
+  showSupportNotice: false,
+});
+
+export function translator(locale: Locale): Translate {
+  return instance.getFixedT(locale);
+}
+
+/** Format a date-time for people in their locale and the platform's time zone. */
+export function formatDateTime(locale: Locale, value: Date, timeZone = 'UTC'): string {
+  return new Intl.DateTimeFormat(locale === 'ar' ? 'ar-u-nu-latn' : locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(value);
+}

@@ -1,0 +1,70 @@
+import type { ComponentChildren } from 'preact';
+import { LOCALE_NAMES, SHIPPED_LOCALES } from '../platform/i18n/index.ts';
+import { hasAnyRole } from '../platform/http/access.ts';
+import { stylesheet } from './assets.ts';
+import type { PageContext } from './page-context.ts';
+
+function languageHref(ctx: PageContext, locale: string): string {
+  const search = new URLSearchParams(ctx.search);
+  search.set('lang', locale);
+  return `${ctx.path}?${search.toString()}`;
+}
+
+export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
+  const { t, principal } = ctx;
+  const staff = hasAnyRole(principal, ['admin', 'agency-head', 'auditor']);
+  return (
+    <html lang={ctx.locale} dir={ctx.dir}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · ${t('app.name')}`}</title>
+        <link rel="stylesheet" href={stylesheet.url} />
+      </head>
+      <body>
+        <a class="skip" href="#main">{t('layout.skip')}</a>
+        <header class="top">
+          <div class="bar">
+            <a class="brand" href="/">{t('app.name')}</a>
+            <nav aria-label={t('layout.navLabel')}>
+              <ul>
+                {staff && <li><a href="/admin/audit">{t('nav.audit')}</a></li>}
+                {hasAnyRole(principal, ['admin']) && <li><a href="/admin/jobs">{t('nav.jobs')}</a></li>}
+                {principal ? (
+                  <>
+                    <li><a href="/account">{t('nav.account')}</a></li>
+                    <li>
+                      <form class="inline" method="post" action="/sign-out">
+                        <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+                        <button class="link" type="submit">{t('nav.signOut')}</button>
+                      </form>
+                    </li>
+                  </>
+                ) : (
+                  <li><a href={`/sign-in?next=${encodeURIComponent(ctx.path)}`}>{t('nav.signIn')}</a></li>
+                )}
+              </ul>
+            </nav>
+            <ul class="langs" aria-label={t('layout.languages')}>
+              {SHIPPED_LOCALES.map((locale) => (
+                <li>
+                  <a href={languageHref(ctx, locale)} lang={locale} hrefLang={locale} aria-current={locale === ctx.locale ? 'true' : undefined}>
+                    {LOCALE_NAMES[locale]}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </div>
+        </header>
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
+        <footer>
+          <div>
+            {t('layout.footer')} · <a href="/api">{t('nav.api')}</a>
+          </div>
+        </footer>
+      </body>
+    </html>
+  );
+}

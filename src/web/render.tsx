@@ -1,0 +1,17 @@
+import type { ComponentChildren, VNode } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import type { PageContext } from './page-context.ts';
+import { Layout } from './layout.tsx';
+
+export interface PageOptions {
+  title: string;
+  body: ComponentChildren;
+  /** Pages with personal data say so, and are never cached. */
+  private?: boolean;
+}
+
+/** A whole HTML document. Preact escapes every text and attribute, so nothing user-supplied runs. */
+export function renderPage(ctx: PageContext, page: PageOptions): string {
+  const tree: VNode = <Layout ctx={ctx} title={page.title}>{page.body}</Layout>;
+  return `<!doctype html>${renderToString(tree)}`;
+}
