@@ -8,7 +8,7 @@
  *   npm test -- --no-browser       skip the Chromium tests (test/e2e)
  *   npm test -- src/blocks/audit   only files under these paths
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +19,7 @@ import { openDatabase } from '../src/platform/db/database.ts';
 import { startEmbeddedServer, type EmbeddedServer } from '../src/platform/db/embedded-server.ts';
 import { migrateToLatest } from '../src/platform/db/migrations.ts';
 import { createLogger } from '../src/platform/log.ts';
+import { freePort } from '../test/support/ports.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -49,7 +50,8 @@ if (!noTypecheck) {
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
 
-const log = createLogger('warn');
+// Tests drop databases with connections open: the server's FATAL notices about that are expected.
+const log = createLogger('error');
 let embedded: EmbeddedServer | null = null;
 let serverUrl: string;
 if (process.env.DATABASE_URL) {
@@ -57,11 +59,21 @@ if (process.env.DATABASE_URL) {
   console.log(`Using the PostgreSQL server in DATABASE_URL (${new URL(serverUrl).host}).`);
 } else {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daftari-testpg-'));
-  const port = 55000 + (process.pid % 5000);
+  const port = await freePort();
   embedded = await startEmbeddedServer({ dataDir, port, log });
   serverUrl = embedded.url;
   process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
   console.log(`Started the embedded PostgreSQL server for this run on port ${port}.`);
+}
+
+let child: ChildProcess | undefined;
+// The embedded server runs in its own process group, so Ctrl-C reaches only us and the tests:
+// let the tests end, then stop the server, rather than leave it running on a deleted directory.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (child) child.kill(signal);
+    else void Promise.resolve(embedded?.stop()).finally(() => process.exit(1));
+  });
 }
 
 const admin = (database: string) => {
@@ -94,7 +106,7 @@ const template = `daftari_tpl_${createHash('sha256').update(Object.keys(MIGRATIO
 }
 
 const concurrency = Math.max(2, os.availableParallelism());
-const child = spawn(
+child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
   {
@@ -103,6 +115,6 @@ const child = spawn(
     env: { ...process.env, DAFTARI_TEST_SERVER_URL: admin('postgres'), DAFTARI_TEST_TEMPLATE: template, DATABASE_URL: '' },
   },
 );
-const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+const code: number = await new Promise((resolve) => child!.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await embedded?.stop();
 process.exit(code);

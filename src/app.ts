@@ -12,7 +12,7 @@ import { startPeriodic, type Periodic } from './platform/jobs/periodic.ts';
 import { JobQueue } from './platform/jobs/queue.ts';
 import { jobRoutes, type RetryAudit } from './platform/jobs/routes.ts';
 import { createMailer, type Mailer } from './platform/mail/mailer.ts';
-import { actorOf, auditMigrations, auditRoutes, linkChain, recordAudit } from './blocks/audit/index.ts';
+import { actorOf, auditHeadFile, auditMigrations, auditRoutes, linkChain, recordAudit } from './blocks/audit/index.ts';
 import {
   authenticate,
   identityMigrations,
@@ -24,12 +24,18 @@ import {
   SEND_RESET_TASK,
   type SessionSettings,
 } from './blocks/identity/index.ts';
+import { catalogueMigrations, catalogueRoutes, IMPORT_TASK, importRunner, linkRegisterToDefinitions } from './blocks/catalogue/index.ts';
+import { definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
+import { applicationRoutes } from './blocks/registration/application-routes.ts';
+import { deadlineChecker, DEADLINE_TASK, workflowMigrations } from './blocks/workflow/index.ts';
+import { LocalBlobStore } from './platform/files/blob-store.ts';
 import { accountPages } from './web/pages/account-pages.tsx';
+import { cataloguePages } from './web/pages/catalogue-pages.tsx';
 import { adminPages } from './web/pages/admin-pages.tsx';
 import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
 
 /** Every block's migrations, in one global order. */
-export const MIGRATIONS = combineMigrations([jobsMigrations, identityMigrations, auditMigrations]);
+export const MIGRATIONS = combineMigrations([jobsMigrations, identityMigrations, auditMigrations, catalogueMigrations, registrationMigrations, workflowMigrations]);
 
 export interface Daftari {
   app: App;
@@ -73,9 +79,16 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
     }),
   );
 
+  jobs.register(IMPORT_TASK, importRunner(db));
+  linkRegisterToDefinitions(db, jobs);
+  jobs.register(NOTIFY_TASK, notificationSender(db, mailer));
+  jobs.register(DEADLINE_TASK, deadlineChecker(db, jobs));
+  const registration: RegistrationDeps = { db, jobs, blobs: new LocalBlobStore(`${config.dataDir}/blobs`) };
+
   const app = await createHttpServer({
     log,
     bodyLimit: config.bodyLimitBytes,
+    uploadLimit: config.uploadLimitBytes,
     baseUrl: config.baseUrl,
     trustProxy: config.trustProxy,
     authenticate: (request) => authenticate(db, request, sessions),
@@ -89,8 +102,12 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(jobRoutes(db, jobs, retryAudit));
   await app.register(identityRoutes(db, jobs, sessions));
   await app.register(auditRoutes(db, keys));
+  await app.register(catalogueRoutes(db, jobs));
+  await app.register(definitionRoutes(db, jobs, config.baseUrl));
+  await app.register(applicationRoutes(registration));
   await app.register(sitePages(oidc?.label ?? null));
   await app.register(accountPages({ db, jobs, sessions, oidc }));
+  await app.register(cataloguePages({ db, jobs, oidcLabel: oidc?.label ?? null }));
   await app.register(adminPages({ db, jobs, retryAudit, oidcLabel: oidc?.label ?? null }));
   await app.ready();
 
@@ -104,7 +121,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
     startBackground() {
       if (!config.runWorker || background.length > 0) return;
       const periodic: Periodic[] = [
-        startPeriodic('audit-link', config.auditLinkIntervalSeconds * 1000, () => linkChain(db, keys), log),
+        startPeriodic('audit-link', config.auditLinkIntervalSeconds * 1000, () => linkChain(db, keys, { headFile: auditHeadFile(config.dataDir) }), log),
         startPeriodic('session-purge', 15 * 60_000, () => purgeExpiredSessions(db, sessions), log),
         startPeriodic('throttle-purge', 60 * 60_000, () => purgeOldWindows(db), log),
         startPeriodic('job-purge', 60 * 60_000, () => jobs.purgeDone(7), log),

@@ -24,14 +24,13 @@ export interface Config {
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   bodyLimitBytes: number;
+  uploadLimitBytes: number;
   oidc: OidcConfig | undefined;
   /** SMTP URL for outgoing mail; unset writes messages to dataDir/mail instead. */
   smtpUrl: string | undefined;
   mailFrom: string;
   /** Seconds between runs of the audit chain linker. */
   auditLinkIntervalSeconds: number;
-  /** Audit entries between signed checkpoints. */
-  auditCheckpointEvery: number;
   /** Whether this process runs background jobs (outbox delivery, audit linking). */
   runWorker: boolean;
   /** Trust X-Forwarded-* headers from a reverse proxy. */
@@ -108,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     sessionAbsoluteHours: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 30),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 512 * 1_048_576),
+    uploadLimitBytes: integer(env, 'UPLOAD_LIMIT_BYTES', 20 * 1_048_576, 1024, 1024 * 1_048_576),
     oidc: oidcIssuer
       ? {
           issuer: oidcIssuer,
@@ -119,7 +119,6 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom,
     auditLinkIntervalSeconds: integer(env, 'AUDIT_LINK_INTERVAL_SECONDS', 2, 1, 3600),
-    auditCheckpointEvery: integer(env, 'AUDIT_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
     runWorker: boolean(env, 'RUN_WORKER', true),
     trustProxy: boolean(env, 'TRUST_PROXY', false),
   };
@@ -138,9 +137,10 @@ export const CONFIG_HELP: [string, string][] = [
   ['SESSION_IDLE_MINUTES', 'sign out after this much inactivity (default 30)'],
   ['SESSION_ABSOLUTE_HOURS', 'sign out after this long regardless (default 12)'],
   ['BODY_LIMIT_BYTES', 'largest accepted request body (default 1 MiB)'],
+  ['UPLOAD_LIMIT_BYTES', 'largest accepted uploaded file (default 20 MiB)'],
   ['OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_LABEL', 'external OpenID Connect provider'],
   ['SMTP_URL, MAIL_FROM', 'outgoing mail; unset writes .eml files to DATA_DIR/mail'],
-  ['AUDIT_LINK_INTERVAL_SECONDS, AUDIT_CHECKPOINT_EVERY', 'audit chain linking cadence'],
+  ['AUDIT_LINK_INTERVAL_SECONDS', 'how often new audit entries are linked into the chain and a checkpoint signed (default 2)'],
   ['RUN_WORKER', 'run background jobs in this process (default true)'],
   ['TRUST_PROXY', 'trust X-Forwarded-* from a reverse proxy (default false)'],
 ];

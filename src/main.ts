@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { buildDaftari, MIGRATIONS } from './app.ts';
@@ -7,8 +8,11 @@ import { startEmbeddedServer, type EmbeddedServer } from './platform/db/embedded
 import { migrateToLatest } from './platform/db/migrations.ts';
 import { loadNodeKeys } from './platform/crypto/keys.ts';
 import { createLogger } from './platform/log.ts';
-import { linkAll, verifyChain } from './blocks/audit/index.ts';
-import { createUser } from './blocks/identity/index.ts';
+import { auditHeadFile, linkAll, verifyChain } from './blocks/audit/index.ts';
+import { agencyCodes, applyImport, validateImport } from './blocks/catalogue/index.ts';
+import { createUser, grantableRoles } from './blocks/identity/index.ts';
+import { DefinitionInvalid, publishDefinition, validateDefinitionSource } from './blocks/registration/index.ts';
+import { Problem } from './platform/http/problem.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo/seed-demo.ts';
 
 interface Connection {
@@ -47,7 +51,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   try {
     daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: embedded !== null || process.env.MIGRATE_ON_START === 'true' });
     if (config.demo) {
-      const { created } = await seedDemo(daftari.database.db);
+      const { created } = await seedDemo(daftari.database.db, daftari.jobs);
       if (created.length > 0) log.info({ created }, 'demo data seeded');
     }
     daftari.startBackground();
@@ -127,12 +131,14 @@ function program(): Command {
     .action(async () => {
       const { config, log } = context();
       await withDatabase(config, log, async (url) => {
-        const database = openDatabase(url, { max: 2 });
+        // The whole platform, so events the seed emits reach every subscriber.
+        const daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: false });
         try {
-          const { created } = await seedDemo(database.db);
+          const { created } = await seedDemo(daftari.database.db, daftari.jobs);
+          await daftari.jobs.drain();
           console.log(created.length ? `Created:\n  ${created.join('\n  ')}` : 'Demo data is already present.');
         } finally {
-          await database.close();
+          await daftari.close();
         }
       });
     });
@@ -164,6 +170,78 @@ function program(): Command {
       });
     });
 
+  const services = cli.command('services').description('service definitions');
+  services.command('validate')
+    .description('check definition files (YAML or JSON) without a database: shape, references, reachability, expressions, translations')
+    .argument('<files...>', 'definition files')
+    .action(async (files: string[]) => {
+      const roles = new Set(grantableRoles().map((r) => r.name));
+      let failed = 0;
+      for (const file of files) {
+        const result = validateDefinitionSource(await readFile(file, 'utf8'), { roles });
+        if (result.valid) {
+          console.log(`${file}: valid (${result.definition.id} version ${result.definition.version})`);
+          continue;
+        }
+        failed += 1;
+        console.log(`${file}: ${plural(result.problems.length, 'problem', 'problems')}`);
+        for (const p of result.problems) console.log(`  ${file}:${p.line ?? '?'}:${p.column ?? '?'} ${p.pointer || '(document)'}: ${p.message}`);
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
+  services.command('publish')
+    .description('publish definition files; also checks the agencies they name. Takes effect in every running process at once')
+    .argument('<files...>', 'definition files')
+    .action(async (files: string[]) => {
+      const { config, log } = context();
+      await withDatabase(config, log, async (url) => {
+        const daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: false });
+        try {
+          for (const file of files) {
+            try {
+              const { definition, created } = await publishDefinition(daftari.database.db, daftari.jobs, { source: await readFile(file, 'utf8') }, null, null);
+              console.log(`${file}: ${created ? 'published' : 'already published'} ${definition.serviceId} version ${definition.version}`);
+            } catch (err) {
+              if (!(err instanceof DefinitionInvalid) && !(err instanceof Problem)) throw err;
+              process.exitCode = 1;
+              console.log(`${file}: ${err.detail}`);
+            }
+          }
+          await daftari.jobs.drain();
+        } finally {
+          await daftari.close();
+        }
+      });
+    });
+
+  const catalogue = cli.command('catalogue').description('the register of public services');
+  catalogue.command('import')
+    .description('check a CSV of services row by row and import all of them, or none if any row is wrong')
+    .argument('<file>', 'CSV file, UTF-8, with the columns of the register export')
+    .action(async (file: string) => {
+      const { config, log } = context();
+      const content = await readFile(file, 'utf8');
+      const ok = await withDatabase(config, log, async (url) => {
+        const database = openDatabase(url, { max: 2 });
+        try {
+          const codes = await agencyCodes(database.db);
+          const bar = progressBar('checking');
+          const { records, errors } = validateImport(content, new Set(codes.keys()), bar);
+          if (errors.length > 0) {
+            console.log(`${errors.length} problem(s); nothing was imported:`);
+            for (const e of errors) console.log(`  line ${e.line}${e.column ? `, column ${e.column}` : ''}: ${e.reason}`);
+            return false;
+          }
+          const result = await applyImport(database.db, records, { type: 'system', id: null, name: 'cli' }, null, progressBar('writing'));
+          console.log(`Imported ${records.length} service(s): ${result.created} new, ${result.updated} updated.`);
+          return true;
+        } finally {
+          await database.close();
+        }
+      });
+      if (!ok) process.exitCode = 1;
+    });
+
   const audit = cli.command('audit').description('the tamper-evident audit log');
   audit.command('verify')
     .description('link pending entries, then check the whole chain and its signed checkpoints; exits 2 if tampering is found')
@@ -173,10 +251,11 @@ function program(): Command {
         const database = openDatabase(url, { max: 2 });
         try {
           const keys = await loadNodeKeys(config.dataDir);
-          await linkAll(database.db, keys);
-          const report = await verifyChain(database.db, keys);
+          const headFile = auditHeadFile(config.dataDir);
+          await linkAll(database.db, keys, { headFile });
+          const report = await verifyChain(database.db, keys, { headFile });
           if (report.valid) {
-            console.log(`The audit chain is valid: ${report.linked} entries, ${report.checkpoints} signed checkpoints, ${report.unlinked} awaiting linking.`);
+            console.log(`The audit chain is valid: ${plural(report.linked, 'entry', 'entries')}, ${plural(report.checkpoints, 'signed checkpoint', 'signed checkpoints')}, ${report.unlinked} awaiting linking.`);
           } else {
             const p = report.firstProblem!;
             console.log(`The audit chain is BROKEN at ${p.entryId !== null ? `entry id ${p.entryId}` : 'a checkpoint'}${p.chainSeq !== null ? ` (chain position ${p.chainSeq})` : ''}: ${p.reason}.`);
@@ -193,6 +272,24 @@ function program(): Command {
 }
 
 class CliError extends Error {}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** A progress bar on standard error: redrawn in place on a terminal, a line per 10% otherwise. */
+function progressBar(label: string) {
+  let lastTenth = -1;
+  return (done: number, total: number) => {
+    const fraction = total === 0 ? 1 : done / total;
+    if (process.stderr.isTTY) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.round(fraction * 100)}% (${done}/${total})${done === total ? '\n' : ''}`);
+    } else if (Math.floor(fraction * 10) > lastTenth) {
+      lastTenth = Math.floor(fraction * 10);
+      process.stderr.write(`${label}: ${done}/${total} (${Math.round(fraction * 100)}%)\n`);
+    }
+  };
+}
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';

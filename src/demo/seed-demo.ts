@@ -1,5 +1,13 @@
+import fs from 'node:fs';
 import type { Db } from '../platform/db/database.ts';
+import type { JobQueue } from '../platform/jobs/queue.ts';
+import { SYSTEM_ACTOR } from '../blocks/audit/index.ts';
+import { publishDefinition } from '../blocks/registration/index.ts';
+import { agencyCodes, applyImport, findServiceByCode, validateImport } from '../blocks/catalogue/index.ts';
 import { createAgency, createUser, findAgencyByCode, findUserByLogin, recordMandate, principalForUser, type NewUser } from '../blocks/identity/index.ts';
+
+/** The example services, one definition file each. */
+export const SERVICES_DIR = new URL('../../services/', import.meta.url);
 
 /** Every demo account signs in with this password (documented in the README). */
 export const DEMO_PASSWORD = 'daftari-demo-2026';
@@ -11,6 +19,11 @@ export const DEMO_AGENCIES = [
   { code: 'urban-permits', kind: 'department', parentCode: 'urban', names: { en: 'Building Permits Department', fr: 'Direction des permis de construire', ar: 'إدارة رخص البناء' } },
   { code: 'fire', kind: 'agency', parentCode: 'gov', names: { en: 'Fire and Civil Protection', fr: 'Protection civile et pompiers', ar: 'الحماية المدنية والإطفاء' } },
   { code: 'interior', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of the Interior', fr: "Ministère de l'Intérieur", ar: 'وزارة الداخلية' } },
+  { code: 'civil-registry', kind: 'department', parentCode: 'interior', names: { en: 'Civil Registry', fr: "Direction de l'état civil", ar: 'مديرية الأحوال المدنية' } },
+  { code: 'commerce', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Trade', fr: 'Ministère du Commerce', ar: 'وزارة التجارة' } },
+  { code: 'finance', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Finance', fr: 'Ministère des Finances', ar: 'وزارة المالية' } },
+  { code: 'health', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Health', fr: 'Ministère de la Santé', ar: 'وزارة الصحة' } },
+  { code: 'transport', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Transport', fr: 'Ministère des Transports', ar: 'وزارة النقل' } },
 ] as const;
 
 export interface DemoAccount {
@@ -25,13 +38,17 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   { username: 'head.urban', displayName: 'Fatouma Ali', what: 'head of the Ministry of Housing and Urban Planning (and its departments)', user: { username: 'head.urban', displayName: 'Fatouma Ali', email: 'head.urban@daftari.localhost', roles: [{ role: 'agency-head', agencyCode: 'urban' }] } },
   { username: 'officer.permits', displayName: 'Ahmed Hassan', what: 'officer in the Building Permits Department', user: { username: 'officer.permits', displayName: 'Ahmed Hassan', email: 'officer.permits@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'urban-permits' }] } },
   { username: 'officer.fire', displayName: 'Moussa Robleh', what: 'officer in Fire and Civil Protection', user: { username: 'officer.fire', displayName: 'Moussa Robleh', email: 'officer.fire@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'fire' }] } },
+  { username: 'officer.trade', displayName: 'Idriss Youssouf', what: 'officer in the Ministry of Trade (business licences)', user: { username: 'officer.trade', displayName: 'Idriss Youssouf', email: 'officer.trade@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'commerce' }] } },
+  { username: 'head.trade', displayName: 'Kadra Mahamoud', what: 'head of the Ministry of Trade: decides business licences', user: { username: 'head.trade', displayName: 'Kadra Mahamoud', email: 'head.trade@daftari.localhost', roles: [{ role: 'agency-head', agencyCode: 'commerce' }] } },
+  { username: 'officer.registry', displayName: 'Saada Ibrahim', what: 'officer in the Civil Registry', user: { username: 'officer.registry', displayName: 'Saada Ibrahim', email: 'officer.registry@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'civil-registry' }] } },
+  { username: 'officer.pmo', displayName: 'Abdourahman Ali', what: "officer in the Prime Minister's Office (complaints)", user: { username: 'officer.pmo', displayName: 'Abdourahman Ali', email: 'officer.pmo@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'pmo' }] } },
   { username: 'auditor', displayName: 'Hodan Omar', what: 'auditor of the whole government', user: { username: 'auditor', displayName: 'Hodan Omar', email: 'auditor@daftari.localhost', roles: [{ role: 'auditor', agencyCode: 'gov' }] } },
   { username: 'amina', displayName: 'Amina Said', what: 'citizen', user: { username: 'amina', displayName: 'Amina Said', email: 'amina@daftari.localhost', locale: 'fr', party: { kind: 'person', nationalId: 'DJ-1985-000123' } } },
   { username: 'omar.architect', displayName: 'Omar Farah', what: "architect acting for Amina under a recorded mandate", user: { username: 'omar.architect', displayName: 'Omar Farah', email: 'omar@daftari.localhost', locale: 'ar', party: { kind: 'person', nationalId: 'DJ-1979-004567' } } },
 ];
 
 /** Agencies, accounts and a mandate for the demo. Safe to run on every start: existing items are kept. */
-export async function seedDemo(db: Db): Promise<{ created: string[] }> {
+export async function seedDemo(db: Db, jobs: JobQueue): Promise<{ created: string[] }> {
   const created: string[] = [];
   for (const agency of DEMO_AGENCIES) {
     if (await findAgencyByCode(db, agency.code)) continue;
@@ -51,6 +68,17 @@ export async function seedDemo(db: Db): Promise<{ created: string[] }> {
       await recordMandate(db, { grantorPartyId: amina.party_id, agentPartyId: omar.party_id, scope: '*', validUntil: null }, principal, 'seed');
       created.push('mandate amina → omar.architect');
     }
+  }
+  if (!(await findServiceByCode(db, 'construction-permit'))) {
+    const csv = fs.readFileSync(new URL('./public-services.csv', import.meta.url), 'utf8');
+    const { records, errors } = validateImport(csv, new Set((await agencyCodes(db)).keys()));
+    if (errors.length > 0) throw new Error(`The demo register is invalid: ${JSON.stringify(errors.slice(0, 3))}`);
+    await applyImport(db, records, SYSTEM_ACTOR, 'seed');
+    created.push(`${records.length} public services in the register`);
+  }
+  for (const file of fs.readdirSync(SERVICES_DIR).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    const { definition, created: isNew } = await publishDefinition(db, jobs, { source: fs.readFileSync(new URL(file, SERVICES_DIR), 'utf8') }, null, 'seed');
+    if (isNew) created.push(`service ${definition.serviceId} version ${definition.version}`);
   }
   return { created };
 }

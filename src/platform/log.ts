@@ -13,10 +13,11 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       base: { service: 'daftari' },
       redact: {
         paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'req.headers["x-csrf-token"]',
-          'res.headers["set-cookie"]',
+          // Any logged headers, not only the request's: plugins log theirs (multipart at trace level).
+          '*.headers.authorization',
+          '*.headers.cookie',
+          '*.headers["x-csrf-token"]',
+          '*.headers["set-cookie"]',
           '*.password',
           '*.token',
           '*.secret',

@@ -28,6 +28,8 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
             <a class="brand" href="/">{t('app.name')}</a>
             <nav aria-label={t('layout.navLabel')}>
               <ul>
+                <li><a href="/services">{t('nav.services')}</a></li>
+                {hasAnyRole(principal, ['admin', 'agency-head']) && <li><a href="/admin/catalogue">{t('nav.catalogueAdmin')}</a></li>}
                 {staff && <li><a href="/admin/audit">{t('nav.audit')}</a></li>}
                 {hasAnyRole(principal, ['admin']) && <li><a href="/admin/jobs">{t('nav.jobs')}</a></li>}
                 {principal ? (

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { buildDaftari, type Daftari } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/platform/log.ts';
@@ -27,6 +28,8 @@ export interface TestAppOptions {
   listen?: boolean;
   /** Reuse a database (e.g. a second app process on the same data). */
   database?: TestDatabase;
+  /** Log here instead (e.g. to capture the lines); by default a logger at TEST_LOG_LEVEL. */
+  log?: Logger;
 }
 
 /** A whole Daftari on its own fresh database, demo data included; no background timers unless started. */
@@ -34,9 +37,13 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const testDb = opts.database ?? (await createTestDatabase());
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'daftari-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: testDb.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', ...opts.env });
-  const log = createLogger(config.logLevel);
+  const log = opts.log ?? createLogger(config.logLevel);
   const daftari = await buildDaftari({ config, log, databaseUrl: testDb.url, migrate: false });
-  if (opts.seed !== false && !opts.database) await seedDemo(daftari.database.db);
+  if (opts.seed !== false && !opts.database) {
+    await seedDemo(daftari.database.db, daftari.jobs);
+    // Settle what the seed set in motion (register links), so every test starts from a quiet queue.
+    await daftari.jobs.drain();
+  }
   let url = '';
   if (opts.listen) {
     await daftari.app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,5 +1,5 @@
 export { actorOf, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditRecord } from './record-entry.ts';
-export { linkAll, linkChain } from './link-chain.ts';
+export { linkAll, linkChain, auditHeadFile, type LinkOptions } from './link-chain.ts';
 export { verifyChain, type ChainReport } from './verify-chain.ts';
 export { findEntries, distinctActions, type AuditEntryView, type AuditFilter } from './store.ts';
 export { auditMigrations } from './migrations/index.ts';

@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.ts';
 import type { NodeKeys } from '../../platform/crypto/keys.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** Where a node keeps its newest signed audit head, beside its signing key. */
+export function auditHeadFile(dataDir: string): string {
+  return `${dataDir}/keys/audit-head.json`;
+}
 // pg_advisory lock key: one linker across all app processes on this database.
 const LINKER_LOCK = 7_262_001;
 
@@ -20,14 +26,31 @@ export function checkpointPayload(chainSeq: number, hash: string): Uint8Array {
  * visible now; an entry whose transaction commits later simply gets a later position), then sign
  * a checkpoint of the new head with the node key. Returns how many entries were linked.
  */
-export async function linkChain(db: Db, keys: NodeKeys, batchSize = 5000): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+export interface SignedHead {
+  chainSeq: number;
+  hash: string;
+  signature: string;
+}
+
+export interface LinkOptions {
+  /**
+   * A file outside the database (in DATA_DIR) that keeps the newest signed head, so deleting the
+   * newest entries together with their checkpoints is still caught.
+   */
+  headFile?: string;
+  batchSize?: number;
+}
+
+export async function linkChain(db: Db, keys: NodeKeys, opts: LinkOptions = {}): Promise<number> {
+  const batchSize = opts.batchSize ?? 5000;
+  let head: SignedHead | null = null;
+  const linked = await db.transaction().execute(async (trx) => {
     const locked = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${LINKER_LOCK}) AS ok`.execute(trx);
     if (!locked.rows[0]?.ok) return 0;
-    const head = await sql<{ chain_seq: number; hash: string }>`
+    const last = await sql<{ chain_seq: number; hash: string }>`
       SELECT chain_seq, hash FROM audit_entries WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1`.execute(trx);
-    let seq = head.rows[0]?.chain_seq ?? 0;
-    let prev = head.rows[0]?.hash ?? GENESIS_HASH;
+    let seq = last.rows[0]?.chain_seq ?? 0;
+    let prev = last.rows[0]?.hash ?? GENESIS_HASH;
     const pending = await sql<{ id: number; entry_digest: string }>`
       SELECT id, entry_digest FROM audit_entries WHERE chain_seq IS NULL ORDER BY id LIMIT ${batchSize}`.execute(trx);
     if (pending.rows.length === 0) return 0;
@@ -50,15 +73,34 @@ export async function linkChain(db: Db, keys: NodeKeys, batchSize = 5000): Promi
       WHERE e.id = v.id`.execute(trx);
     const signature = await keys.sign(checkpointPayload(seq, prev), 'daftari-audit-checkpoint');
     await sql`INSERT INTO audit_checkpoints (chain_seq, hash, key_id, signature) VALUES (${seq}, ${prev}, ${keys.keyId}, ${signature})`.execute(trx);
+    head = { chainSeq: seq, hash: prev, signature };
     return pending.rows.length;
   });
+  if (head && opts.headFile) await keepNewestHead(opts.headFile, head);
+  return linked;
+}
+
+async function keepNewestHead(file: string, head: SignedHead): Promise<void> {
+  const current = await readSignedHead(file);
+  if (current && current.chainSeq >= head.chainSeq) return;
+  const temporary = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(temporary, JSON.stringify(head), { mode: 0o600 });
+  await fs.rename(temporary, file);
+}
+
+export async function readSignedHead(file: string): Promise<SignedHead | null> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as SignedHead;
+  } catch {
+    return null;
+  }
 }
 
 /** Link until nothing is left; used by `audit verify` and tests. */
-export async function linkAll(db: Db, keys: NodeKeys): Promise<number> {
+export async function linkAll(db: Db, keys: NodeKeys, opts: LinkOptions = {}): Promise<number> {
   let total = 0;
   for (;;) {
-    const n = await linkChain(db, keys);
+    const n = await linkChain(db, keys, opts);
     total += n;
     if (n === 0) return total;
   }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.ts';
 import type { NodeKeys } from '../../platform/crypto/keys.ts';
-import { chainHash, checkpointPayload, GENESIS_HASH } from './link-chain.ts';
+import { chainHash, checkpointPayload, GENESIS_HASH, readSignedHead } from './link-chain.ts';
 import { entryDigest, type StoredEntryFields } from './record-entry.ts';
 
 export interface ChainProblem {
@@ -35,7 +35,7 @@ const BATCH = 5000;
  * digest, a deleted, inserted or reordered one breaks the links, and a rewrite of the whole table
  * (every hash recomputed) no longer matches the checkpoints signed with the node key.
  */
-export async function verifyChain(db: Db, keys: NodeKeys): Promise<ChainReport> {
+export async function verifyChain(db: Db, keys: NodeKeys, opts: { headFile?: string } = {}): Promise<ChainReport> {
   let expectedSeq = 1;
   let prev = GENESIS_HASH;
   let linked = 0;
@@ -100,6 +100,28 @@ export async function verifyChain(db: Db, keys: NodeKeys): Promise<ChainReport> 
         break;
       }
     }
+  }
+
+  // The linker signs its new head in the same transaction, so linked entries past the newest
+  // checkpoint can only have been added by hand.
+  const newest = checkpoints.rows[checkpoints.rows.length - 1];
+  if (!firstProblem && newest && headSeq > newest.chain_seq) {
+    const extra = await sql<{ id: number }>`SELECT id FROM audit_entries WHERE chain_seq = ${newest.chain_seq + 1}`.execute(db);
+    note({ entryId: extra.rows[0]?.id ?? null, chainSeq: newest.chain_seq + 1, reason: 'entries were linked after the newest signed checkpoint (inserted by hand)' });
+  }
+  if (!firstProblem && linked > 0 && !newest) note({ entryId: null, chainSeq: 1, reason: 'linked entries have no signed checkpoint (checkpoints deleted)' });
+  const signedHead = opts.headFile ? await readSignedHead(opts.headFile) : null;
+  if (!firstProblem && signedHead) {
+    let trusted = false;
+    try {
+      const payload = new TextDecoder().decode((await keys.verify(signedHead.signature)).payload);
+      trusted = payload === new TextDecoder().decode(checkpointPayload(signedHead.chainSeq, signedHead.hash));
+    } catch {
+      trusted = false;
+    }
+    if (!trusted) note({ entryId: null, chainSeq: signedHead.chainSeq, reason: 'the head kept outside the database is not signed by this node' });
+    else if (signedHead.chainSeq > headSeq) note({ entryId: null, chainSeq: signedHead.chainSeq, reason: `the chain once reached position ${signedHead.chainSeq} but now ends at ${headSeq} (newest entries and their checkpoints deleted)` });
+    else if ((await checkpointHashes(db, [signedHead.chainSeq])).get(signedHead.chainSeq) !== signedHead.hash) note({ entryId: null, chainSeq: signedHead.chainSeq, reason: 'the chain no longer matches the head kept outside the database (rewritten)' });
   }
 
   return {

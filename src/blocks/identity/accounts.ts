@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db, Executor } from '../../platform/db/database.ts';
 import { hashPassword } from '../../platform/crypto/password.ts';
 import { agenciesReached, hasRole, type Principal } from '../../platform/http/access.ts';
@@ -6,7 +7,7 @@ import { Problem } from '../../platform/http/problem.ts';
 import { actorOf, recordAudit, SYSTEM_ACTOR, type AuditActor } from '../audit/index.ts';
 import { passwordProblem } from './passwords.ts';
 import { isGrantableRole } from './roles.ts';
-import { findAgencyByCode, identityDb, type Agency, type User } from './store.ts';
+import { findAgencyByCode, findUserById, identityDb, type Agency, type User } from './store.ts';
 
 export interface ActingAs {
   principal: Principal | null;
@@ -68,6 +69,8 @@ export async function createUser(db: Db, input: NewUser, acting: ActingAs = SYST
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   return db.transaction().execute(async (trx) => {
     const ids = identityDb(trx);
+    // Two sign-ups for one name at the same moment: the second waits here and then sees the first.
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`account:${input.username.toLowerCase()}`}))`.execute(trx);
     const clash = await ids
       .selectFrom('identity_users')
       .select('id')
@@ -76,6 +79,15 @@ export async function createUser(db: Db, input: NewUser, acting: ActingAs = SYST
     if (clash) throw Problem.conflict('An account with this username or e-mail already exists.');
     let partyId: string | null = null;
     if (input.party) {
+      const { nationalId, registrationNumber } = input.party;
+      if (nationalId || registrationNumber) {
+        const known = await ids
+          .selectFrom('identity_parties')
+          .select('id')
+          .where((eb) => eb.or([...(nationalId ? [eb('national_id', '=', nationalId)] : []), ...(registrationNumber ? [eb('registration_number', '=', registrationNumber)] : [])]))
+          .executeTakeFirst();
+        if (known) throw Problem.conflict('A person or organisation with this national id or registration number already exists.');
+      }
       partyId = randomUUID();
       await ids
         .insertInto('identity_parties')
@@ -115,6 +127,7 @@ export async function grantRoleIn(executor: Executor, holder: { userId?: string;
   const agency = agencyCode ? await findAgencyByCode(executor, agencyCode) : null;
   if (agencyCode && !agency) throw Problem.invalidField('/body/agency', `no agency has code "${agencyCode}"`);
   if (acting.principal && !canGrant(acting.principal, role, agency?.id ?? null)) throw Problem.forbidden('You may not grant this role in this agency.');
+  if (holder.userId && !(await findUserById(executor, holder.userId))) throw Problem.notFound('No account has this id.');
   await identityDb(executor)
     .insertInto('identity_role_grants')
     .values({ id: randomUUID(), user_id: holder.userId ?? null, client_id: holder.clientId ?? null, role, agency_id: agency?.id ?? null, granted_by: acting.principal?.kind === 'user' ? acting.principal.id : null })

@@ -88,6 +88,11 @@ export class OidcSignIn {
     try {
       const tokens = await oidc.authorizationCodeGrant(config, currentUrl, { pkceCodeVerifier: pending.code_verifier, expectedState: query.state, expectedNonce: pending.nonce, idTokenExpected: true });
       claims = tokens.claims()!;
+      // Standard providers give profile claims (name, e-mail, national id) at userinfo, not in the ID token.
+      if (tokens.access_token && config.serverMetadata().userinfo_endpoint) {
+        const profile = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+        claims = { ...profile, ...claims } as oidc.IDToken;
+      }
     } catch (err) {
       request.log.warn({ err: (err as Error).message }, 'OIDC code exchange failed');
       throw new Problem(401, 'The national ID service did not confirm who you are. Try again.');
@@ -109,16 +114,24 @@ export class OidcSignIn {
       const ids = identityDb(trx);
       const linked = await ids.selectFrom('identity_external_ids as x').innerJoin('identity_users as u', 'u.id', 'x.user_id').selectAll('u').where('x.issuer', '=', issuer).where('x.subject', '=', subject).executeTakeFirst();
       if (linked) return linked;
-      const name = stringClaim(claims, 'name') ?? [stringClaim(claims, 'given_name'), stringClaim(claims, 'family_name')].filter(Boolean).join(' ') ?? subject;
-      const email = stringClaim(claims, 'email_verified' in claims && claims.email_verified === true ? 'email' : '__none__');
+      const name = stringClaim(claims, 'name') ?? ([stringClaim(claims, 'given_name'), stringClaim(claims, 'family_name')].filter(Boolean).join(' ') || subject);
+      // An address the provider has not verified could be anyone's; keeping it would let its owner reset this account.
+      const email = claims.email_verified === true ? stringClaim(claims, 'email') : undefined;
       const nationalId = stringClaim(claims, 'individual_id') ?? stringClaim(claims, 'national_id');
       const existingParty = nationalId ? await ids.selectFrom('identity_parties').select('id').where('national_id', '=', nationalId).executeTakeFirst() : undefined;
+      // The national ID proves who the person is: link their existing account rather than open a second one.
+      const existingUser = existingParty ? await ids.selectFrom('identity_users').selectAll().where('party_id', '=', existingParty.id).orderBy('created_at').executeTakeFirst() : undefined;
+      if (existingUser) {
+        await ids.insertInto('identity_external_ids').values({ issuer, subject, user_id: existingUser.id }).execute();
+        await recordAudit(trx, { actor: { type: 'user', id: existingUser.id, name: existingUser.display_name }, action: 'identity.link-external-id', subjectType: 'user', subjectId: existingUser.id, details: { issuer } });
+        return existingUser;
+      }
       const partyId = existingParty?.id ?? randomUUID();
-      if (!existingParty) await ids.insertInto('identity_parties').values({ id: partyId, kind: 'person', name: name || subject, national_id: nationalId ?? null, registration_number: null }).execute();
-      const emailFree = email ? !(await ids.selectFrom('identity_users').select('id').where(sql`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()) : false;
+      if (!existingParty) await ids.insertInto('identity_parties').values({ id: partyId, kind: 'person', name, national_id: nationalId ?? null, registration_number: null }).execute();
+      const emailTaken = email !== undefined && (await ids.selectFrom('identity_users').select('id').where(sql`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()) !== undefined;
       const user = await ids
         .insertInto('identity_users')
-        .values({ id: randomUUID(), username: `id-${sha256(`${issuer}|${subject}`).slice(0, 16)}`, email: emailFree ? email! : null, display_name: name || subject, party_id: partyId, password_hash: null, locale: null, disabled_at: null, password_changed_at: null })
+        .values({ id: randomUUID(), username: `id-${sha256(`${issuer}|${subject}`).slice(0, 16)}`, email: emailTaken ? null : (email ?? null), display_name: name, party_id: partyId, password_hash: null, locale: null, disabled_at: null, password_changed_at: null })
         .returningAll()
         .executeTakeFirstOrThrow();
       await ids.insertInto('identity_external_ids').values({ issuer, subject, user_id: user.id }).execute();

@@ -127,6 +127,8 @@ export async function resetPassword(db: Db, token: string, password: string, req
     await identityDb(trx).updateTable('identity_users').set({ password_hash: await hashPassword(password), password_changed_at: new Date() }).where('id', '=', userId).execute();
     await identityDb(trx).updateTable('identity_password_resets').set({ used_at: new Date() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
     await endAllSessions(trx, userId);
+    // Proving control of the mailbox ends any lock-out that guessing caused.
+    for (const login of [user.username, user.email].filter((l): l is string => Boolean(l))) await clearFailures(trx, `signin:account:${login.toLowerCase()}`);
     await recordAudit(trx, {
       actor: { type: 'user', id: user.id, name: user.display_name },
       action: 'identity.reset-password',

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -50,9 +50,19 @@ const PASSWORD_FILE = 'daftari-superuser.secret';
 export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const bin = await findBinaries();
   await hydrateLibrarySymlinks(bin);
+  await fs.mkdir(opts.dataDir, { recursive: true });
+  const release = await claimDataDir(opts.dataDir);
+  try {
+    return await startClaimed(bin, opts, release);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+async function startClaimed(bin: Binaries, opts: EmbeddedServerOptions, release: () => Promise<void>): Promise<EmbeddedServer> {
   const clusterDir = path.join(opts.dataDir, 'pg');
   const socketDir = path.join(opts.dataDir, 'pg-run');
-  await fs.mkdir(opts.dataDir, { recursive: true });
   const runAs = await unprivilegedUser(opts.log);
   await fs.mkdir(socketDir, { recursive: true });
   if (runAs) {
@@ -64,7 +74,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     await initCluster(bin, clusterDir, password, runAs, opts.log);
   }
-  await recoverStaleServer(clusterDir, opts.dataDir, opts.log);
+  await recoverStaleServer(clusterDir, opts.log);
 
   const args = [
     '-D', clusterDir,
@@ -77,31 +87,37 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
   const child = spawn(bin.postgres, args, {
     uid: runAs?.uid,
     gid: runAs?.gid,
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
+    // database must outlive the HTTP server's in-flight requests; stop() shuts it down after them.
+    detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
-  await fs.writeFile(path.join(opts.dataDir, OWNER_FILE), String(process.pid));
-  await waitUntilReady(child, opts.log);
-
-  const base = `postgres://daftari:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
-  await ensureDatabase(`${base}/postgres`, 'daftari');
-  let stopped: Promise<void> | undefined;
-  return {
-    url: `${base}/daftari`,
-    urlFor: (database) => `${base}/${encodeURIComponent(database)}`,
-    stop() {
-      stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-          // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
-          child.kill('SIGINT');
-          await exited;
-        }
-        await fs.rm(path.join(opts.dataDir, OWNER_FILE), { force: true });
-      })();
-      return stopped;
-    },
+  const stopServer = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
+      child.kill('SIGINT');
+      await exited;
+    }
   };
+  try {
+    await waitUntilReady(child, opts.log);
+    const base = `postgres://daftari:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
+    await ensureDatabase(`${base}/postgres`, 'daftari');
+    let stopped: Promise<void> | undefined;
+    return {
+      url: `${base}/daftari`,
+      urlFor: (database) => `${base}/${encodeURIComponent(database)}`,
+      stop() {
+        stopped ??= stopServer().then(release);
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await stopServer();
+    throw err;
+  }
 }
 
 async function findBinaries(): Promise<Binaries> {
@@ -206,41 +222,78 @@ async function initCluster(bin: Binaries, clusterDir: string, password: string, 
 }
 
 /**
- * A Daftari process killed with SIGKILL leaves its PostgreSQL running (orphaned) or a stale
- * postmaster.pid. If the process that started the server is gone, stop the orphan and start again.
+ * Claims DATA_DIR for this process by creating the owner file exclusively, so of two processes
+ * starting at once exactly one wins. The file names the owner by pid and start time: after a
+ * container restart the old pid often belongs to an unrelated process, which must not count.
  */
-async function recoverStaleServer(clusterDir: string, dataDir: string, log: Logger): Promise<void> {
+async function claimDataDir(dataDir: string, staleRemoved = false): Promise<() => Promise<void>> {
+  const file = path.join(dataDir, OWNER_FILE);
+  try {
+    await fs.writeFile(file, processIdentity(process.pid), { flag: 'wx' });
+    return () => fs.rm(file, { force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const owner = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  const pid = Number(owner.split(' ')[0]);
+  if (staleRemoved || (isRunning(pid) && processIdentity(pid) === owner)) {
+    throw new Error(`${dataDir} is in use by another Daftari process (pid ${pid}). Stop it, or give this one another DATA_DIR.`);
+  }
+  await fs.rm(file, { force: true });
+  return claimDataDir(dataDir, true);
+}
+
+/**
+ * Only a process that held DATA_DIR and is gone (SIGKILL, power loss) leaves a postmaster.pid
+ * behind for its successor: its PostgreSQL may still be running, orphaned, or the file is stale.
+ */
+async function recoverStaleServer(clusterDir: string, log: Logger): Promise<void> {
   const lockFile = path.join(clusterDir, 'postmaster.pid');
   if (!existsSync(lockFile)) return;
   const pgPid = Number((await fs.readFile(lockFile, 'utf8')).split('\n')[0]);
-  const ownerPid = Number(await fs.readFile(path.join(dataDir, OWNER_FILE), 'utf8').catch(() => 'NaN'));
-  if (Number.isInteger(ownerPid) && ownerPid !== process.pid && isAlive(ownerPid) && isAlive(pgPid)) {
-    throw new Error(`Another Daftari process (pid ${ownerPid}) is using ${dataDir}. Stop it, or give this one another DATA_DIR.`);
-  }
-  if (isAlive(pgPid) && (await isPostgres(pgPid))) {
+  if (isRunning(pgPid) && (await servesCluster(pgPid, clusterDir))) {
     log.warn({ pid: pgPid }, 'found an orphaned PostgreSQL server from a previous run; stopping it');
     process.kill(pgPid, 'SIGINT');
-    for (let i = 0; i < 600 && isAlive(pgPid); i++) await delay(100);
-    if (isAlive(pgPid)) throw new Error(`Orphaned PostgreSQL (pid ${pgPid}) did not stop`);
+    for (let i = 0; i < 600 && isRunning(pgPid); i++) await delay(100);
+    if (isRunning(pgPid)) throw new Error(`Orphaned PostgreSQL (pid ${pgPid}) did not stop`);
   } else {
     log.warn('removing a stale PostgreSQL lock file left by a killed process');
     await fs.rm(lockFile, { force: true });
   }
 }
 
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+/** The fields of /proc/<pid>/stat after the command name (which may itself hold spaces). */
+function procStat(pid: number): string[] | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
   }
 }
 
-async function isPostgres(pid: number): Promise<boolean> {
-  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return cmdline.includes('postgres');
+/** Pid plus start time (field 22 of /proc/<pid>/stat); the pid alone where there is no /proc. */
+function processIdentity(pid: number): string {
+  const startTime = procStat(pid)?.[19];
+  return startTime ? `${pid} ${startTime}` : String(pid);
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // An exited process nobody reaps still answers kill(pid, 0): PID 1 in many containers never reaps.
+  return procStat(pid)?.[0] !== 'Z';
+}
+
+/** Whether pid is a PostgreSQL server for this cluster, not a recycled pid or another DATA_DIR's server. */
+async function servesCluster(pid: number, clusterDir: string): Promise<boolean> {
+  const args = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  const flag = args.indexOf('-D');
+  return flag >= 0 && args[flag + 1] === clusterDir;
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -250,12 +303,15 @@ function waitUntilReady(child: ReturnType<typeof spawn>, log: Logger): Promise<v
     let output = '';
     const onData = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
+      // The message may arrive split across chunks.
       output = (output + text).slice(-4000);
-      if (text.includes('database system is ready to accept connections')) {
-        resolve();
-      }
+      if (output.includes('database system is ready to accept connections')) resolve();
+      // A failed statement is its client's error to handle (a unique violation may be expected);
+      // what only the server sees, a refused login or a crash, deserves the operator's attention.
       for (const line of text.split('\n')) {
-        if (/\b(FATAL|PANIC|ERROR)\b/.test(line)) log.error({ postgres: line.trim() }, 'postgres');
+        if (/\bPANIC\b/.test(line)) log.error({ postgres: line.trim() }, 'postgres');
+        else if (/\bFATAL\b/.test(line)) log.warn({ postgres: line.trim() }, 'postgres');
+        else if (/\bERROR\b/.test(line)) log.debug({ postgres: line.trim() }, 'postgres');
       }
     };
     child.stderr?.on('data', onData);

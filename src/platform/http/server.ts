@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import csrf from '@fastify/csrf-protection';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -11,6 +12,7 @@ import type { Logger } from 'pino';
 import { checkAccess, type AccessRule, type Principal } from './access.ts';
 import { registerBodyParsers } from './body-parsers.ts';
 import { Problem, titleFor, type InvalidParam } from './problem.ts';
+import { refuseUnstorableInput } from './storable-input.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -34,6 +36,8 @@ export type App = FastifyInstance<
 export interface HttpServerOptions {
   log: Logger;
   bodyLimit: number;
+  /** Largest accepted uploaded file. */
+  uploadLimit: number;
   baseUrl: string;
   trustProxy: boolean;
   /** Identify the caller from cookies or headers; null when anonymous. */
@@ -46,11 +50,24 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SENSITIVE_QUERY = /([?&](?:token|code|state|secret|password|otp|session_state|id_token)=)[^&#]*/gi;
 
+/**
+ * Requests whose multipart body is being read. @fastify/multipart reads it in a preValidation
+ * hook, between two of ours, and fails on a malformed body with busboy's plain errors: those are
+ * the client's mistake, not a server error.
+ */
+const readingMultipart = new WeakSet<FastifyRequest>();
+
 export function redactUrl(url: string): string {
   return url.replace(SENSITIVE_QUERY, '$1[redacted]');
 }
 
 export async function createHttpServer(opts: HttpServerOptions): Promise<App> {
+  const httpsOnly = opts.baseUrl.startsWith('https:');
+  const stampResponse = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('x-request-id', request.id);
+    if (httpsOnly || request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    if (request.principal && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  };
   const app = Fastify({
     loggerInstance: opts.log,
     bodyLimit: opts.bodyLimit,
@@ -67,6 +84,12 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<App> {
       customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true },
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    // An address the router cannot decode, or with an over-long parameter, never reaches the hooks;
+    // it is still refused as problem+json with its request id (no page: rendering one needs the hooks).
+    frameworkErrors: (error, request, reply) => {
+      stampResponse(request, reply);
+      void sendProblem(request, reply, toProblem(error), { ...opts, renderErrorPage: undefined });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorateRequest('principal', null);
@@ -94,21 +117,35 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<App> {
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     frameguard: { action: 'deny' },
   });
-  const httpsOnly = opts.baseUrl.startsWith('https:');
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    if (httpsOnly || request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    if (request.principal && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-  });
+  app.addHook('onSend', async (request, reply) => stampResponse(request, reply));
 
   await app.register(compress, { global: true, threshold: 512, encodings: ['br', 'gzip', 'deflate'] });
   await app.register(cookie);
+  app.addHook('preValidation', async (request) => {
+    if (request.isMultipart()) readingMultipart.add(request);
+  });
+  // Uploads are read into memory within tight limits, so handlers get whole, size-checked files.
+  await app.register(multipart, {
+    attachFieldsToBody: true,
+    limits: { fileSize: opts.uploadLimit, files: 10, fields: 50, fieldSize: 64 * 1024, parts: 60 },
+    throwFileSizeLimit: true,
+  });
+  app.addHook('preValidation', async (request) => {
+    readingMultipart.delete(request);
+  });
+  app.addHook('preHandler', async (request) => {
+    refuseUnstorableInput(request.params, '/params');
+    refuseUnstorableInput(request.query, '/query');
+    refuseUnstorableInput(request.body, '/body');
+  });
   await app.register(csrf, {
     cookieKey: 'daftari_csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: httpsOnly, signed: false },
     getToken: (request) => {
       const body = request.body as Record<string, unknown> | undefined;
-      const fromBody = body && typeof body === 'object' ? body._csrf : undefined;
+      const field = body && typeof body === 'object' ? body._csrf : undefined;
+      // A multipart form field arrives as { value }, a urlencoded one as a string.
+      const fromBody = typeof field === 'object' && field !== null && 'value' in field ? (field as { value: unknown }).value : field;
       const header = request.headers['x-csrf-token'];
       return typeof fromBody === 'string' ? fromBody : typeof header === 'string' ? header : undefined;
     },
@@ -219,6 +256,8 @@ function toProblem(error: unknown): Problem {
     const detail = errors.map((e) => `${e.pointer} ${e.reason}`).join('; ');
     return new Problem(400, `The request is invalid: ${detail}.`, { title: 'Invalid request', errors });
   }
+  // A unique index that caught a race between two identical requests: a conflict, not a crash.
+  if ((error as { code?: unknown }).code === '23505') return Problem.conflict('This was just created or changed by another request. Reload and try again.');
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
   if (status >= 500) return new Problem(status, 'Something went wrong on our side. It has been logged; please try again.');
   const known: Record<string, string> = {
@@ -228,6 +267,7 @@ function toProblem(error: unknown): Problem {
     FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON.',
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body.',
     FST_ERR_BAD_URL: 'The address is not correctly encoded.',
+    FST_ERR_MAX_PARAM_LENGTH: 'A part of the address is longer than this server accepts.',
     FST_ERR_ASYNC_CONSTRAINT: 'The request could not be routed.',
   };
   return new Problem(status, known[err.code] ?? err.message ?? titleFor(status));
@@ -254,7 +294,9 @@ async function sendProblem(request: FastifyRequest, reply: FastifyReply, problem
 
 function registerErrorHandling(app: App, opts: HttpServerOptions) {
   app.setErrorHandler(async (error, request, reply) => {
-    const problem = toProblem(error);
+    const failure = error as FastifyError;
+    const malformedForm = readingMultipart.has(request) && !failure.statusCode;
+    const problem = malformedForm ? Problem.badRequest(`The multipart form could not be read: ${failure.message}.`) : toProblem(error);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status: problem.status, detail: problem.detail }, 'request refused');
     return sendProblem(request, reply, problem, opts);

@@ -74,7 +74,11 @@ export class JobQueue {
     await sql`SELECT pg_notify(${NOTIFY_CHANNEL}, '')`.execute(executor);
   }
 
-  /** Publish a domain event in the caller's transaction; each subscriber gets its own job. */
+  /**
+   * Publish a domain event in the caller's transaction; each subscriber gets its own job. The
+   * subscribers are those registered in this process, which is why every process (server, CLI,
+   * worker) builds the whole platform through the composition root before emitting anything.
+   */
   async emit(executor: Executor, event: string, payload: Record<string, unknown>, opts: { dedupeKey?: string } = {}): Promise<void> {
     for (const task of this.subscribers.get(event) ?? []) {
       await this.enqueue(executor, task, { event, ...payload }, { dedupeKey: opts.dedupeKey ? `${task}:${opts.dedupeKey}` : undefined });

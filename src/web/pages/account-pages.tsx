@@ -22,6 +22,7 @@ import {
   type SessionSettings,
 } from '../../blocks/identity/index.ts';
 import { CsrfField, ErrorSummary, Field, fieldErrors, type FieldErrors } from '../components/forms.tsx';
+import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
 import { renderPage } from '../render.tsx';
 
@@ -188,7 +189,7 @@ function AccountPage({ ctx, sessions, notice }: { ctx: PageContext; sessions: Se
       </dl>
       <p><a href="/account/password">{t('password.changeTitle')}</a></p>
       <h2>{t('account.sessions')}</h2>
-      <div class="table-wrap">
+      <TableRegion label={t('account.sessions')}>
         <table>
           <caption class="muted">{t('account.sessionsCaption', { count: sessions.length })}</caption>
           <thead>
@@ -203,12 +204,12 @@ function AccountPage({ ctx, sessions, notice }: { ctx: PageContext; sessions: Se
               <tr>
                 <td>{formatDateTime(ctx.locale, s.created_at)}{s.id_hash === principal.sessionId && <> <span class="tag">{t('account.thisSession')}</span></>}</td>
                 <td>{formatDateTime(ctx.locale, s.last_seen_at)}</td>
-                <td>{`${s.user_agent ?? ''} ${s.ip ? `(${s.ip})` : ''}`}</td>
+                <td><bdi>{`${s.user_agent ?? ''} ${s.ip ? `(${s.ip})` : ''}`}</bdi></td>
               </tr>
             ))}
           </tbody>
         </table>
-      </div>
+      </TableRegion>
       <form method="post" action="/account/sign-out-everywhere">
         <CsrfField ctx={ctx} />
         <p><button class="secondary" type="submit">{t('account.signOutEverywhere')}</button></p>

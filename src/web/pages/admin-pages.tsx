@@ -9,6 +9,7 @@ import type { JobQueue, JobRow } from '../../platform/jobs/queue.ts';
 import { AUDIT_READERS, distinctActions, findEntries, type AuditEntryView } from '../../blocks/audit/index.ts';
 import { listAgencies, type Agency } from '../../blocks/identity/index.ts';
 import { CsrfField } from '../components/forms.tsx';
+import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
 import { renderPage } from '../render.tsx';
 
@@ -51,7 +52,7 @@ function AuditPage({ ctx, entries, agencies, actions, filters }: { ctx: PageCont
         </div>
         <div><button type="submit">{t('audit.filter')}</button></div>
       </form>
-      <div class="table-wrap">
+      <TableRegion label={t('audit.title')}>
         <table>
           <caption class="muted">{t('audit.caption', { count: entries.length })}</caption>
           <thead>
@@ -79,7 +80,7 @@ function AuditPage({ ctx, entries, agencies, actions, filters }: { ctx: PageCont
             ))}
           </tbody>
         </table>
-      </div>
+      </TableRegion>
       {nextHref && <p class="pager"><a href={nextHref}>{t('audit.older')}</a></p>}
     </>
   );
@@ -98,7 +99,7 @@ function JobsPage({ ctx, counts, jobs, state }: { ctx: PageContext; counts: Reco
           </li>
         ))}
       </ul>
-      <div class="table-wrap">
+      <TableRegion label={t(`jobs.state.${state}`)}>
         <table>
           <caption>{t(`jobs.state.${state}`)}</caption>
           <thead>
@@ -131,7 +132,7 @@ function JobsPage({ ctx, counts, jobs, state }: { ctx: PageContext; counts: Reco
             ))}
           </tbody>
         </table>
-      </div>
+      </TableRegion>
     </>
   );
 }

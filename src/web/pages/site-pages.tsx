@@ -4,6 +4,7 @@ import { access } from '../../platform/http/access.ts';
 import type { Problem } from '../../platform/http/problem.ts';
 import type { App } from '../../platform/http/server.ts';
 import { ASSETS } from '../assets.ts';
+import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
 import { renderPage } from '../render.tsx';
 
@@ -79,7 +80,7 @@ function ApiReferencePage({ ctx, operations }: { ctx: PageContext; operations: O
       {tags.map((tag) => (
         <section aria-labelledby={`tag-${tag}`}>
           <h2 id={`tag-${tag}`}>{tag}</h2>
-          <div class="table-wrap">
+          <TableRegion label={tag}>
             <table>
               <thead>
                 <tr>
@@ -92,13 +93,14 @@ function ApiReferencePage({ ctx, operations }: { ctx: PageContext; operations: O
                 {operations.filter((o) => o.tag === tag).map((o) => (
                   <tr>
                     <td><code>{`${o.method} ${o.path}`}</code></td>
-                    <td>{o.summary}</td>
-                    <td>{o.access}</td>
+                    {/* Route summaries exist only in English: marked so, screen readers switch voice (WCAG 3.1.2). */}
+                    <td><bdi lang="en">{o.summary}</bdi></td>
+                    <td><bdi lang="en">{o.access}</bdi></td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableRegion>
         </section>
       ))}
     </>

@@ -1,0 +1,67 @@
+import type { Db, Executor } from '../../../platform/db/database.ts';
+import type { JobQueue } from '../../../platform/jobs/queue.ts';
+import type { Mailer } from '../../../platform/mail/mailer.ts';
+import { findUserById, holdersOfRole } from '../../identity/index.ts';
+import { agencyIdsOf, definitionOf } from './context.ts';
+import type { ServiceDefinition } from '../definition/schema.ts';
+import { findApplication, type ApplicationRow } from './store.ts';
+
+export const NOTIFY_TASK = 'registration.send-notification';
+
+/** Fill `{{name}}` placeholders; unknown names stay visible rather than vanish. */
+export function fillTemplate(template: string, vars: Record<string, unknown>): string {
+  return template.replace(/\{\{\s*([a-zA-Z][a-zA-Z0-9]*)\s*\}\}/g, (whole, name: string) => {
+    const value = vars[name];
+    return value === undefined || value === null ? whole : String(value);
+  });
+}
+
+export function pickText(text: Record<string, string>, locale: string): string {
+  return text[locale] ?? text.en ?? Object.values(text)[0] ?? '';
+}
+
+/**
+ * Queue the notifications a moment calls for: those declared `on` it, plus those an action names
+ * as effects, each once. Queued in the caller's transaction, so they go if and only if it commits.
+ */
+export async function queueNotifications(executor: Executor, jobs: JobQueue, definition: ServiceDefinition, application: ApplicationRow, moment: { on: string[]; explicit: string[]; vars: Record<string, unknown>; key: string }): Promise<void> {
+  const ids = new Set([...(definition.notifications ?? []).filter((n) => moment.on.includes(n.on)).map((n) => n.id), ...moment.explicit]);
+  for (const id of ids) {
+    await jobs.enqueue(executor, NOTIFY_TASK, { applicationId: application.id, notificationId: id, vars: moment.vars }, { dedupeKey: `notify:${application.id}:${id}:${moment.key}`, maxAttempts: 8 });
+  }
+}
+
+/**
+ * The job: e-mail the applicant (in the language they applied in) or the officers who work the
+ * case. SMS goes out through the messaging block once it exists; until then only e-mail is sent.
+ */
+export function notificationSender(db: Db, mailer: Mailer) {
+  return async ({ applicationId, notificationId, vars }: { applicationId: string; notificationId: string; vars: Record<string, unknown> }, ctx: { jobId: number }) => {
+    const application = await findApplication(db, applicationId);
+    if (!application) return;
+    const definition = await definitionOf(db, application.service_id, application.service_version);
+    const notification = (definition.notifications ?? []).find((n) => n.id === notificationId);
+    if (!notification || !notification.channels.includes('email')) return;
+    const all = { ...application.data, ...vars, trackingNumber: application.tracking_number };
+    const recipients: { email: string | null; locale: string | null }[] = [];
+    if (notification.to === 'applicant') {
+      const user = await findUserById(db, application.created_by);
+      if (user) recipients.push({ email: user.email, locale: application.locale });
+    } else {
+      const state = definition.workflow.states.find((s) => s.id === vars.state);
+      const assignee = state?.assignee ?? { role: 'officer' };
+      const agencyId = await agencyIdsOf(db)(assignee.agency ?? definition.agency);
+      recipients.push(...(await holdersOfRole(db, assignee.role, agencyId)));
+    }
+    for (const [index, recipient] of recipients.entries()) {
+      if (!recipient.email) continue;
+      const locale = recipient.locale ?? 'en';
+      await mailer.send({
+        to: recipient.email,
+        subject: fillTemplate(pickText(notification.subject, locale), all),
+        text: fillTemplate(pickText(notification.body, locale), all),
+        messageId: `<job-${ctx.jobId}-${index}@daftari>`,
+      });
+    }
+  };
+}

@@ -1,0 +1,80 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../../platform/db/database.ts';
+import type { FeeLine, FormData } from './form-engine.ts';
+
+export interface ApplicationRow {
+  id: string;
+  service_id: string;
+  service_version: number;
+  agency_id: string;
+  applicant_party_id: string;
+  created_by: string;
+  assisted_by: string | null;
+  status: 'draft' | 'submitted';
+  data: FormData;
+  fees: FeeLine[];
+  tracking_number: string | null;
+  idempotency_key: string | null;
+  locale: string;
+  created_at: Date;
+  updated_at: Date;
+  submitted_at: Date | null;
+}
+
+export interface DocumentRow {
+  id: string;
+  application_id: string;
+  document_type: string;
+  blob_hash: string;
+  file_name: string;
+  media_type: string;
+  size_bytes: number;
+  uploaded_by: string;
+  uploaded_at: Date;
+}
+
+export interface OutputRow {
+  id: string;
+  application_id: string;
+  output_id: string;
+  title: Record<string, string>;
+  body: Record<string, string>;
+  issued_at: Date;
+  valid_until: Date | null;
+  revoked_at: Date | null;
+}
+
+export async function findApplication(executor: Executor, id: string, forUpdate = false): Promise<ApplicationRow | undefined> {
+  const result = await sql<ApplicationRow>`SELECT * FROM registration_applications WHERE id = ${id} ${forUpdate ? sql`FOR UPDATE` : sql``}`.execute(executor);
+  return result.rows[0];
+}
+
+export async function findByTrackingNumber(executor: Executor, trackingNumber: string): Promise<ApplicationRow | undefined> {
+  const result = await sql<ApplicationRow>`SELECT * FROM registration_applications WHERE tracking_number = ${trackingNumber}`.execute(executor);
+  return result.rows[0];
+}
+
+export async function findByIdempotencyKey(executor: Executor, createdBy: string, key: string): Promise<ApplicationRow | undefined> {
+  const result = await sql<ApplicationRow>`SELECT * FROM registration_applications WHERE created_by = ${createdBy} AND idempotency_key = ${key}`.execute(executor);
+  return result.rows[0];
+}
+
+/** Applications a person made or that were made for them, newest first. */
+export async function applicationsOf(executor: Executor, who: { userId: string; partyId: string }, limit: number, before?: Date): Promise<ApplicationRow[]> {
+  const result = await sql<ApplicationRow>`
+    SELECT * FROM registration_applications
+    WHERE (applicant_party_id = ${who.partyId} OR created_by = ${who.userId}) ${before ? sql`AND created_at < ${before}` : sql``}
+    ORDER BY created_at DESC LIMIT ${limit}`.execute(executor);
+  return result.rows;
+}
+
+export async function documentsOf(executor: Executor, applicationId: string): Promise<DocumentRow[]> {
+  const result = await sql<DocumentRow>`
+    SELECT * FROM registration_documents WHERE application_id = ${applicationId} AND removed_at IS NULL ORDER BY uploaded_at, id`.execute(executor);
+  return result.rows;
+}
+
+export async function outputsOf(executor: Executor, applicationId: string): Promise<OutputRow[]> {
+  const result = await sql<OutputRow>`SELECT * FROM registration_outputs WHERE application_id = ${applicationId} ORDER BY issued_at`.execute(executor);
+  return result.rows;
+}

@@ -1,0 +1,252 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The service definition: one document that turns into a public service (form, documents, fees,
+ * workflow, outputs, notifications). Published as JSON Schema at /schemas/service-definition.json;
+ * docs/service-definitions.md explains each part with examples.
+ */
+
+const Id = (description: string) => Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description });
+/** Text per language, e.g. `{ en: "Trade name", fr: "Nom commercial", ar: "الاسم التجاري" }`. */
+export const Text = Type.Record(Type.String({ pattern: '^[a-z]{2}$' }), Type.String({ minLength: 1, maxLength: 5000 }), {
+  minProperties: 1,
+  description: 'Text per language code (en, fr, ar, …)',
+});
+/** An expression over the form data, e.g. `floors > 2 && zone == 'R2'` (see docs/expressions.md). */
+export const Expr = Type.String({ minLength: 1, maxLength: 2000, description: 'An expression over the form data' });
+
+const Option = Type.Object({ value: Type.String({ minLength: 1, maxLength: 100 }), label: Text }, { additionalProperties: false });
+
+export const FIELD_TYPES = ['text', 'textarea', 'integer', 'decimal', 'date', 'select', 'radio', 'yes-no', 'email', 'phone'] as const;
+
+export const FieldSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$', description: 'Name of the value in the form data (camelCase)' }),
+    type: Type.Union(FIELD_TYPES.map((t) => Type.Literal(t))),
+    label: Text,
+    hint: Type.Optional(Text),
+    required: Type.Optional(Type.Boolean({ default: false })),
+    /** Shown and validated only when true. */
+    when: Type.Optional(Expr),
+    min: Type.Optional(Type.Number()),
+    max: Type.Optional(Type.Number()),
+    minLength: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxLength: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    pattern: Type.Optional(Type.String({ maxLength: 500, description: 'Regular expression the whole value must match' })),
+    options: Type.Optional(Type.Array(Option, { minItems: 1, maxItems: 200 })),
+    /** A value read from a registry with the applicant's consent (registries block). */
+    prefill: Type.Optional(Type.Object({ registry: Id('registry id'), field: Type.String({ maxLength: 100 }) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const StepSchema = Type.Object(
+  {
+    id: Id('step id'),
+    title: Text,
+    description: Type.Optional(Text),
+    when: Type.Optional(Expr),
+    fields: Type.Array(FieldSchema, { minItems: 1, maxItems: 60 }),
+  },
+  { additionalProperties: false },
+);
+
+export const DOCUMENT_TYPES = ['pdf', 'png', 'jpeg', 'webp', 'tiff', 'dwg', 'dxf', 'zip'] as const;
+
+export const DocumentSchema = Type.Object(
+  {
+    id: Id('document id'),
+    label: Text,
+    hint: Type.Optional(Text),
+    required: Type.Optional(Type.Boolean({ default: true })),
+    when: Type.Optional(Expr),
+    accept: Type.Array(Type.Union(DOCUMENT_TYPES.map((t) => Type.Literal(t))), { minItems: 1, uniqueItems: true, description: 'Checked by the file content, not its name' }),
+    maxSizeMb: Type.Number({ exclusiveMinimum: 0, maximum: 200 }),
+    maxFiles: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const FeeSchema = Type.Object(
+  {
+    id: Id('fee id'),
+    label: Text,
+    amount: Expr,
+    when: Type.Optional(Expr),
+  },
+  { additionalProperties: false },
+);
+
+export const FeesSchema = Type.Object(
+  {
+    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' }),
+    /** Digits after the decimal point for this currency (DJF 0, TZS 2, TJS 2). */
+    decimals: Type.Integer({ minimum: 0, maximum: 4 }),
+    /** Rate tables for `lookup(table, key)`: `{ zoneRates: { R1: "120", R2: "150" } }`. */
+    tables: Type.Optional(Type.Record(Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$' }), Type.Record(Type.String({ maxLength: 100 }), Type.Union([Type.String({ pattern: '^-?\\d+(\\.\\d+)?$' }), Type.Number()])))),
+    items: Type.Array(FeeSchema, { minItems: 1, maxItems: 30 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Who acts: a role, in the owning agency unless another agency is named. */
+export const ActorSchema = Type.Object(
+  {
+    role: Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$' }),
+    agency: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{2,40}$' })),
+    /** Route to the agency the applicant chose in this form field (a select whose values are agency codes). */
+    agencyFrom: Type.Optional(Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$' })),
+  },
+  { additionalProperties: false },
+);
+
+export const InputSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$' }),
+    type: Type.Union([Type.Literal('text'), Type.Literal('textarea'), Type.Literal('checklist'), Type.Literal('date'), Type.Literal('yes-no')]),
+    label: Text,
+    required: Type.Optional(Type.Boolean({ default: true })),
+    /** For a checklist: the items an officer ticks. */
+    items: Type.Optional(Type.Array(Type.Object({ id: Id('item id'), label: Text }, { additionalProperties: false }), { minItems: 1, maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+export const EffectSchema = Type.Union([
+  Type.Object({ issue: Id('output id') }, { additionalProperties: false }),
+  Type.Object({ notify: Id('notification id') }, { additionalProperties: false }),
+]);
+
+export const ActionSchema = Type.Object(
+  {
+    id: Id('action id'),
+    label: Text,
+    to: Id('target state'),
+    /** Who may take it; defaults to the state's assignee. */
+    by: Type.Optional(ActorSchema),
+    /** Must be true for the action to be allowed. */
+    guard: Type.Optional(Expr),
+    /** Message shown when the guard refuses. */
+    guardMessage: Type.Optional(Text),
+    inputs: Type.Optional(Type.Array(InputSchema, { maxItems: 20 })),
+    effects: Type.Optional(Type.Array(EffectSchema, { maxItems: 10 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ApplicantActionSchema = Type.Object(
+  {
+    id: Id('action id'),
+    label: Text,
+    to: Id('target state'),
+    inputs: Type.Optional(Type.Array(InputSchema, { maxItems: 20 })),
+    /** The applicant may upload documents with this answer. */
+    documents: Type.Optional(Type.Boolean()),
+    effects: Type.Optional(Type.Array(EffectSchema, { maxItems: 10 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ReviewSchema = Type.Object(
+  { id: Id('review id'), label: Text, by: ActorSchema },
+  { additionalProperties: false },
+);
+
+export const StateSchema = Type.Object(
+  {
+    id: Id('state id'),
+    label: Text,
+    /** Who works cases in this state (their worklist); defaults to officers of the owning agency. */
+    assignee: Type.Optional(ActorSchema),
+    /** Working days allowed in this state before the case is overdue and escalated. */
+    slaDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
+    /** The statutory clock stops while a case waits here (waiting for the applicant). */
+    pausesClock: Type.Optional(Type.Boolean()),
+    actions: Type.Optional(Type.Array(ActionSchema, { maxItems: 20 })),
+    applicantActions: Type.Optional(Type.Array(ApplicantActionSchema, { maxItems: 10 })),
+    /** Parallel reviews: each reviewer gives an opinion; the case moves on when all have. */
+    reviews: Type.Optional(
+      Type.Object(
+        {
+          reviewers: Type.Array(ReviewSchema, { minItems: 1, maxItems: 10 }),
+          whenAllAgree: Id('next state when no reviewer objects'),
+          whenAnyObjects: Id('next state when a reviewer objects'),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** A final state closes the case with this outcome. */
+    outcome: Type.Optional(Type.Union([Type.Literal('granted'), Type.Literal('refused'), Type.Literal('withdrawn'), Type.Literal('closed')])),
+    /** What happens whenever a case enters this state (e.g. an instant service issues its document on submission). */
+    effects: Type.Optional(Type.Array(EffectSchema, { maxItems: 10 })),
+  },
+  { additionalProperties: false },
+);
+
+export const WorkflowSchema = Type.Object(
+  {
+    initial: Id('state a submitted application enters'),
+    states: Type.Array(StateSchema, { minItems: 2, maxItems: 50 }),
+    /** States from which the applicant may withdraw. */
+    withdrawableFrom: Type.Optional(Type.Array(Id('state id'))),
+  },
+  { additionalProperties: false },
+);
+
+export const OutputSchema = Type.Object(
+  {
+    id: Id('output id'),
+    title: Text,
+    /** The document's text per language; `{{field}}` inserts a form value, `{{trackingNumber}}` etc. */
+    body: Text,
+    validityDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+    signed: Type.Optional(Type.Boolean({ default: true })),
+  },
+  { additionalProperties: false },
+);
+
+export const NotificationSchema = Type.Object(
+  {
+    id: Id('notification id'),
+    /** `submitted`, `state:<id>` (entering a state) or `action:<id>`. */
+    on: Type.String({ pattern: '^(submitted|state:[a-z][a-z0-9-]*|action:[a-z][a-z0-9-]*)$' }),
+    to: Type.Union([Type.Literal('applicant'), Type.Literal('assignees')]),
+    channels: Type.Array(Type.Union([Type.Literal('email'), Type.Literal('sms')]), { minItems: 1, uniqueItems: true }),
+    subject: Text,
+    body: Text,
+  },
+  { additionalProperties: false },
+);
+
+export const ServiceDefinitionSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    id: Id('service id, stable across versions'),
+    version: Type.Integer({ minimum: 1, description: 'Raised for every change; applications keep the version they started with' }),
+    agency: Type.String({ pattern: '^[a-z0-9-]{2,40}$', description: 'Owning agency code' }),
+    title: Text,
+    description: Text,
+    legalBasis: Type.Optional(Text),
+    applicants: Type.Array(Type.Union([Type.Literal('person'), Type.Literal('organisation')]), { minItems: 1, uniqueItems: true }),
+    timeLimitDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'Statutory time limit for a decision' })),
+    lifeEvents: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z-]+$' }))),
+    form: Type.Object({ steps: Type.Array(StepSchema, { minItems: 1, maxItems: 30 }) }, { additionalProperties: false }),
+    documents: Type.Optional(Type.Array(DocumentSchema, { maxItems: 30 })),
+    fees: Type.Optional(FeesSchema),
+    workflow: WorkflowSchema,
+    outputs: Type.Optional(Type.Array(OutputSchema, { maxItems: 10 })),
+    notifications: Type.Optional(Type.Array(NotificationSchema, { maxItems: 50 })),
+  },
+  { additionalProperties: false, title: 'Daftari service definition' },
+);
+
+export type ServiceDefinition = Static<typeof ServiceDefinitionSchema>;
+export type FieldDefinition = Static<typeof FieldSchema>;
+export type StepDefinition = Static<typeof StepSchema>;
+export type StateDefinition = Static<typeof StateSchema>;
+export type ActionDefinition = Static<typeof ActionSchema>;
+
+/** The schema as published at `${baseUrl}/schemas/service-definition.json`, without TypeBox's internal symbols. */
+export function publishedSchema(baseUrl: string): TSchema {
+  return { $schema: 'http://json-schema.org/draft-07/schema#', $id: `${baseUrl}/schemas/service-definition.json`, ...JSON.parse(JSON.stringify(ServiceDefinitionSchema)) } as TSchema;
+}

@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import type { MigrationSet } from '../../../platform/db/migrations.ts';
+
+export const registrationMigrations: MigrationSet = {
+  '2026-11-23T1510_registration_definitions': {
+    async up(db) {
+      await sql`
+        CREATE TABLE registration_definitions (
+          service_id text NOT NULL,
+          version integer NOT NULL CHECK (version > 0),
+          agency_id uuid NOT NULL,
+          status text NOT NULL CHECK (status IN ('published', 'retired')),
+          document jsonb NOT NULL,
+          digest text NOT NULL,
+          published_by text,
+          published_at timestamptz NOT NULL DEFAULT now(),
+          retired_at timestamptz,
+          PRIMARY KEY (service_id, version)
+        )`.execute(db);
+      await sql`CREATE INDEX registration_definitions_current ON registration_definitions (service_id, version DESC) WHERE status = 'published'`.execute(db);
+    },
+  },
+  '2026-11-23T1530_registration_applications': {
+    async up(db) {
+      await sql`
+        CREATE TABLE registration_applications (
+          id uuid PRIMARY KEY,
+          service_id text NOT NULL,
+          service_version integer NOT NULL,
+          agency_id uuid NOT NULL,
+          applicant_party_id uuid NOT NULL,
+          created_by uuid NOT NULL,
+          assisted_by uuid,
+          status text NOT NULL CHECK (status IN ('draft', 'submitted')),
+          data jsonb NOT NULL DEFAULT '{}',
+          fees jsonb NOT NULL DEFAULT '[]',
+          tracking_number text UNIQUE,
+          idempotency_key text,
+          locale text NOT NULL DEFAULT 'en',
+          created_at timestamptz NOT NULL DEFAULT now(),
+          updated_at timestamptz NOT NULL DEFAULT now(),
+          submitted_at timestamptz,
+          FOREIGN KEY (service_id, service_version) REFERENCES registration_definitions (service_id, version)
+        )`.execute(db);
+      await sql`CREATE UNIQUE INDEX registration_applications_idempotency ON registration_applications (created_by, idempotency_key) WHERE idempotency_key IS NOT NULL`.execute(db);
+      await sql`CREATE INDEX registration_applications_applicant ON registration_applications (applicant_party_id, created_at DESC)`.execute(db);
+      await sql`CREATE INDEX registration_applications_agency ON registration_applications (agency_id, submitted_at DESC)`.execute(db);
+      await sql`
+        CREATE TABLE registration_documents (
+          id uuid PRIMARY KEY,
+          application_id uuid NOT NULL REFERENCES registration_applications(id) ON DELETE CASCADE,
+          document_type text NOT NULL,
+          blob_hash text NOT NULL,
+          file_name text NOT NULL,
+          media_type text NOT NULL,
+          size_bytes bigint NOT NULL,
+          uploaded_by uuid NOT NULL,
+          uploaded_at timestamptz NOT NULL DEFAULT now(),
+          removed_at timestamptz
+        )`.execute(db);
+      await sql`CREATE INDEX registration_documents_application ON registration_documents (application_id) WHERE removed_at IS NULL`.execute(db);
+      await sql`
+        CREATE TABLE registration_outputs (
+          id uuid PRIMARY KEY,
+          application_id uuid NOT NULL REFERENCES registration_applications(id),
+          output_id text NOT NULL,
+          title jsonb NOT NULL,
+          body jsonb NOT NULL,
+          issued_at timestamptz NOT NULL DEFAULT now(),
+          valid_until timestamptz,
+          revoked_at timestamptz,
+          UNIQUE (application_id, output_id)
+        )`.execute(db);
+    },
+  },
+};

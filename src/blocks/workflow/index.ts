@@ -1,0 +1,25 @@
+export { workflowMigrations } from './migrations/index.ts';
+export {
+  startCase,
+  takeAction,
+  takeApplicantAction,
+  withdrawCase,
+  giveOpinion,
+  claimTask,
+  releaseTask,
+  extendDeadline,
+  deadlineChecker,
+  loadCase,
+  caseOfSubject,
+  mayTake,
+  DEADLINE_TASK,
+  DEADLINE_PASSED,
+  CASE_MOVED,
+  type CaseRow,
+  type TaskRow,
+  type Effect,
+  type Transition,
+  type AgencyIds,
+  type WorkflowContext,
+} from './engine.ts';
+export { worklist, caseEvents, caseTasks, maySeeCase, type WorklistItem, type WorklistFilter, type CaseEvent } from './queries.ts';

@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../platform/db/database.ts';
+import { hasRole, type Principal } from '../../platform/http/access.ts';
+import type { CaseRow, TaskRow } from './engine.ts';
+
+export interface WorklistItem {
+  taskId: string;
+  caseId: string;
+  subjectType: string;
+  subjectId: string;
+  serviceId: string;
+  state: string;
+  reviewId: string | null;
+  role: string;
+  agencyId: string;
+  assigneeId: string | null;
+  dueAt: Date | null;
+  overdue: boolean;
+  createdAt: Date;
+}
+
+export interface WorklistFilter {
+  mine?: boolean;
+  serviceId?: string;
+  state?: string;
+  agencyId?: string;
+  overdue?: boolean;
+  /** Keyset: items after this (due date, task id) pair, in due-date order (no due date last). */
+  after?: { dueAt: Date | null; taskId: string };
+  limit: number;
+}
+
+/** The (role, agency) pairs a principal reaches, as a SQL condition on workflow_tasks. */
+function reachCondition(principal: Principal) {
+  const parts = [...principal.reach].map(([role, agencies]) =>
+    agencies === 'all' ? sql`t.role = ${role}` : sql`(t.role = ${role} AND t.agency_id = ANY(${[...agencies]}::uuid[]))`,
+  );
+  return parts.length > 0 ? sql`(${sql.join(parts, sql` OR `)})` : sql`false`;
+}
+
+/**
+ * Open tasks this principal may work on, soonest due first. Served by the partial index on open
+ * tasks, with keyset pagination, so it stays fast with millions of closed cases.
+ */
+export async function worklist(executor: Executor, principal: Principal, filter: WorklistFilter): Promise<WorklistItem[]> {
+  const conditions = [sql`t.completed_at IS NULL`, filter.mine ? sql`t.assignee_id = ${principal.id}` : reachCondition(principal)];
+  if (filter.serviceId) conditions.push(sql`c.service_id = ${filter.serviceId}`);
+  if (filter.state) conditions.push(sql`c.state = ${filter.state}`);
+  if (filter.agencyId) conditions.push(sql`t.agency_id = ${filter.agencyId}`);
+  if (filter.overdue) conditions.push(sql`c.overdue`);
+  if (filter.after) {
+    conditions.push(
+      filter.after.dueAt
+        ? sql`(t.due_at > ${filter.after.dueAt} OR (t.due_at = ${filter.after.dueAt} AND t.id > ${filter.after.taskId}) OR t.due_at IS NULL)`
+        : sql`(t.due_at IS NULL AND t.id > ${filter.after.taskId})`,
+    );
+  }
+  const result = await sql<WorklistItem>`
+    SELECT t.id AS "taskId", c.id AS "caseId", c.subject_type AS "subjectType", c.subject_id AS "subjectId", c.service_id AS "serviceId",
+           c.state, t.review_id AS "reviewId", t.role, t.agency_id AS "agencyId", t.assignee_id AS "assigneeId", t.due_at AS "dueAt",
+           c.overdue, t.created_at AS "createdAt"
+    FROM workflow_tasks t JOIN workflow_cases c ON c.id = t.case_id
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY t.due_at ASC NULLS LAST, t.id ASC
+    LIMIT ${filter.limit}`.execute(executor);
+  return result.rows;
+}
+
+export interface CaseEvent {
+  id: number;
+  at: Date;
+  kind: string;
+  actionId: string | null;
+  fromState: string | null;
+  toState: string | null;
+  actorType: string;
+  actorName: string | null;
+  inputs: Record<string, unknown>;
+}
+
+export async function caseEvents(executor: Executor, caseId: string): Promise<CaseEvent[]> {
+  const result = await sql<CaseEvent>`
+    SELECT id, at, kind, action_id AS "actionId", from_state AS "fromState", to_state AS "toState", actor_type AS "actorType",
+           actor_name AS "actorName", inputs
+    FROM workflow_events WHERE case_id = ${caseId} ORDER BY id`.execute(executor);
+  return result.rows;
+}
+
+export async function caseTasks(executor: Executor, caseId: string): Promise<TaskRow[]> {
+  const result = await sql<TaskRow>`SELECT * FROM workflow_tasks WHERE case_id = ${caseId} ORDER BY created_at, id`.execute(executor);
+  return result.rows;
+}
+
+const STAFF_ROLES = ['admin', 'agency-head', 'officer', 'auditor'];
+
+/**
+ * Staff who may open a case file: anyone with a staff role in the owning agency (or above it),
+ * and the reviewers of other agencies the case was routed to.
+ */
+export async function maySeeCase(executor: Executor, principal: Principal | null, row: CaseRow): Promise<boolean> {
+  if (!principal) return false;
+  if (STAFF_ROLES.some((role) => hasRole(principal, role, row.agency_id))) return true;
+  const tasks = await caseTasks(executor, row.id);
+  return tasks.some((t) => hasRole(principal, t.role, t.agency_id));
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+/** The command line as an operator runs it: `node bin/daftari.js …`, in a process of its own. */
+const BIN = path.resolve(import.meta.dirname, '../bin/daftari.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let dataDir: string;
+before(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'daftari-cli-'));
+});
+after(() => fs.rm(dataDir, { recursive: true, force: true }));
+
+function daftari(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    // A data directory of its own, so a command that got too far could not touch ./data.
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Each case starts a process of its own; they wait on nothing shared, so run them side by side.
+describe('the daftari command', { concurrency: true }, () => {
+  it('serve with PORT=abc exits 1 with one line naming PORT, and no stack trace', async () => {
+    const run = await daftari(['serve'], { PORT: 'abc' });
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr, 'Invalid configuration: PORT: expected a whole number, got "abc"\n');
+  });
+
+  it('--help describes every command and the environment, and exits 0', async () => {
+    const run = await daftari(['--help']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Usage: daftari \[options\] \[command\]/);
+    for (const command of ['serve', 'migrate', 'seed', 'users', 'audit']) assert.match(run.stdout, new RegExp(`^  ${command} `, 'm'));
+    assert.match(run.stdout, /^Environment:$/m);
+    assert.match(run.stdout, /^  DATABASE_URL +postgres:\/\//m);
+  });
+
+  const commands: [string[], RegExp][] = [
+    [['serve'], /serve the web portal and API/],
+    [['migrate'], /apply pending database migrations/],
+    [['seed'], /load the demo agencies and accounts/],
+    [['users', 'create'], /never the command line .*--username <name>/],
+    [['audit', 'verify'], /check the whole chain .*exits 2 if tampering is found/],
+  ];
+  for (const [command, description] of commands) {
+    it(`${command.join(' ')} --help explains the command and exits 0 without doing it`, async () => {
+      const run = await daftari([...command, '--help'], { PORT: 'abc' });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`^Usage: daftari ${command.join(' ')} `));
+      // Commander wraps long lines at the terminal's width.
+      assert.match(run.stdout.replace(/\s+/g, ' '), description);
+      assert.equal(run.stderr, '');
+    });
+  }
+});
