@@ -27,11 +27,15 @@ import {
 import { catalogueMigrations, catalogueRoutes, IMPORT_TASK, importRunner, linkRegisterToDefinitions } from './blocks/catalogue/index.ts';
 import { definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
 import { applicationRoutes } from './blocks/registration/application-routes.ts';
+import { escalateOverdueCases } from './blocks/registration/applications/escalate-overdue.ts';
+import { govstackRegistrationRoutes } from './blocks/registration/govstack/routes.ts';
 import { deadlineChecker, DEADLINE_TASK, workflowMigrations } from './blocks/workflow/index.ts';
 import { LocalBlobStore } from './platform/files/blob-store.ts';
 import { accountPages } from './web/pages/account-pages.tsx';
 import { cataloguePages } from './web/pages/catalogue-pages.tsx';
 import { adminPages } from './web/pages/admin-pages.tsx';
+import { applyPages } from './web/pages/apply-pages.tsx';
+import { workPages } from './web/pages/work-pages.tsx';
 import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
 
 /** Every block's migrations, in one global order. */
@@ -83,6 +87,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   linkRegisterToDefinitions(db, jobs);
   jobs.register(NOTIFY_TASK, notificationSender(db, mailer));
   jobs.register(DEADLINE_TASK, deadlineChecker(db, jobs));
+  escalateOverdueCases(db, jobs, mailer, config.baseUrl);
   const registration: RegistrationDeps = { db, jobs, blobs: new LocalBlobStore(`${config.dataDir}/blobs`) };
 
   const app = await createHttpServer({
@@ -105,10 +110,13 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(catalogueRoutes(db, jobs));
   await app.register(definitionRoutes(db, jobs, config.baseUrl));
   await app.register(applicationRoutes(registration));
+  await app.register(govstackRegistrationRoutes(registration, config.baseUrl));
   await app.register(sitePages(oidc?.label ?? null));
   await app.register(accountPages({ db, jobs, sessions, oidc }));
   await app.register(cataloguePages({ db, jobs, oidcLabel: oidc?.label ?? null }));
   await app.register(adminPages({ db, jobs, retryAudit, oidcLabel: oidc?.label ?? null }));
+  await app.register(applyPages(registration, oidc?.label ?? null));
+  await app.register(workPages(registration, oidc?.label ?? null));
   await app.ready();
 
   let background: { stop(): Promise<void> }[] = [];

@@ -6,7 +6,7 @@ import { CONFIG_HELP, ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { startEmbeddedServer, type EmbeddedServer } from './platform/db/embedded-server.ts';
 import { migrateToLatest } from './platform/db/migrations.ts';
-import { loadNodeKeys } from './platform/crypto/keys.ts';
+import { loadNodeKeys, MissingNodeKey } from './platform/crypto/keys.ts';
 import { createLogger } from './platform/log.ts';
 import { auditHeadFile, linkAll, verifyChain } from './blocks/audit/index.ts';
 import { agencyCodes, applyImport, validateImport } from './blocks/catalogue/index.ts';
@@ -250,7 +250,7 @@ function program(): Command {
       const valid = await withDatabase(config, log, async (url) => {
         const database = openDatabase(url, { max: 2 });
         try {
-          const keys = await loadNodeKeys(config.dataDir);
+          const keys = await loadNodeKeys(config.dataDir, { create: false });
           const headFile = auditHeadFile(config.dataDir);
           await linkAll(database.db, keys, { headFile });
           const report = await verifyChain(database.db, keys, { headFile });
@@ -304,7 +304,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`Invalid configuration: ${err.message}`);
-    } else if (err instanceof CliError) {
+    } else if (err instanceof CliError || err instanceof MissingNodeKey) {
       console.error(err.message);
     } else {
       console.error(`daftari: ${err instanceof Error ? err.message : String(err)}`);

@@ -88,7 +88,7 @@ function signInForm(csrf: string, username: string): string {
 async function signInAround(server: Serve, username: string, meanwhile: () => Promise<void>): Promise<{ status: number; location: string | undefined }> {
   const { jar, csrf } = await openSignInForm();
   const body = signInForm(csrf, username);
-  const requestId = `in-flight-${username}-${Date.now()}`;
+  const requestId = `in-flight-${username}`;
   const request = http.request(`${origin}/sign-in`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), cookie: jar.header(), 'x-request-id': requestId },

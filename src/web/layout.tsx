@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { LOCALE_NAMES, SHIPPED_LOCALES } from '../platform/i18n/index.ts';
 import { hasAnyRole } from '../platform/http/access.ts';
+import { AUDIT_READERS } from '../blocks/audit/index.ts';
 import { stylesheet } from './assets.ts';
 import type { PageContext } from './page-context.ts';
 
@@ -12,7 +13,6 @@ function languageHref(ctx: PageContext, locale: string): string {
 
 export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
   const { t, principal } = ctx;
-  const staff = hasAnyRole(principal, ['admin', 'agency-head', 'auditor']);
   return (
     <html lang={ctx.locale} dir={ctx.dir}>
       <head>
@@ -29,8 +29,10 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
             <nav aria-label={t('layout.navLabel')}>
               <ul>
                 <li><a href="/services">{t('nav.services')}</a></li>
+                {hasAnyRole(principal, ['citizen']) && <li><a href="/applications">{t('nav.applications')}</a></li>}
+                {hasAnyRole(principal, ['officer', 'agency-head', 'admin']) && <li><a href="/work">{t('nav.work')}</a></li>}
                 {hasAnyRole(principal, ['admin', 'agency-head']) && <li><a href="/admin/catalogue">{t('nav.catalogueAdmin')}</a></li>}
-                {staff && <li><a href="/admin/audit">{t('nav.audit')}</a></li>}
+                {hasAnyRole(principal, AUDIT_READERS) && <li><a href="/admin/audit">{t('nav.audit')}</a></li>}
                 {hasAnyRole(principal, ['admin']) && <li><a href="/admin/jobs">{t('nav.jobs')}</a></li>}
                 {principal ? (
                   <>

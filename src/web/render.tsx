@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { ComponentChildren, VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { PageContext } from './page-context.ts';
@@ -14,4 +15,9 @@ export interface PageOptions {
 export function renderPage(ctx: PageContext, page: PageOptions): string {
   const tree: VNode = <Layout ctx={ctx} title={page.title}>{page.body}</Layout>;
   return `<!doctype html>${renderToString(tree)}`;
+}
+
+/** Answer with a page: 200, or 400/409 when a form is shown again with what went wrong. */
+export function sendPage(reply: FastifyReply, ctx: PageContext, page: PageOptions, status = 200) {
+  return reply.code(status).type('text/html; charset=utf-8').send(renderPage(ctx, page));
 }

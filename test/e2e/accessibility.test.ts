@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import type { AxeResults, Result, RunOptions } from 'axe-core';
 import type { Browser, Page } from 'playwright-core';
-import { directionOf, SHIPPED_LOCALES } from '../../src/platform/i18n/index.ts';
+import { SHIPPED_LOCALES } from '../../src/platform/i18n/index.ts';
 import { DEMO_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
+import { assertAccessible } from '../support/axe.ts';
 import { clickAndLoad, launchBrowser, signInThroughForm, submitButton } from '../support/browser.ts';
 import { PAGES, withLocale, type Visitor } from '../support/pages.ts';
-
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_OPTIONS: RunOptions = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }, resultTypes: ['violations'] };
-/** A desktop, and the 320 CSS pixels WCAG 1.4.10 (reflow) asks pages to work at: wide tables only scroll there. */
-const VIEWPORTS = [
-  { width: 1280, height: 800 },
-  { width: 320, height: 640 },
-];
 
 /** A page in the state its form leaves it in after a bad submission, reached as a person would. */
 interface FormState {
@@ -60,32 +50,6 @@ const FORM_STATES: FormState[] = [
     shows: '.error-summary',
   },
 ];
-
-function describeViolation(v: Result): string {
-  return `${v.id} (${v.impact ?? 'unknown impact'}): ${v.help}\n${v.nodes.map((n) => `      ${n.target.join(' ')}`).join('\n')}`;
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const found: string[] = [];
-  for (const viewport of VIEWPORTS) {
-    await page.setViewportSize(viewport);
-    const violations = await page.evaluate(
-      async (options) => (await (globalThis as unknown as { axe: { run(o: RunOptions): Promise<AxeResults> } }).axe.run(options)).violations,
-      AXE_OPTIONS,
-    );
-    found.push(...violations.map((v) => `  [${viewport.width} px] ${describeViolation(v)}`));
-  }
-  return found;
-}
-
-async function assertAccessible(page: Page, locale: string): Promise<void> {
-  const html = page.locator('html');
-  assert.equal(await html.getAttribute('lang'), locale);
-  assert.equal(await html.getAttribute('dir'), directionOf(locale));
-  const violations = await axeViolations(page);
-  assert.equal(violations.length, 0, `axe found violations on ${page.url()}:\n${violations.join('\n')}`);
-}
 
 let app: TestApp;
 let browser: Browser;

@@ -48,3 +48,31 @@ export function setCookie(response: LightMyRequestResponse, name: string): strin
   const lines = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
   return lines.filter((line) => line.startsWith(`${name}=`)).at(-1);
 }
+
+export interface FormPart {
+  name: string;
+  value?: string;
+  /** A file: its name as the browser sends it, and its bytes. */
+  file?: { name: string; content: Buffer | string; type?: string };
+}
+
+/** Submit a multipart form the way a browser does (a file input left empty is sent with no file name). */
+export async function postMultipart(app: TestApp, jar: CookieJar, url: string, parts: FormPart[]): Promise<LightMyRequestResponse> {
+  const boundary = '----daftari-form-boundary';
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const head = part.file
+      ? `Content-Disposition: form-data; name="${part.name}"; filename="${part.file.name}"\r\nContent-Type: ${part.file.type ?? 'application/octet-stream'}\r\n`
+      : `Content-Disposition: form-data; name="${part.name}"\r\n`;
+    chunks.push(Buffer.from(`--${boundary}\r\n${head}\r\n`), Buffer.from(part.file ? part.file.content : (part.value ?? '')), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  const response = await app.app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie: jar.header(), 'content-type': `multipart/form-data; boundary=${boundary}`, accept: 'text/html' },
+    payload: Buffer.concat(chunks),
+  });
+  jar.store(response);
+  return response;
+}

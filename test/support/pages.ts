@@ -29,6 +29,12 @@ export const PAGES: PageVisit[] = [
   { name: 'audit log', path: '/admin/audit', who: 'admin', status: 200 },
   { name: 'job queue', path: '/admin/jobs', who: 'admin', status: 200 },
   { name: 'digitisation dashboard', path: '/admin/catalogue', who: 'admin', status: 200 },
+  { name: 'a public service one can apply for online', path: '/services/business-licence', who: 'anonymous', status: 200 },
+  { name: 'start an application', path: '/apply/business-licence', who: 'amina', status: 200 },
+  { name: 'my applications', path: '/applications', who: 'amina', status: 200 },
+  { name: 'sign in to see my applications', path: '/applications', who: 'anonymous', status: 401 },
+  { name: 'worklist', path: '/work', who: 'admin', status: 200 },
+  { name: 'worklist, not for citizens', path: '/work', who: 'amina', status: 403 },
 ];
 
 /** The same address in another language, as the language links make it. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -14,11 +16,11 @@ before(async () => {
 after(() => app.stop());
 
 /** `daftari audit verify` as an operator runs it on the server: this node's database and DATA_DIR. */
-function auditVerify(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function auditVerify(dataDir = app.config.dataDir): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bin/daftari.js'), 'audit', 'verify'], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: app.testDb.url, DATA_DIR: app.config.dataDir, LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: app.testDb.url, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -31,6 +33,18 @@ function auditVerify(): Promise<{ code: number | null; stdout: string; stderr: s
 }
 
 describe('daftari audit verify', () => {
+  it('run with another node’s DATA_DIR, says the signing key is missing instead of calling every signature forged', async () => {
+    const elsewhere = await fs.mkdtemp(path.join(os.tmpdir(), 'daftari-elsewhere-'));
+    try {
+      const result = await auditVerify(elsewhere);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /no node signing key/);
+      assert.deepEqual(await fs.readdir(elsewhere), [], 'no key was created');
+    } finally {
+      await fs.rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('links pending entries, reports a valid chain and exits 0', async () => {
     const { rows } = await app.database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_entries');
     assert.ok(rows[0]!.n > 0, 'the demo data wrote audit entries');

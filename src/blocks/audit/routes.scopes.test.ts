@@ -100,13 +100,21 @@ describe('who may read the audit log', () => {
     assert.deepEqual(await entries('head.urban', { agency: agency.get('fire')! }), []);
   });
 
-  for (const username of ['officer.permits', 'officer.fire', 'amina']) {
-    it(`${username} is refused the entries, the verification and the page (403)`, async () => {
-      for (const url of ['/api/audit/entries', '/api/audit/verification', '/admin/audit']) {
-        assert.equal((await get(url, username)).statusCode, 403, url);
-      }
-    });
-  }
+  it('an officer sees the entries of their own agency only, and may not verify the whole chain', async () => {
+    for (const [username, code] of [['officer.permits', 'urban-permits'], ['officer.fire', 'fire']] as const) {
+      const seen = await entries(username);
+      assert.equal(seen.length, await countInDatabase(`agency_id = '${agency.get(code)}'`), username);
+      assert.ok([...codesOf(seen)].every((c) => c === code), username);
+      assert.equal((await get('/admin/audit', username)).statusCode, 200);
+      assert.equal((await get('/api/audit/verification', username)).statusCode, 403);
+    }
+  });
+
+  it('a citizen is refused the entries, the verification and the page (403)', async () => {
+    for (const url of ['/api/audit/entries', '/api/audit/verification', '/admin/audit']) {
+      assert.equal((await get(url, 'amina')).statusCode, 403, url);
+    }
+  });
 
   it('an anonymous caller is asked to sign in (401)', async () => {
     for (const url of ['/api/audit/entries', '/api/audit/verification', '/admin/audit']) {

@@ -7,8 +7,8 @@ import { Uuid, Problems } from '../../platform/http/schemas.ts';
 import { findEntries } from './store.ts';
 import { verifyChain } from './verify-chain.ts';
 
-/** Roles that may read the audit log of the agencies they hold them in. */
-export const AUDIT_READERS = ['admin', 'agency-head', 'auditor'] as const;
+/** Roles that may read the audit log of the agencies they hold them in: officers see what happened to their agency's work. */
+export const AUDIT_READERS = ['admin', 'agency-head', 'auditor', 'officer'] as const;
 
 export const AuditQuery = Type.Object(
   {

@@ -2,7 +2,7 @@ import type { Db } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { recordAudit, SYSTEM_ACTOR } from '../audit/index.ts';
 import { currentDefinition, DEFINITION_PUBLISHED, DEFINITION_RETIRED } from '../registration/index.ts';
-import { findAgencyByCode } from '../identity/index.ts';
+import { findAgencyByCode, listAgencies } from '../identity/index.ts';
 import { findServiceByCode, upsertService } from './store.ts';
 import type { ServiceRecord } from './service-record.ts';
 
@@ -19,7 +19,7 @@ export function linkRegisterToDefinitions(db: Db, jobs: JobQueue): void {
     const definition = current?.document;
     const agency = definition ? await findAgencyByCode(db, definition.agency) : undefined;
     const record: ServiceRecord = entry
-      ? { ...entry, agencyCode: '', definitionId: current ? serviceId : null, status: current ? 'fully-online' : 'paper', channels: current ? [...new Set([...entry.channels, 'online' as const])] : entry.channels.filter((c) => c !== 'online') }
+      ? { ...entry, agencyCode: (await listAgencies(db)).find((a) => a.id === entry.agencyId)?.code ?? definition?.agency ?? '', definitionId: current ? serviceId : null, status: current ? 'fully-online' : 'paper', channels: current ? [...new Set([...entry.channels, 'online' as const])] : entry.channels.filter((c) => c !== 'online') }
       : {
           code: serviceId,
           agencyCode: definition!.agency,

@@ -1,7 +1,7 @@
 export { authenticate, principalForUser } from './authenticate.ts';
 export { createAgency, createUser, grantRoleIn, listAgencies, canGrant, type NewUser, type ActingAs } from './accounts.ts';
 export { createApiClient } from './api-clients.ts';
-export { canActFor, recordMandate } from './mandates.ts';
+export { canActFor, mandatesOf, recordMandate } from './mandates.ts';
 export { OidcSignIn } from './oidc-sign-in.ts';
 export { changePassword, requestPasswordReset, resetPassword, resetTokenIsValid, passwordResetSender, SEND_RESET_TASK, PASSWORD_MIN } from './passwords.ts';
 export { registerCitizen } from './register-citizen.ts';

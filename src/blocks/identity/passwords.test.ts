@@ -1,70 +1,22 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { SMTPServer } from 'smtp-server';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { assertProblem, openForm, postForm } from '../../../test/support/http.ts';
+import { startSmtpInbox, type ReceivedMail, type SmtpInbox } from '../../../test/support/smtp-inbox.ts';
 import { createUser } from './accounts.ts';
 
 const BASE_URL = 'http://daftari.test';
 
-interface ReceivedMail {
-  to: string[];
-  subject: string;
-  text: string;
-}
-
-/** Mail a real SMTP server accepted, decoded just enough to read a subject and a plain-text body. */
-const inbox: ReceivedMail[] = [];
-const smtp = new SMTPServer({
-  secure: false,
-  authOptional: true,
-  disabledCommands: ['STARTTLS'],
-  logger: false,
-  onData(stream, session, callback) {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), ...parseMessage(Buffer.concat(chunks).toString('utf8')) });
-      callback();
-    });
-  },
-});
-
-function parseMessage(raw: string): { subject: string; text: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const headers = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
-  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(headers)?.[1] ?? '';
-  const subject = header('Subject').replace(/=\?utf-8\?([QB])\?([^?]*)\?=\s*/gi, (_, encoding: string, data: string) =>
-    encoding.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQuotedPrintable(data.replace(/_/g, ' ')),
-  );
-  const body = raw.slice(split + 4);
-  const encoding = header('Content-Transfer-Encoding').toLowerCase();
-  const text = encoding === 'quoted-printable' ? decodeQuotedPrintable(body.replace(/=\r\n/g, '')) : encoding === 'base64' ? Buffer.from(body, 'base64').toString('utf8') : body;
-  return { subject, text: text.replace(/\r\n/g, '\n') };
-}
-
-function decodeQuotedPrintable(text: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '=' && /^[0-9A-F]{2}$/i.test(text.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(...Buffer.from(text[i]!, 'utf8'));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
+let inbox: SmtpInbox;
 let app: TestApp;
 before(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const { port } = smtp.server.address() as AddressInfo;
-  app = await startTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${port}`, BASE_URL } });
+  inbox = await startSmtpInbox();
+  app = await startTestApp({ env: { SMTP_URL: inbox.url, BASE_URL } });
 });
 after(async () => {
   // The SMTP server first: left open after a failed start, it would keep this file running forever.
-  await new Promise<void>((resolve) => smtp.close(resolve));
+  await inbox?.close();
   await app?.stop();
 });
 
@@ -89,7 +41,7 @@ function stillSignedIn(cookie: string) {
 /** Run the queued jobs (the e-mails among them) and return the mail that arrived for this address. */
 async function mailTo(address: string): Promise<ReceivedMail[]> {
   await app.jobs.drain();
-  return inbox.filter((mail) => mail.to.includes(address));
+  return inbox.to(address);
 }
 
 async function requestReset(login: string): Promise<string> {

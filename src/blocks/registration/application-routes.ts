@@ -6,9 +6,9 @@ import { Problem } from '../../platform/http/problem.ts';
 import { Problems, Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { isLocale } from '../../platform/i18n/index.ts';
-import { claimTask, extendDeadline, releaseTask, worklist, type Transition } from '../workflow/index.ts';
-import { actOnApplication, answerAsApplicant, applicationForStaff, reviewApplication, withdrawApplication } from './applications/act-on-application.ts';
-import { agencyIdsOf, applicationForApplicant, definitionOf, type RegistrationDeps } from './applications/context.ts';
+import { claimTask, readWorklistPosition, releaseTask, worklist, worklistPosition, WORKLIST_POSITION, type Transition } from '../workflow/index.ts';
+import { actOnApplication, answerAsApplicant, applicationForStaff, extendApplicationDeadline, reviewApplication, withdrawApplication } from './applications/act-on-application.ts';
+import { applicationForApplicant, type RegistrationDeps } from './applications/context.ts';
 import { describeApplication, type ApplicationView } from './applications/describe-application.ts';
 import { attachDocument, discardDraft, removeDocument, saveStep, startApplication, type Upload } from './applications/draft-application.ts';
 import { applicationsOf, findByTrackingNumber } from './applications/store.ts';
@@ -17,9 +17,13 @@ import { normaliseTrackingNumber } from './applications/tracking-number.ts';
 
 const ServiceId = Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' });
 const FieldId = Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$' });
-const Answers = Type.Record(FieldId, Type.Union([Type.String({ maxLength: 10000 }), Type.Number(), Type.Boolean(), Type.Null()]), { maxProperties: 200 });
-const Inputs = Type.Record(FieldId, Type.Union([Type.String({ maxLength: 10000 }), Type.Boolean(), Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 })]), { maxProperties: 30 });
-const IdempotencyKey = Type.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9._:-]+$' });
+// One list of types, not a union: the validator coerces types, and within a union it would turn
+// `false` into "false" (and null into "") before the form engine or the workflow sees the value.
+const Answer = Type.Unsafe<string | number | boolean | null>({ type: ['string', 'number', 'boolean', 'null'], maxLength: 10000 });
+const Input = Type.Unsafe<string | boolean | string[]>({ type: ['string', 'boolean', 'array'], maxLength: 10000, items: { type: 'string', maxLength: 100 }, maxItems: 50 });
+export const Answers = Type.Record(FieldId, Answer, { maxProperties: 200 });
+export const Inputs = Type.Record(FieldId, Input, { maxProperties: 30 });
+export const IdempotencyKey = Type.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9._:-]+$' });
 const AppParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 /** The JSON view of an application; the same object for the applicant and staff, with less for the applicant. */
@@ -278,7 +282,7 @@ export function applicationRoutes(deps: RegistrationDeps) {
             state: Type.Optional(ServiceId),
             agency: Type.Optional(Uuid),
             overdue: Type.Optional(Type.Boolean()),
-            after: Type.Optional(Type.String({ maxLength: 100, pattern: '^[0-9TZ:.+-]*\\|[0-9a-f-]{36}$' })),
+            after: Type.Optional(Type.String({ maxLength: 100, pattern: WORKLIST_POSITION })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
           },
           { additionalProperties: false },
@@ -288,10 +292,11 @@ export function applicationRoutes(deps: RegistrationDeps) {
       handler: async (request) => {
         const q = request.query;
         const limit = q.limit ?? 25;
-        const [dueText, taskId] = q.after?.split('|') ?? [];
-        const items = await worklist(db, requirePrincipal(request), { mine: q.mine, serviceId: q.service, state: q.state, agencyId: q.agency, overdue: q.overdue, after: taskId ? { dueAt: dueText ? new Date(dueText) : null, taskId } : undefined, limit });
+        const after = q.after === undefined ? undefined : readWorklistPosition(q.after);
+        if (after === null) throw Problem.invalidField('/query/after', 'is not a position in this list');
+        const items = await worklist(db, requirePrincipal(request), { mine: q.mine, serviceId: q.service, state: q.state, agencyId: q.agency, overdue: q.overdue, after, limit });
         const last = items[items.length - 1];
-        return { items, next: items.length === limit && last ? `${last.dueAt?.toISOString() ?? ''}|${last.taskId}` : null };
+        return { items, next: items.length === limit && last ? worklistPosition(last) : null };
       },
     });
 
@@ -344,11 +349,7 @@ export function applicationRoutes(deps: RegistrationDeps) {
       config: { access: access.roles('agency-head', 'admin') },
       schema: { summary: "Give the current step more time, with a reason", tags: ['workflow'], params: AppParams, body: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 90 }), reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }), response: { 200: Type.Object({ dueAt: Type.String() }), ...Problems } },
       handler: async (request) => {
-        const principal = requirePrincipal(request);
-        const application = await applicationForStaff(db, principal, request.params.id);
-        const due = await db.transaction().execute(async (trx) =>
-          extendDeadline({ trx, jobs: deps.jobs, definition: await definitionOf(trx, application.service_id, application.service_version), agencyIds: agencyIdsOf(trx), requestId: request.id, data: application.data }, { caseId: application.id, days: request.body.days, reason: request.body.reason, principal }),
-        );
+        const due = await extendApplicationDeadline(deps, { applicationId: request.params.id, days: request.body.days, reason: request.body.reason, principal: requirePrincipal(request), requestId: request.id });
         return { dueAt: due.toISOString() };
       },
     });

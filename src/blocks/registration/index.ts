@@ -13,12 +13,13 @@ export {
   type StoredDefinition,
 } from './definitions.ts';
 export { validateDefinition, validateDefinitionSource, reachableStates, type DefinitionProblem, type MeaningContext } from './definition/validate-definition.ts';
-export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition } from './definition/schema.ts';
+export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type FieldDefinition, type StepDefinition, type DocumentDefinition, type StateDefinition, type ActionDefinition, type InputDefinition } from './definition/schema.ts';
 export { agencyIdsOf, applicationForApplicant, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
 export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './applications/submit-application.ts';
-export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, applicationForStaff } from './applications/act-on-application.ts';
+export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, extendApplicationDeadline, applicationForStaff } from './applications/act-on-application.ts';
+export { describeApplication, type ApplicationView } from './applications/describe-application.ts';
 export { notificationSender, NOTIFY_TASK, fillTemplate, pickText } from './applications/notify-people.ts';
-export { visibleSteps, visibleFields, readStep, checkAnswers, computeFees, totalOf, firstIncompleteStep, type FieldError, type FeeLine, type FormData } from './applications/form-engine.ts';
+export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, computeFees, totalOf, firstIncompleteStep, type FieldError, type FeeLine, type FormData } from './applications/form-engine.ts';
 export { findApplication, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow } from './applications/store.ts';
 export { newTrackingNumber, normaliseTrackingNumber } from './applications/tracking-number.ts';

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Executor, Tx } from '../../platform/db/database.ts';
 import { compileExpression, isTrue, ExpressionError, type Scope } from '../../platform/expressions/index.ts';
 import { hasRole, type Principal } from '../../platform/http/access.ts';
-import { Problem } from '../../platform/http/problem.ts';
+import { Problem, type InvalidParam } from '../../platform/http/problem.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { actorOf, recordAudit, type AuditActor } from '../audit/index.ts';
 import type { ActionDefinition, ServiceDefinition, StateDefinition } from '../registration/definition/schema.ts';
@@ -84,7 +84,7 @@ export interface WorkflowContext {
 type Actor = { role: string; agency?: string; agencyFrom?: string };
 
 /** The agency an actor belongs to: named, chosen by the applicant in a form field, or the owner. */
-function agencyCodeOf(actor: Actor, definition: ServiceDefinition, data: Record<string, unknown>): string {
+export function agencyCodeOf(actor: Actor, definition: ServiceDefinition, data: Record<string, unknown>): string {
   if (actor.agencyFrom) return String(data[actor.agencyFrom] ?? definition.agency);
   return actor.agency ?? definition.agency;
 }
@@ -164,30 +164,33 @@ async function closeOpenTasks(trx: Tx, caseId: string, by: string): Promise<void
 
 function checkInputs(inputs: ActionDefinition['inputs'], given: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const errors: { pointer: string; reason: string }[] = [];
+  const errors: InvalidParam[] = [];
+  const fail = (id: string, code: string, reason: string, params?: Record<string, number>) => errors.push({ pointer: `/body/inputs/${id}`, reason, code, ...(params ? { params } : {}) });
   const known = new Set((inputs ?? []).map((i) => i.id));
-  for (const name of Object.keys(given)) if (!known.has(name)) errors.push({ pointer: `/body/inputs/${name}`, reason: 'is not an input of this action' });
+  for (const name of Object.keys(given)) if (!known.has(name)) fail(name, 'unknown', 'is not an input of this action');
   for (const input of inputs ?? []) {
     const value = given[input.id];
     const empty = value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
     if (empty) {
-      if (input.required !== false && input.type !== 'checklist') errors.push({ pointer: `/body/inputs/${input.id}`, reason: 'is required' });
+      // A required checklist is one whose every item must be ticked: ticking none falls short too.
+      if (input.required !== false && input.type === 'checklist') fail(input.id, 'allChecked', 'every item must be checked');
+      else if (input.required !== false) fail(input.id, 'required', 'is required');
       continue;
     }
     if (input.type === 'checklist') {
       const ticked = Array.isArray(value) ? value : [value];
       const items = new Set((input.items ?? []).map((i) => i.id));
-      if (!ticked.every((t) => typeof t === 'string' && items.has(t))) errors.push({ pointer: `/body/inputs/${input.id}`, reason: 'lists an item that is not on the checklist' });
-      else if (input.required !== false && ticked.length !== items.size) errors.push({ pointer: `/body/inputs/${input.id}`, reason: 'every item must be checked' });
+      if (!ticked.every((t) => typeof t === 'string' && items.has(t))) fail(input.id, 'option', 'lists an item that is not on the checklist');
+      else if (input.required !== false && ticked.length !== items.size) fail(input.id, 'allChecked', 'every item must be checked');
       out[input.id] = ticked;
     } else if (input.type === 'yes-no') {
-      if (value !== true && value !== false && value !== 'yes' && value !== 'no') errors.push({ pointer: `/body/inputs/${input.id}`, reason: 'must be yes or no' });
+      if (value !== true && value !== false && value !== 'yes' && value !== 'no') fail(input.id, 'yesNo', 'must be yes or no');
       out[input.id] = value === true || value === 'yes';
     } else if (input.type === 'date') {
-      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) errors.push({ pointer: `/body/inputs/${input.id}`, reason: 'must be a date (YYYY-MM-DD)' });
+      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) fail(input.id, 'date', 'must be a date (YYYY-MM-DD)');
       out[input.id] = value;
     } else {
-      if (typeof value !== 'string' || value.length > 10_000) errors.push({ pointer: `/body/inputs/${input.id}`, reason: 'must be text of at most 10,000 characters' });
+      if (typeof value !== 'string' || value.length > 10_000) fail(input.id, 'maxLength', 'must be text of at most 10,000 characters', { max: 10_000 });
       out[input.id] = typeof value === 'string' ? value.trim() : value;
     }
   }
@@ -196,8 +199,12 @@ function checkInputs(inputs: ActionDefinition['inputs'], given: Record<string, u
 }
 
 /** Who may take an action: its `by`, else the state's assignee, else officers of the owning agency. */
+export function whoActs(state: StateDefinition, action: ActionDefinition): Actor {
+  return action.by ?? state.assignee ?? DEFAULT_ASSIGNEE;
+}
+
 export async function mayTake(principal: Principal | null, definition: ServiceDefinition, state: StateDefinition, action: ActionDefinition, agencyIds: AgencyIds, data: Record<string, unknown>): Promise<boolean> {
-  const actor = action.by ?? state.assignee ?? DEFAULT_ASSIGNEE;
+  const actor = whoActs(state, action);
   return hasRole(principal, actor.role, await agencyIds(agencyCodeOf(actor, definition, data)));
 }
 
@@ -228,7 +235,7 @@ export async function takeAction(ctx: WorkflowContext, input: { caseId: string; 
     throw Problem.conflict(`"${input.actionId}" cannot be taken in the state "${row.state}"${possible.length ? `; possible actions: ${possible.join(', ')}` : ''}.`);
   }
   if (!(await mayTake(input.principal, definition, state, action, ctx.agencyIds, ctx.data))) {
-    const actor = action.by ?? state.assignee ?? DEFAULT_ASSIGNEE;
+    const actor = whoActs(state, action);
     throw Problem.forbidden(`Only the role "${actor.role}" of the agency "${agencyCodeOf(actor, definition, ctx.data)}" may take this action.`);
   }
   const inputs = checkInputs(action.inputs, input.inputs);
@@ -308,7 +315,7 @@ export async function giveOpinion(ctx: WorkflowContext, input: { caseId: string;
   if (!hasRole(input.principal, reviewer.by.role, await ctx.agencyIds(reviewerAgency))) {
     throw Problem.forbidden(`Only the role "${reviewer.by.role}" of the agency "${reviewerAgency}" gives this opinion.`);
   }
-  if (input.opinion === 'object' && input.conditions.trim() === '') throw Problem.invalidField('/body/conditions', 'an objection needs its reasons');
+  if (input.opinion === 'object' && input.conditions.trim() === '') throw Problem.invalidField('/body/conditions', 'an objection needs its reasons', 'required');
   const updated = await sql<{ id: string }>`
     UPDATE workflow_tasks SET opinion = ${input.opinion}, conditions = ${input.conditions.trim() || null}, completed_at = now(), completed_by = ${input.principal.id}
     WHERE case_id = ${row.id} AND visit = ${row.visit} AND review_id = ${input.reviewId} AND completed_at IS NULL
@@ -353,7 +360,7 @@ export async function extendDeadline(ctx: WorkflowContext, input: { caseId: stri
   refuseIfClosed(row);
   if (!hasRole(input.principal, 'agency-head', row.agency_id)) throw Problem.forbidden('Only the head of the owning agency may extend a deadline.');
   if (!row.state_due_at) throw Problem.conflict('The current state has no deadline.');
-  if (!input.reason.trim()) throw Problem.invalidField('/body/reason', 'an extension needs a reason');
+  if (!input.reason.trim()) throw Problem.invalidField('/body/reason', 'an extension needs a reason', 'required');
   const due = new Date(Math.max(row.state_due_at.getTime(), Date.now()) + input.days * DAY_MS);
   await sql`UPDATE workflow_cases SET state_due_at = ${due}, overdue = false, revision = revision + 1 WHERE id = ${row.id}`.execute(trx);
   await sql`UPDATE workflow_tasks SET due_at = ${due} WHERE case_id = ${row.id} AND visit = ${row.visit} AND completed_at IS NULL`.execute(trx);
@@ -377,7 +384,9 @@ export function deadlineChecker(db: import('../../platform/db/database.ts').Db, 
       const actor: AuditActor = { type: 'system', id: null, name: 'deadline timer' };
       await recordEvent(trx, caseId, 'escalate', actor, { from: row.state, to: row.state, inputs: { due: row.state_due_at.toISOString() } });
       await recordAudit(trx, { actor, agencyId: row.agency_id, action: 'workflow.escalate', subjectType: row.subject_type, subjectId: row.subject_id, details: { state: row.state } });
-      await jobs.emit(trx, DEADLINE_PASSED, { caseId, agencyId: row.agency_id, subjectType: row.subject_type, subjectId: row.subject_id, state: row.state }, { dedupeKey: `${caseId}:${visit}` });
+      // The agencies whose open tasks are late: with routing (agencyFrom) or reviews, not only the owner.
+      const late = await sql<{ agency_id: string }>`SELECT DISTINCT agency_id FROM workflow_tasks WHERE case_id = ${caseId} AND visit = ${visit} AND completed_at IS NULL`.execute(trx);
+      await jobs.emit(trx, DEADLINE_PASSED, { caseId, agencyId: row.agency_id, workingAgencyIds: late.rows.map((r) => r.agency_id), subjectType: row.subject_type, subjectId: row.subject_id, state: row.state }, { dedupeKey: `${caseId}:${visit}:${row.state_due_at.toISOString()}` });
     });
   };
 }

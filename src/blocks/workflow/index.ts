@@ -12,6 +12,8 @@ export {
   loadCase,
   caseOfSubject,
   mayTake,
+  whoActs,
+  agencyCodeOf,
   DEADLINE_TASK,
   DEADLINE_PASSED,
   CASE_MOVED,
@@ -22,4 +24,5 @@ export {
   type AgencyIds,
   type WorkflowContext,
 } from './engine.ts';
-export { worklist, caseEvents, caseTasks, maySeeCase, type WorklistItem, type WorklistFilter, type CaseEvent } from './queries.ts';
+export { worklist, worklistPosition, readWorklistPosition, WORKLIST_POSITION, caseEvents, caseTasks, findTask, maySeeCase, type WorklistItem, type WorklistFilter, type CaseEvent } from './queries.ts';
+export { transitionCounts, type Timeframe, type TransitionCount, type TransitionFilter } from './statistics.ts';

@@ -30,6 +30,21 @@ export interface WorklistFilter {
   limit: number;
 }
 
+/** Where a worklist page ends, as a link carries it: the last item's due date (empty when none) and task id. */
+export const WORKLIST_POSITION = '^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z)?\\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$';
+
+export function worklistPosition(item: WorklistItem): string {
+  return `${item.dueAt?.toISOString() ?? ''}|${item.taskId}`;
+}
+
+/** The position a link gave, or null when it is not one this list made (every part reaches SQL, so each is checked). */
+export function readWorklistPosition(text: string): NonNullable<WorklistFilter['after']> | null {
+  const [, dueText, taskId] = new RegExp(WORKLIST_POSITION).exec(text) ?? [];
+  const dueAt = dueText ? new Date(dueText) : null;
+  if (!taskId || (dueAt && Number.isNaN(dueAt.getTime()))) return null;
+  return { dueAt, taskId };
+}
+
 /** The (role, agency) pairs a principal reaches, as a SQL condition on workflow_tasks. */
 function reachCondition(principal: Principal) {
   const parts = [...principal.reach].map(([role, agencies]) =>
@@ -102,4 +117,9 @@ export async function maySeeCase(executor: Executor, principal: Principal | null
   if (STAFF_ROLES.some((role) => hasRole(principal, role, row.agency_id))) return true;
   const tasks = await caseTasks(executor, row.id);
   return tasks.some((t) => hasRole(principal, t.role, t.agency_id));
+}
+
+export async function findTask(executor: Executor, taskId: string): Promise<(TaskRow & { created_at: Date }) | undefined> {
+  const result = await sql<TaskRow & { created_at: Date }>`SELECT * FROM workflow_tasks WHERE id = ${taskId}`.execute(executor);
+  return result.rows[0];
 }

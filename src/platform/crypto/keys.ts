@@ -17,15 +17,22 @@ export interface NodeKeys {
 
 const ALG = 'EdDSA';
 
-export async function loadNodeKeys(dataDir: string): Promise<NodeKeys> {
+export class MissingNodeKey extends Error {}
+
+/**
+ * The node's key, created on first use. A checker (`audit verify`) passes `create: false`: run
+ * against the wrong DATA_DIR it must say so, not make a fresh key and call every signature forged.
+ */
+export async function loadNodeKeys(dataDir: string, opts: { create?: boolean } = {}): Promise<NodeKeys> {
   const dir = path.join(dataDir, 'keys');
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, 'node-signing-key.jwk.json');
+  if (opts.create !== false) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   let privateJwk: JWK;
   try {
     privateJwk = JSON.parse(await fs.readFile(file, 'utf8')) as JWK;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (opts.create === false) throw new MissingNodeKey(`There is no node signing key in ${dir}. Run this with the DATA_DIR of the node whose audit log you are checking.`);
     const { privateKey } = await generateKeyPair(ALG, { crv: 'Ed25519', extractable: true });
     privateJwk = await exportJWK(privateKey);
     privateJwk.kid = await calculateJwkThumbprint(privateJwk);

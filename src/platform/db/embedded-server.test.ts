@@ -25,8 +25,10 @@ interface Scratch {
 }
 
 /** An empty DATA_DIR and a free port, removed after the test along with anything still running on it. */
-async function scratch(t: TestContext): Promise<Scratch> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'daftari-embedded-'));
+async function scratch(t: TestContext, opts: { insideClosedDirectory?: boolean } = {}): Promise<Scratch> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'daftari-embedded-'));
+  if (opts.insideClosedDirectory) await fs.chmod(root, 0o700);
+  const dataDir = opts.insideClosedDirectory ? path.join(root, 'data') : root;
   const port = await freePort();
   const logs: string[] = [];
   const log = createLogger('info', { write: (line: string) => void logs.push(line) });
@@ -43,7 +45,7 @@ async function scratch(t: TestContext): Promise<Scratch> {
       process.kill(orphan, 'SIGINT');
       while (isRunning(orphan)) await delay(50);
     }
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await fs.rm(root, { recursive: true, force: true });
   });
   return {
     dataDir,
@@ -90,6 +92,14 @@ describe('the embedded PostgreSQL server', () => {
     assert.equal(existsSync(path.join(s.dataDir, 'daftari-owner.pid')), false);
     assert.deepEqual(await postgresProcessesOf(s.dataDir), []);
     await assert.rejects(query(s, 'SELECT 1'), { code: 'ECONNREFUSED' });
+  });
+
+  test('works in a DATA_DIR inside a directory closed to other users, though as root it runs the server as another user', async (t) => {
+    const s = await scratch(t, { insideClosedDirectory: true });
+
+    await s.start();
+
+    assert.deepEqual(await query(s, 'SELECT 1 AS up'), [{ up: 1 }]);
   });
 
   test('a restart after a clean stop reuses the cluster and its data', async (t) => {

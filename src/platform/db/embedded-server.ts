@@ -67,7 +67,9 @@ async function startClaimed(bin: Binaries, opts: EmbeddedServerOptions, release:
   await fs.mkdir(socketDir, { recursive: true });
   if (runAs) {
     await fs.chown(socketDir, runAs.uid, runAs.gid);
-    await makeTraversable(opts.dataDir, runAs);
+    await fs.chown(opts.dataDir, runAs.uid, runAs.gid);
+    await allowTraversal(path.dirname(bin.postgres), opts.log);
+    await allowTraversal(opts.dataDir, opts.log);
   }
 
   const password = await superuserPassword(opts.dataDir);
@@ -177,14 +179,17 @@ async function lookupUser(name: string): Promise<RunAs | undefined> {
   }
 }
 
-/** The server user must be able to reach its cluster directory through every parent. */
-async function makeTraversable(dir: string, runAs: RunAs): Promise<void> {
-  await fs.chown(dir, runAs.uid, runAs.gid);
-  let current = path.dirname(dir);
-  while (current !== path.dirname(current)) {
+/**
+ * The server's user must reach its binaries and its cluster through every parent directory, and
+ * a project cloned into /root (mode 700) is out of its reach: grant passage (search, not listing).
+ */
+async function allowTraversal(dir: string, log: Logger): Promise<void> {
+  for (let current = path.dirname(dir); current !== path.dirname(current); current = path.dirname(current)) {
     const stat = await fs.stat(current);
-    if ((stat.mode & 0o001) === 0) await fs.chmod(current, stat.mode | 0o001);
-    current = path.dirname(current);
+    if ((stat.mode & 0o001) === 0) {
+      log.warn({ directory: current }, 'letting the PostgreSQL server user pass through this directory (o+x)');
+      await fs.chmod(current, stat.mode | 0o001);
+    }
   }
 }
 
@@ -215,7 +220,7 @@ async function initCluster(bin: Binaries, clusterDir: string, password: string, 
     ], { uid: runAs?.uid, gid: runAs?.gid, env: { ...process.env, LC_ALL: 'C' } });
   } catch (err) {
     await fs.rm(clusterDir, { recursive: true, force: true });
-    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
+    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr || String(err)}`);
   } finally {
     await fs.rm(pwFile, { force: true });
   }

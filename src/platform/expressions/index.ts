@@ -36,18 +36,35 @@ const UNARY = new Set(['!', '-', '+']);
 
 type Fn = (args: Value[], source: string) => Value;
 
+/** How decimal form answers arrive: as text, e.g. "250.5". */
+const NUMERIC = /^-?\d+(\.\d+)?$/;
+
+const isText = (v: Value): boolean => typeof v === 'string' && !NUMERIC.test(v);
+
 const num = (v: Value, what: string, source: string): Decimal => {
   if (Decimal.isDecimal(v)) return v as Decimal;
   if (v === null) throw new ExpressionError(`${what} is empty`, source);
-  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) return new Decimal(v);
+  if (typeof v === 'string' && NUMERIC.test(v)) return new Decimal(v);
   throw new ExpressionError(`${what} is not a number`, source);
 };
 
+// decimal.js throws its own error (not an ExpressionError) for min() and max() of nothing.
+const some = (name: string, args: Value[], source: string): Value[] => {
+  if (args.length === 0) throw new ExpressionError(`${name} needs at least one value`, source);
+  return args;
+};
+
+const places = (v: Value, source: string): number => {
+  const n = num(v, 'the places of round', source);
+  if (!n.isInteger() || n.isNegative() || n.gt(20)) throw new ExpressionError('the places of round must be a whole number from 0 to 20', source);
+  return n.toNumber();
+};
+
 const FUNCTIONS: Record<string, Fn> = {
-  min: (args, s) => Decimal.min(...args.map((a, i) => num(a, `argument ${i + 1} of min`, s))),
-  max: (args, s) => Decimal.max(...args.map((a, i) => num(a, `argument ${i + 1} of max`, s))),
+  min: (args, s) => Decimal.min(...some('min', args, s).map((a, i) => num(a, `argument ${i + 1} of min`, s))),
+  max: (args, s) => Decimal.max(...some('max', args, s).map((a, i) => num(a, `argument ${i + 1} of max`, s))),
   abs: ([a = null], s) => num(a, 'the argument of abs', s).abs(),
-  round: ([a = null, places = new Decimal(0)], s) => num(a, 'the argument of round', s).toDecimalPlaces(num(places, 'the places of round', s).toNumber(), Decimal.ROUND_HALF_UP),
+  round: ([a = null, digits = new Decimal(0)], s) => num(a, 'the argument of round', s).toDecimalPlaces(places(digits, s), Decimal.ROUND_HALF_UP),
   ceil: ([a = null], s) => num(a, 'the argument of ceil', s).ceil(),
   floor: ([a = null], s) => num(a, 'the argument of floor', s).floor(),
   /** lookup(table, key[, default]): a row of a fee table. */
@@ -69,7 +86,7 @@ export const FUNCTION_NAMES = Object.keys(FUNCTIONS);
 
 function equal(a: Value, b: Value): boolean {
   if (Decimal.isDecimal(a) && Decimal.isDecimal(b)) return (a as Decimal).eq(b as Decimal);
-  if (Decimal.isDecimal(a) && typeof b === 'string') return /^-?\d+(\.\d+)?$/.test(b) && (a as Decimal).eq(b);
+  if (Decimal.isDecimal(a) && typeof b === 'string') return NUMERIC.test(b) && (a as Decimal).eq(b);
   if (Decimal.isDecimal(b) && typeof a === 'string') return equal(b, a);
   return a === b;
 }
@@ -91,12 +108,13 @@ export function toValue(data: unknown, depth = 0): Value {
   return null;
 }
 
-function compare(op: string, a: Value, b: Value, source: string): boolean {
+function compare(op: string, a: Value, b: Value, names: [string, string], source: string): boolean {
   if (op === '==') return equal(a, b);
   if (op === '!=') return !equal(a, b);
   let c: number;
-  if (typeof a === 'string' && typeof b === 'string') c = a < b ? -1 : a > b ? 1 : 0;
-  else c = num(a, 'the left side', source).cmp(num(b, 'the right side', source));
+  // Two decimal answers are numbers, not words: '9' < '10'.
+  if (typeof a === 'string' && typeof b === 'string' && (isText(a) || isText(b))) c = a < b ? -1 : a > b ? 1 : 0;
+  else c = num(a, names[0], source).cmp(num(b, names[1], source));
   return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
 }
 
@@ -116,6 +134,11 @@ function pathOf(node: jsep.Expression): string | null {
     if (m.property.type === 'Literal') return `${base}.${String((m.property as jsep.Literal).value)}`;
   }
   return null;
+}
+
+/** An operand as an error names it: the value it reads (`floorArea is empty`), else its place. */
+function nameOf(node: jsep.Expression, place: string): string {
+  return pathOf(node) ?? place;
 }
 
 function check(node: jsep.Expression, source: string, depth: number, refs: Set<string>, fns: Set<string>): void {
@@ -197,7 +220,7 @@ function run(node: jsep.Expression, scope: Record<string, Value>, source: string
       const u = node as jsep.UnaryExpression;
       const v = run(u.argument, scope, source);
       if (u.operator === '!') return !truthy(v);
-      const n = num(v, 'the value', source);
+      const n = num(v, nameOf(u.argument, `the value after ${u.operator}`), source);
       return u.operator === '-' ? n.neg() : n;
     }
     case 'BinaryExpression': {
@@ -206,10 +229,12 @@ function run(node: jsep.Expression, scope: Record<string, Value>, source: string
       if (b.operator === '||') return truthy(run(b.left, scope, source)) || truthy(run(b.right, scope, source));
       const left = run(b.left, scope, source);
       const right = run(b.right, scope, source);
-      if (['==', '!=', '<', '<=', '>', '>='].includes(b.operator)) return compare(b.operator, left, right, source);
-      if (b.operator === '+' && (typeof left === 'string' || typeof right === 'string') && !Decimal.isDecimal(left) && !Decimal.isDecimal(right)) return `${left ?? ''}${right ?? ''}`;
-      const l = num(left, `the left side of ${b.operator}`, source);
-      const r = num(right, `the right side of ${b.operator}`, source);
+      const names: [string, string] = [nameOf(b.left, `the left side of ${b.operator}`), nameOf(b.right, `the right side of ${b.operator}`)];
+      if (['==', '!=', '<', '<=', '>', '>='].includes(b.operator)) return compare(b.operator, left, right, names, source);
+      // Text joins text; decimal answers (numeric text) add up like the numbers they are.
+      if (b.operator === '+' && (isText(left) || isText(right)) && !Decimal.isDecimal(left) && !Decimal.isDecimal(right)) return `${left ?? ''}${right ?? ''}`;
+      const l = num(left, names[0], source);
+      const r = num(right, names[1], source);
       switch (b.operator) {
         case '+': return l.plus(r);
         case '-': return l.minus(r);

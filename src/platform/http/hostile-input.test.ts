@@ -290,6 +290,10 @@ function hostileRequests(op: Operation): fc.Arbitrary<HostileRequest> {
     .map((r) => Object.assign({ method: op.method, ...r }, { [fc.toStringMethod]: () => describeRequest({ method: op.method, ...r }) }));
 }
 
+let app: TestApp;
+let admin: Session;
+let tables: string[];
+
 // ---------------------------------------------------------------------------------------------
 // What a refused request may write
 
@@ -305,7 +309,7 @@ const WRITTEN_BY_REFUSALS: Record<string, { skip?: true; where?: string; ignoreC
 };
 
 /** Row count and a digest of every row's content, per table. */
-async function businessState(app: TestApp, tables: string[]): Promise<Record<string, string>> {
+async function businessState(): Promise<Record<string, string>> {
   const parts = tables
     .filter((table) => !WRITTEN_BY_REFUSALS[table]?.skip)
     .map((table) => {
@@ -331,10 +335,6 @@ function assertAnswered(request: HostileRequest, response: LightMyRequestRespons
   assert.ok(typeof problem.title === 'string' && problem.title.length > 0, `no title: ${where}`);
   assert.ok(typeof problem.detail === 'string' && problem.detail.length > 0, `no detail: ${where}`);
 }
-
-let app: TestApp;
-let admin: Session;
-let tables: string[];
 
 before(async () => {
   app = await startTestApp();
@@ -366,11 +366,11 @@ describe('hostile input', () => {
       await t.test(`${op.method} ${op.path}`, async () => {
         await fc.assert(
           fc.asyncProperty(hostileRequests(op), async (request) => {
-            const stateBefore = await businessState(app, tables);
+            const stateBefore = await businessState();
             const response = await send(request);
             assertAnswered(request, response);
             if (response.statusCode >= 400) {
-              assert.deepEqual(await businessState(app, tables), stateBefore, `a refused request changed the database: ${describeRequest(request)} → ${response.statusCode}`);
+              assert.deepEqual(await businessState(), stateBefore, `a refused request changed the database: ${describeRequest(request)} → ${response.statusCode}`);
             } else if (request.as === 'admin') {
               await keepAdminSignedIn();
             }

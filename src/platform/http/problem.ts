@@ -6,6 +6,9 @@ export interface InvalidParam {
   /** JSON pointer to the failing field, e.g. `/body/email`. */
   pointer: string;
   reason: string;
+  /** A stable code pages translate (`form.errors.<code>`), with the values its message needs; `reason` stays English. */
+  code?: string;
+  params?: Record<string, string | number>;
 }
 
 export interface ProblemBody {
@@ -64,8 +67,8 @@ export class Problem extends Error {
   static badRequest(detail: string, errors?: InvalidParam[]) {
     return new Problem(400, detail, { errors });
   }
-  static invalidField(pointer: string, reason: string) {
-    return new Problem(400, `${pointer}: ${reason}`, { errors: [{ pointer, reason }] });
+  static invalidField(pointer: string, reason: string, code?: string, params?: Record<string, string | number>) {
+    return new Problem(400, `${pointer}: ${reason}`, { errors: [{ pointer, reason, ...(code ? { code } : {}), ...(params ? { params } : {}) }] });
   }
   static unauthorized(detail = 'Sign in to continue.') {
     return new Problem(401, detail);

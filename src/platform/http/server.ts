@@ -81,7 +81,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<App> {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true },
+      customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true, allowUnionTypes: true },
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     // An address the router cannot decode, or with an over-long parameter, never reaches the hooks;
@@ -117,7 +117,15 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<App> {
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     frameguard: { action: 'deny' },
   });
-  app.addHook('onSend', async (request, reply) => stampResponse(request, reply));
+  // Once shutdown begins, answers close their connection, so keep-alive clients do not hold it open.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (request, reply) => {
+    stampResponse(request, reply);
+    if (closing) reply.header('connection', 'close');
+  });
 
   await app.register(compress, { global: true, threshold: 512, encodings: ['br', 'gzip', 'deflate'] });
   await app.register(cookie);

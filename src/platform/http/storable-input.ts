@@ -3,10 +3,11 @@ import { Problem } from './problem.ts';
 // NUL, or half of a surrogate pair (matched as UTF-16 code units, hence no `u` flag).
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Arrays and plain dictionaries (the query parser's have a prototype without one), not class instances. */
 function isWalkable(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
-  const prototype = Object.getPrototypeOf(value);
-  return Array.isArray(value) || prototype === Object.prototype || prototype === null;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return Array.isArray(value) || prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
 /**
@@ -14,8 +15,8 @@ function isWalkable(value: unknown): value is Record<string, unknown> {
  * an infinite number (which a query parameter like `1e400` becomes: Ajv's type coercion lets it
  * past minimum and maximum). Any of them reaching a query fails deep in a use case as a server
  * error; refusing them once, after validation, spares every use case from thinking about it.
- * Walks without recursion (bodies may nest deeply) and only through plain objects and arrays
- * (multipart parts link back to their form).
+ * Walks without recursion (bodies may nest deeply) and only through plain data (multipart parts
+ * hold streams, and link back to their form).
  */
 export function refuseUnstorableInput(input: unknown, root: string): void {
   const seen = new Set<object>();

@@ -76,7 +76,33 @@ export function translator(locale: Locale): Translate {
   return instance.getFixedT(locale);
 }
 
+/** Arabic pages show Latin digits, like the tracking numbers, amounts and phone numbers beside them. */
+function intlLocale(locale: Locale): string {
+  return locale === 'ar' ? 'ar-u-nu-latn' : locale;
+}
+
 /** Format a date-time for people in their locale and the platform's time zone. */
 export function formatDateTime(locale: Locale, value: Date, timeZone = 'UTC'): string {
-  return new Intl.DateTimeFormat(locale === 'ar' ? 'ar-u-nu-latn' : locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(value);
+  return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(value);
+}
+
+/** A calendar day (a validity end, a date answered on a form), in the platform's time zone. */
+export function formatDate(locale: Locale, value: Date, timeZone = 'UTC'): string {
+  return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'long', timeZone }).format(value);
+}
+
+/** An exact decimal amount (as the fee engine gives it) in a currency, with that currency's decimals. */
+export function formatMoney(locale: Locale, amount: string, currency: string, decimals: number): string {
+  const format = new Intl.NumberFormat(intlLocale(locale), { style: 'currency', currency, minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  return format.format(amount as Intl.StringNumericLiteral);
+}
+
+/** A number someone gave (whole or decimal, exact as stored), grouped and pointed the local way. */
+export function formatNumber(locale: Locale, value: string | number): string {
+  return new Intl.NumberFormat(intlLocale(locale), { maximumFractionDigits: 20 }).format(value as Intl.StringNumericLiteral);
+}
+
+/** "A, B or C" in the reader's language. */
+export function formatList(locale: Locale, items: string[], type: 'conjunction' | 'disjunction' = 'conjunction'): string {
+  return new Intl.ListFormat(locale, { type }).format(items);
 }

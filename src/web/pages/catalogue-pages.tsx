@@ -101,6 +101,11 @@ function ServicePage({ ctx, service, agency }: { ctx: PageContext; service: Stor
     <>
       <h1>{pick(service.titles, ctx.locale)}</h1>
       <p class="lead">{pick(service.descriptions, ctx.locale)}</p>
+      {service.definitionId && (
+        <p>
+          <a class="button" href={`/apply/${service.definitionId}`}>{t('catalogue.apply')}</a>
+        </p>
+      )}
       <dl>
         <dt>{t('catalogue.agency')}</dt>
         <dd>{agencyName(ctx, agency)}</dd>

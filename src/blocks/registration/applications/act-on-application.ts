@@ -2,7 +2,7 @@ import type { Tx } from '../../../platform/db/database.ts';
 import type { Principal } from '../../../platform/http/access.ts';
 import { Problem } from '../../../platform/http/problem.ts';
 import { actorOf } from '../../audit/index.ts';
-import { giveOpinion, loadCase, maySeeCase, takeAction, takeApplicantAction, withdrawCase, type Transition, type WorkflowContext } from '../../workflow/index.ts';
+import { extendDeadline, giveOpinion, loadCase, maySeeCase, takeAction, takeApplicantAction, withdrawCase, type Transition, type WorkflowContext } from '../../workflow/index.ts';
 import type { ServiceDefinition } from '../definition/schema.ts';
 import { agencyIdsOf, applicationForApplicant, definitionOf, type RegistrationDeps } from './context.ts';
 import { attachDocument, type Upload } from './draft-application.ts';
@@ -60,6 +60,12 @@ export async function answerAsApplicant(deps: RegistrationDeps, input: { applica
     await applyEffects(deps, ctx.trx, definition, application, transition);
     return transition;
   });
+}
+
+/** Give the current step more time, with a reason; only the head of the owning agency may. */
+export async function extendApplicationDeadline(deps: RegistrationDeps, input: { applicationId: string; days: number; reason: string; principal: Principal; requestId: string }): Promise<Date> {
+  const application = await applicationForStaff(deps.db, input.principal, input.applicationId);
+  return withWorkflow(deps, application, input.requestId, (ctx) => extendDeadline(ctx, { caseId: application.id, days: input.days, reason: input.reason, principal: input.principal }));
 }
 
 export async function withdrawApplication(deps: RegistrationDeps, input: { applicationId: string; reason: string; principal: Principal; requestId: string }): Promise<Transition> {

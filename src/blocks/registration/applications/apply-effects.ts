@@ -4,6 +4,7 @@ import type { Tx } from '../../../platform/db/database.ts';
 import type { Transition } from '../../workflow/index.ts';
 import type { ServiceDefinition } from '../definition/schema.ts';
 import type { RegistrationDeps } from './context.ts';
+import { answersAsText } from './form-engine.ts';
 import { fillTemplate, queueNotifications } from './notify-people.ts';
 import type { ApplicationRow } from './store.ts';
 
@@ -15,8 +16,12 @@ export async function applyEffects(deps: RegistrationDeps, trx: Tx, definition: 
     if (!('issue' in effect)) continue;
     const output = (definition.outputs ?? []).find((o) => o.id === effect.issue)!;
     const issuedAt = new Date();
-    const vars = { ...application.data, ...transition.inputs, trackingNumber: application.tracking_number, issuedAt: issuedAt.toISOString().slice(0, 10) };
-    const body = Object.fromEntries(Object.entries(output.body).map(([locale, text]) => [locale, fillTemplate(text, vars)]));
+    const body = Object.fromEntries(
+      Object.entries(output.body).map(([locale, text]) => [
+        locale,
+        fillTemplate(text, { ...answersAsText(definition, application.data, locale), ...transition.inputs, trackingNumber: application.tracking_number, issuedAt: issuedAt.toISOString().slice(0, 10) }),
+      ]),
+    );
     await sql`
       INSERT INTO registration_outputs (id, application_id, output_id, title, body, issued_at, valid_until)
       VALUES (${randomUUID()}, ${application.id}, ${output.id}, ${JSON.stringify(output.title)}::jsonb, ${JSON.stringify(body)}::jsonb, ${issuedAt},

@@ -14,7 +14,7 @@ export class FormInvalid extends Problem {
   constructor(readonly fieldErrors: FieldError[]) {
     super(400, `Some answers need attention: ${fieldErrors.map((e) => `${e.field} ${e.reason}`).join('; ')}.`, {
       title: 'Invalid answers',
-      errors: fieldErrors.map((e) => ({ pointer: `/body/data/${e.field}`, reason: e.reason })),
+      errors: fieldErrors.map((e) => ({ pointer: `/body/data/${e.field}`, reason: e.reason, code: e.code, ...(e.params ? { params: e.params } : {}) })),
     });
   }
 }
@@ -69,15 +69,15 @@ export async function attachDocument(deps: RegistrationDeps, input: { applicatio
   const definition = await definitionOf(db, application.service_id, application.service_version);
   const rule = (definition.documents ?? []).find((d) => d.id === input.upload.documentType);
   const pointer = `/body/${input.upload.documentType}`;
-  if (!rule) throw Problem.invalidField('/body/documentType', 'is not a document this service asks for');
-  if (input.upload.bytes.length === 0) throw Problem.invalidField(pointer, 'the file is empty');
-  if (input.upload.bytes.length > rule.maxSizeMb * 1_048_576) throw Problem.invalidField(pointer, `the file is larger than ${rule.maxSizeMb} MB`);
+  if (!rule) throw Problem.invalidField('/body/documentType', 'is not a document this service asks for', 'notAsked');
+  if (input.upload.bytes.length === 0) throw Problem.invalidField(pointer, 'the file is empty', 'fileEmpty');
+  if (input.upload.bytes.length > rule.maxSizeMb * 1_048_576) throw Problem.invalidField(pointer, `the file is larger than ${rule.maxSizeMb} MB`, 'fileTooLarge', { max: rule.maxSizeMb });
   const kind = await detectDocumentKind(input.upload.bytes);
   if (!kind || !(rule.accept as string[]).includes(kind)) {
-    throw Problem.invalidField(pointer, `the file is ${kind ? `a ${kind.toUpperCase()} file` : 'not a file type we recognise'}; accepted: ${rule.accept.map((a) => a.toUpperCase()).join(', ')}`);
+    throw Problem.invalidField(pointer, `the file is ${kind ? `a ${kind.toUpperCase()} file` : 'not a file type we recognise'}; accepted: ${rule.accept.map((a) => a.toUpperCase()).join(', ')}`, 'fileType');
   }
   const existing = (await documentsOf(db, application.id)).filter((d) => d.document_type === rule.id);
-  if (existing.length >= (rule.maxFiles ?? 1) && (rule.maxFiles ?? 1) > 1) throw Problem.invalidField(pointer, `at most ${rule.maxFiles} files`);
+  if (existing.length >= (rule.maxFiles ?? 1) && (rule.maxFiles ?? 1) > 1) throw Problem.invalidField(pointer, `at most ${rule.maxFiles} files`, 'fileCount', { max: rule.maxFiles ?? 1 });
   const stored = await blobs.put(input.upload.bytes);
   const id = randomUUID();
   const fileName = input.upload.fileName.replace(/[\\/\0]/g, '_').slice(0, 200) || `${rule.id}.${kind}`;

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { asMoney, compileExpression, ExpressionError, isTrue, type Scope } from '../../../platform/expressions/index.ts';
-import type { FieldDefinition, ServiceDefinition, StepDefinition } from '../definition/schema.ts';
+import type { DocumentDefinition, FieldDefinition, ServiceDefinition, StepDefinition } from '../definition/schema.ts';
 
 /**
  * The form of a service, driven by its definition: which steps and fields apply to the data so
@@ -18,7 +18,7 @@ export interface FieldError {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^\+?[0-9][0-9 ]{5,19}$/;
+export const PHONE = /^\+?[0-9][0-9 ]{5,19}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function applies(when: string | undefined, data: Scope): boolean {
@@ -38,6 +38,11 @@ export function visibleSteps(definition: ServiceDefinition, data: FormData): Ste
 
 export function visibleFields(step: StepDefinition, data: FormData): FieldDefinition[] {
   return step.fields.filter((field) => applies(field.when, data));
+}
+
+/** The documents these answers call for (required or not). */
+export function visibleDocuments(definition: ServiceDefinition, data: FormData): DocumentDefinition[] {
+  return (definition.documents ?? []).filter((rule) => applies(rule.when, data));
 }
 
 function parseField(field: FieldDefinition, raw: unknown): { value?: FormValue; error?: FieldError } {
@@ -156,4 +161,14 @@ export function computeFees(definition: ServiceDefinition, data: FormData): FeeL
 export function totalOf(lines: FeeLine[]): string | null {
   if (lines.length === 0) return null;
   return lines.reduce((sum, line) => sum.plus(line.amount), new Decimal(0)).toString();
+}
+
+/** Answers as people read them in `locale`: a chosen option by its label, not its code. */
+export function answersAsText(definition: ServiceDefinition, data: FormData, locale: string): Record<string, FormValue> {
+  const out: Record<string, FormValue> = { ...data };
+  for (const field of definition.form.steps.flatMap((s) => s.fields)) {
+    const option = field.options?.find((o) => o.value === data[field.id]);
+    if (option) out[field.id] = option.label[locale] ?? option.label.en ?? option.value;
+  }
+  return out;
 }

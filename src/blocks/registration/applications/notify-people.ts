@@ -2,7 +2,9 @@ import type { Db, Executor } from '../../../platform/db/database.ts';
 import type { JobQueue } from '../../../platform/jobs/queue.ts';
 import type { Mailer } from '../../../platform/mail/mailer.ts';
 import { findUserById, holdersOfRole } from '../../identity/index.ts';
+import { agencyCodeOf } from '../../workflow/index.ts';
 import { agencyIdsOf, definitionOf } from './context.ts';
+import { answersAsText } from './form-engine.ts';
 import type { ServiceDefinition } from '../definition/schema.ts';
 import { findApplication, type ApplicationRow } from './store.ts';
 
@@ -42,7 +44,6 @@ export function notificationSender(db: Db, mailer: Mailer) {
     const definition = await definitionOf(db, application.service_id, application.service_version);
     const notification = (definition.notifications ?? []).find((n) => n.id === notificationId);
     if (!notification || !notification.channels.includes('email')) return;
-    const all = { ...application.data, ...vars, trackingNumber: application.tracking_number };
     const recipients: { email: string | null; locale: string | null }[] = [];
     if (notification.to === 'applicant') {
       const user = await findUserById(db, application.created_by);
@@ -50,16 +51,17 @@ export function notificationSender(db: Db, mailer: Mailer) {
     } else {
       const state = definition.workflow.states.find((s) => s.id === vars.state);
       const assignee = state?.assignee ?? { role: 'officer' };
-      const agencyId = await agencyIdsOf(db)(assignee.agency ?? definition.agency);
+      const agencyId = await agencyIdsOf(db)(agencyCodeOf(assignee, definition, application.data));
       recipients.push(...(await holdersOfRole(db, assignee.role, agencyId)));
     }
     for (const [index, recipient] of recipients.entries()) {
       if (!recipient.email) continue;
       const locale = recipient.locale ?? 'en';
+      const values = { ...answersAsText(definition, application.data, locale), ...vars, trackingNumber: application.tracking_number };
       await mailer.send({
         to: recipient.email,
-        subject: fillTemplate(pickText(notification.subject, locale), all),
-        text: fillTemplate(pickText(notification.body, locale), all),
+        subject: fillTemplate(pickText(notification.subject, locale), values),
+        text: fillTemplate(pickText(notification.body, locale), values),
         messageId: `<job-${ctx.jobId}-${index}@daftari>`,
       });
     }

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../../../platform/db/database.ts';
 import { ExpressionError } from '../../../platform/expressions/index.ts';
 import type { Principal } from '../../../platform/http/access.ts';
-import { Problem } from '../../../platform/http/problem.ts';
+import { Problem, type InvalidParam } from '../../../platform/http/problem.ts';
 import { actorOf, recordAudit } from '../../audit/index.ts';
 import { canActFor } from '../../identity/index.ts';
 import { startCase } from '../../workflow/index.ts';
@@ -11,28 +11,18 @@ import { currentDefinition } from '../definitions.ts';
 import type { ServiceDefinition } from '../definition/schema.ts';
 import { agencyIdsOf, applicationForApplicant, definitionOf, type RegistrationDeps } from './context.ts';
 import { FormInvalid } from './draft-application.ts';
-import { checkAnswers, computeFees, visibleSteps, type FeeLine, type FormData } from './form-engine.ts';
+import { checkAnswers, computeFees, visibleDocuments, visibleSteps, type FeeLine, type FormData } from './form-engine.ts';
 import { queueNotifications } from './notify-people.ts';
 import { applyEffects } from './apply-effects.ts';
 import { documentsOf, findApplication, findByIdempotencyKey, type ApplicationRow } from './store.ts';
 import { newTrackingNumber } from './tracking-number.ts';
-import { compileExpression, isTrue } from '../../../platform/expressions/index.ts';
 
 export const APPLICATION_SUBMITTED = 'registration.application-submitted';
 
-function documentsMissing(definition: ServiceDefinition, data: FormData, present: Set<string>): { pointer: string; reason: string }[] {
-  return (definition.documents ?? [])
+function documentsMissing(definition: ServiceDefinition, data: FormData, present: Set<string>): InvalidParam[] {
+  return visibleDocuments(definition, data)
     .filter((rule) => rule.required !== false && !present.has(rule.id))
-    .filter((rule) => {
-      if (!rule.when) return true;
-      try {
-        return isTrue(compileExpression(rule.when).evaluate(data));
-      } catch (err) {
-        if (err instanceof ExpressionError) return false;
-        throw err;
-      }
-    })
-    .map((rule) => ({ pointer: `/documents/${rule.id}`, reason: 'this document is required' }));
+    .map((rule) => ({ pointer: `/documents/${rule.id}`, reason: 'this document is required', code: 'documentMissing' }));
 }
 
 function feesFor(definition: ServiceDefinition, data: FormData): FeeLine[] {

@@ -186,7 +186,8 @@ export const StateSchema = Type.Object(
 export const WorkflowSchema = Type.Object(
   {
     initial: Id('state a submitted application enters'),
-    states: Type.Array(StateSchema, { minItems: 2, maxItems: 50 }),
+    // One state is enough for an instant service: its initial state is final and issues on submission.
+    states: Type.Array(StateSchema, { minItems: 1, maxItems: 50 }),
     /** States from which the applicant may withdraw. */
     withdrawableFrom: Type.Optional(Type.Array(Id('state id'))),
   },
@@ -243,8 +244,10 @@ export const ServiceDefinitionSchema = Type.Object(
 export type ServiceDefinition = Static<typeof ServiceDefinitionSchema>;
 export type FieldDefinition = Static<typeof FieldSchema>;
 export type StepDefinition = Static<typeof StepSchema>;
+export type DocumentDefinition = Static<typeof DocumentSchema>;
 export type StateDefinition = Static<typeof StateSchema>;
 export type ActionDefinition = Static<typeof ActionSchema>;
+export type InputDefinition = Static<typeof InputSchema>;
 
 /** The schema as published at `${baseUrl}/schemas/service-definition.json`, without TypeBox's internal symbols. */
 export function publishedSchema(baseUrl: string): TSchema {

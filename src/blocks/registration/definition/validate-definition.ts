@@ -183,7 +183,7 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
     const choice = field.type === 'select' || field.type === 'radio';
     if (choice && !field.options) add(`${pointer}/options`, `a ${field.type} field needs options`);
     if (!choice && field.options) add(`${pointer}/options`, `only select and radio fields have options`);
-    if ((field.min !== undefined || field.max !== undefined) && !['integer', 'decimal', 'date'].includes(field.type)) add(`${pointer}/min`, 'min and max apply to integer, decimal and date fields');
+    if ((field.min !== undefined || field.max !== undefined) && !['integer', 'decimal'].includes(field.type)) add(`${pointer}/min`, 'min and max apply to integer and decimal fields');
     if (field.min !== undefined && field.max !== undefined && field.min > field.max) add(`${pointer}/max`, 'max is smaller than min');
     if (field.pattern !== undefined) {
       try {
@@ -275,7 +275,7 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
       knownState(action.to, `${ap}/to`);
       checkActor(action.by, `${ap}/by`);
       const inputIds = (action.inputs ?? []).map((i) => i.id);
-      checkExpression(action.guard, `${ap}/guard`, ['fees', 'inputs', 'reviews']);
+      checkExpression(action.guard, `${ap}/guard`, ['inputs']);
       (action.inputs ?? []).forEach((input, i) => {
         if (input.type === 'checklist' && !input.items) add(`${ap}/inputs/${i}/items`, 'a checklist needs items');
       });
