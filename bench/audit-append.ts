@@ -15,13 +15,9 @@
  * a temporary directory.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { MIGRATIONS } from '../src/app.ts';
 import { linkAll, recordAudit, SYSTEM_ACTOR } from '../src/blocks/audit/index.ts';
 import { canonicalJson } from '../src/blocks/audit/canonical-json.ts';
@@ -29,10 +25,9 @@ import { chainHash, GENESIS_HASH } from '../src/blocks/audit/link-chain.ts';
 import { entryDigest, type StoredEntryFields } from '../src/blocks/audit/record-entry.ts';
 import { loadNodeKeys } from '../src/platform/crypto/keys.ts';
 import { openDatabase, type Tx } from '../src/platform/db/database.ts';
-import { startEmbeddedServer, type EmbeddedServer } from '../src/platform/db/embedded-server.ts';
+import { openScratchDatabase } from './support/scratch-database.ts';
 import { migrateToLatest } from '../src/platform/db/migrations.ts';
 import { createLogger } from '../src/platform/log.ts';
-import { freePort } from '../test/support/ports.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -96,34 +91,8 @@ async function appendInline(trx: Tx, reference: string): Promise<void> {
 }
 
 const log = createLogger('warn');
-const tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'daftari-bench-'));
-let embedded: EmbeddedServer | null = null;
-let serverUrl: string;
-if (process.env.DATABASE_URL) {
-  serverUrl = process.env.DATABASE_URL;
-} else {
-  embedded = await startEmbeddedServer({ dataDir: tempDir, port: await freePort(), log });
-  serverUrl = embedded.url;
-}
-const scratch = `daftari_bench_${randomBytes(6).toString('hex')}`;
-function urlOf(database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function onServer(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-await onServer(`CREATE DATABASE ${scratch}`);
-const database = openDatabase(urlOf(scratch), { max: Math.max(...writerCounts) + 2, applicationName: 'daftari-bench' });
+const scratch = await openScratchDatabase(log);
+const database = openDatabase(scratch.url, { max: Math.max(...writerCounts) + 2, applicationName: 'daftari-bench' });
 try {
   const db = database.db;
   await migrateToLatest(db, MIGRATIONS);
@@ -158,7 +127,7 @@ try {
   // Open every connection and warm the caches before anything is timed.
   for (const mode of MODES) await measure(mode, Math.max(...writerCounts), Math.max(1, Math.ceil(perWriter / 10)));
 
-  console.log(`Audit append: PostgreSQL ${version} (${embedded ? 'embedded server' : 'DATABASE_URL server'}), ${perWriter} transactions per writer, median of ${rounds} round(s)`);
+  console.log(`Audit append: PostgreSQL ${version} (${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'embedded server'}), ${perWriter} transactions per writer, median of ${rounds} round(s)`);
   console.log('commits per second; "deferred" is recordAudit() with linking later, "inline" locks the chain head in every writer');
   const columns = ['writers', 'baseline tx/s', 'deferred tx/s', 'inline tx/s', 'deferred/baseline', 'inline/baseline', 'deferred/inline'];
   const row = (cells: string[]) => console.log(cells.map((c, i) => c.padStart(columns[i]!.length + 2)).join(''));
@@ -174,7 +143,7 @@ try {
     row(cells);
   }
 
-  const keys = await loadNodeKeys(tempDir);
+  const keys = await loadNodeKeys(scratch.dataDir);
   const linkStarted = performance.now();
   const linked = await linkAll(db, keys);
   const linkSeconds = (performance.now() - linkStarted) / 1000;
@@ -182,7 +151,5 @@ try {
   console.log(`linker: ${linked} deferred entries linked in ${linkSeconds.toFixed(2)} s (${(linked / linkSeconds).toFixed(0)} entries/s, ${checkpoints} signed checkpoint(s))`);
 } finally {
   await database.close();
-  await onServer(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
-  await embedded?.stop();
-  await fs.rm(tempDir, { recursive: true, force: true });
+  await scratch.close();
 }

@@ -6,9 +6,9 @@ import { Problem } from '../../platform/http/problem.ts';
 import { Problems, Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { isLocale } from '../../platform/i18n/index.ts';
-import { claimTask, readWorklistPosition, releaseTask, worklist, worklistPosition, WORKLIST_POSITION, type Transition } from '../workflow/index.ts';
+import { assignTask, claimTask, readWorklistPosition, releaseTask, worklist, worklistPosition, WORKLIST_POSITION, type Transition } from '../workflow/index.ts';
 import { actOnApplication, answerAsApplicant, applicationForStaff, extendApplicationDeadline, reviewApplication, withdrawApplication } from './applications/act-on-application.ts';
-import { applicationForApplicant, type RegistrationDeps } from './applications/context.ts';
+import { applicationForApplicant, canWorkAs, type RegistrationDeps } from './applications/context.ts';
 import { describeApplication, type ApplicationView } from './applications/describe-application.ts';
 import { attachDocument, discardDraft, removeDocument, saveStep, startApplication, type Upload } from './applications/draft-application.ts';
 import { applicationsOf, findByTrackingNumber } from './applications/store.ts';
@@ -341,6 +341,21 @@ export function applicationRoutes(deps: RegistrationDeps) {
       schema: { summary: 'Give a task back to the team', tags: ['workflow'], params: AppParams, response: { 204: Type.Null(), ...Problems } },
       handler: async (request, reply) => {
         await db.transaction().execute((trx) => releaseTask(trx, request.params.id, requirePrincipal(request), request.id));
+        return reply.code(204).send(null);
+      },
+    });
+
+    app.post('/api/workflow/tasks/:id/assign', {
+      config: { access: access.roles('agency-head') },
+      schema: {
+        summary: 'Hand a task to an officer of the agency working it (userId null gives it back to the team)',
+        tags: ['workflow'],
+        params: AppParams,
+        body: Type.Object({ userId: Type.Union([Uuid, Type.Null()]) }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...Problems },
+      },
+      handler: async (request, reply) => {
+        await db.transaction().execute((trx) => assignTask(trx, { taskId: request.params.id, assigneeId: request.body.userId, principal: requirePrincipal(request), requestId: request.id, canWork: canWorkAs(trx) }));
         return reply.code(204).send(null);
       },
     });

@@ -141,6 +141,20 @@ describe('applying for a business licence', () => {
     assert.equal((await call(fireOfficer, 'POST', `/api/workflow/cases/${id}/actions/accept`, {})).status, 404);
   });
 
+  it('the head hands the task to an officer of the agency, never to someone outside it', async () => {
+    const task = ((await call(officer, 'GET', '/api/workflow/worklist?service=business-licence&limit=100')).body.items as { caseId: string; taskId: string }[]).find((i) => i.caseId === id)!.taskId;
+    const ids = Object.fromEntries(((await call(head, 'GET', '/api/identity/users')).body as unknown as { id: string; username: string }[]).map((u) => [u.username, u.id]));
+    assert.equal((await call(officer, 'POST', `/api/workflow/tasks/${task}/assign`, { userId: ids['officer.trade'] })).status, 403, 'officers do not assign work');
+    const outsider = await call(head, 'POST', `/api/workflow/tasks/${task}/assign`, { userId: (await call(fireOfficer, 'GET', '/api/identity/me')).body.id });
+    assert.equal(outsider.status, 400);
+    assert.equal(outsider.body.errors[0].pointer, '/body/userId');
+    assert.equal((await call(head, 'POST', `/api/workflow/tasks/${task}/assign`, { userId: ids['officer.trade'] })).status, 204);
+    const mine = (await call(officer, 'GET', '/api/workflow/worklist?mine=true')).body.items as { caseId: string }[];
+    assert.ok(mine.some((i) => i.caseId === id), 'the task is on the officer’s own list');
+    assert.equal((await call(head, 'POST', `/api/workflow/tasks/${task}/assign`, { userId: null })).status, 204);
+    assert.ok(!((await call(officer, 'GET', '/api/workflow/worklist?mine=true')).body.items as { caseId: string }[]).some((i) => i.caseId === id));
+  });
+
   it('two officers accepting at once: one succeeds, the other is told the case moved on', async () => {
     const results = await Promise.all([
       call(officer, 'POST', `/api/workflow/cases/${id}/actions/accept`, { expectedState: 'completeness' }),

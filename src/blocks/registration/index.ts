@@ -14,7 +14,7 @@ export {
 } from './definitions.ts';
 export { validateDefinition, validateDefinitionSource, reachableStates, type DefinitionProblem, type MeaningContext } from './definition/validate-definition.ts';
 export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type FieldDefinition, type StepDefinition, type DocumentDefinition, type StateDefinition, type ActionDefinition, type InputDefinition } from './definition/schema.ts';
-export { agencyIdsOf, applicationForApplicant, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
+export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
 export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './applications/submit-application.ts';
 export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, extendApplicationDeadline, applicationForStaff } from './applications/act-on-application.ts';

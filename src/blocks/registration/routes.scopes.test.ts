@@ -99,6 +99,11 @@ const ROWS: Row[] = [
     },
   },
   {
+    route: 'POST /api/workflow/tasks/:id/assign', access: 'roles: agency-head', what: 'handing the check to the trade officer',
+                                                                                                      expect: [401, 403, 403, 403, 403, 204, 403],
+    call: async (f) => ({ method: 'POST', url: `/api/workflow/tasks/${await f.openTask((await f.submittedLicence()).id)}/assign`, json: { userId: (await f.idsOf('officer.trade')).userId } }),
+  },
+  {
     route: 'POST /api/workflow/cases/:id/extend', access: 'roles: agency-head, admin',                expect: [401, 403, 403, 403, 403, 200, 403],
     call: async (f) => ({ method: 'POST', url: `/api/workflow/cases/${(await f.submittedLicence()).id}/extend`, json: { days: 2, reason: 'The inspector is away this week' } }),
   },

@@ -218,17 +218,22 @@ function refuseIfMoved(row: CaseRow, expectedState: string | undefined) {
   }
 }
 
+/** Lock an open case for a move; refused when it is closed or has left the state the caller saw. */
+async function lockOpenCase(ctx: WorkflowContext, caseId: string, expectedState?: string): Promise<{ row: CaseRow; state: StateDefinition }> {
+  const row = await loadCase(ctx.trx, caseId, true);
+  if (!row) throw Problem.notFound('No case has this id.');
+  refuseIfClosed(row);
+  refuseIfMoved(row, expectedState);
+  return { row, state: stateOf(ctx.definition, row.state) };
+}
+
 /**
  * An officer's action. The guard sees the form data and whatever the caller adds to `scope`
  * (fees, reviews); the inputs are checked against the action's declared inputs.
  */
 export async function takeAction(ctx: WorkflowContext, input: { caseId: string; actionId: string; principal: Principal; inputs: Record<string, unknown>; expectedState?: string; scope: Scope }): Promise<Transition> {
-  const { trx, definition } = ctx;
-  const row = await loadCase(trx, input.caseId, true);
-  if (!row) throw Problem.notFound('No case has this id.');
-  refuseIfClosed(row);
-  refuseIfMoved(row, input.expectedState);
-  const state = stateOf(definition, row.state);
+  const { definition } = ctx;
+  const { row, state } = await lockOpenCase(ctx, input.caseId, input.expectedState);
   const action = (state.actions ?? []).find((a) => a.id === input.actionId);
   if (!action) {
     const possible = (state.actions ?? []).map((a) => a.id);
@@ -254,12 +259,8 @@ export async function takeAction(ctx: WorkflowContext, input: { caseId: string; 
 
 /** An applicant's answer or other action allowed in this state; the caller has checked who may act for the applicant. */
 export async function takeApplicantAction(ctx: WorkflowContext, input: { caseId: string; actionId: string; actor: AuditActor; inputs: Record<string, unknown>; expectedState?: string }): Promise<Transition> {
-  const { trx, definition } = ctx;
-  const row = await loadCase(trx, input.caseId, true);
-  if (!row) throw Problem.notFound('No case has this id.');
-  refuseIfClosed(row);
-  refuseIfMoved(row, input.expectedState);
-  const state = stateOf(definition, row.state);
+  const { definition } = ctx;
+  const { row, state } = await lockOpenCase(ctx, input.caseId, input.expectedState);
   const action = (state.applicantActions ?? []).find((a) => a.id === input.actionId);
   if (!action) throw Problem.conflict(`Nothing is asked of the applicant in the state "${row.state}".`);
   const inputs = checkInputs(action.inputs, input.inputs);
@@ -268,15 +269,13 @@ export async function takeApplicantAction(ctx: WorkflowContext, input: { caseId:
 
 /** The applicant withdraws, where the definition allows it. */
 export async function withdrawCase(ctx: WorkflowContext, input: { caseId: string; actor: AuditActor; reason: string }): Promise<Transition> {
-  const { trx, definition } = ctx;
-  const row = await loadCase(trx, input.caseId, true);
-  if (!row) throw Problem.notFound('No case has this id.');
-  refuseIfClosed(row);
+  const { definition } = ctx;
+  const { row, state: current } = await lockOpenCase(ctx, input.caseId);
   const target = definition.workflow.states.find((s) => s.outcome === 'withdrawn');
   if (!target || !(definition.workflow.withdrawableFrom ?? []).includes(row.state)) {
     throw Problem.conflict(`The application cannot be withdrawn in the state "${row.state}".`);
   }
-  return move(ctx, row, stateOf(definition, row.state), target, { kind: 'withdraw', actionId: 'withdraw', actor: input.actor, inputs: { reason: input.reason }, effects: [] });
+  return move(ctx, row, current, target, { kind: 'withdraw', actionId: 'withdraw', actor: input.actor, inputs: { reason: input.reason }, effects: [] });
 }
 
 async function move(ctx: WorkflowContext, row: CaseRow, from: StateDefinition, to: StateDefinition, how: { kind: string; actionId: string | null; actor: AuditActor; inputs: Record<string, unknown>; effects: Effect[] }): Promise<Transition> {
@@ -305,10 +304,7 @@ async function move(ctx: WorkflowContext, row: CaseRow, from: StateDefinition, t
  */
 export async function giveOpinion(ctx: WorkflowContext, input: { caseId: string; reviewId: string; principal: Principal; opinion: 'agree' | 'object'; conditions: string }): Promise<Transition | null> {
   const { trx, definition } = ctx;
-  const row = await loadCase(trx, input.caseId, true);
-  if (!row) throw Problem.notFound('No case has this id.');
-  refuseIfClosed(row);
-  const state = stateOf(definition, row.state);
+  const { row, state } = await lockOpenCase(ctx, input.caseId);
   const reviewer = state.reviews?.reviewers.find((r) => r.id === input.reviewId);
   if (!state.reviews || !reviewer) throw Problem.conflict(`No review "${input.reviewId}" is open in the state "${row.state}".`);
   const reviewerAgency = agencyCodeOf(reviewer.by, definition, ctx.data);
@@ -352,12 +348,26 @@ export async function releaseTask(trx: Tx, taskId: string, principal: Principal,
   await recordAudit(trx, { actor: actorOf(principal), agencyId: task.agency_id, action: 'workflow.release-task', subjectType: 'task', subjectId: taskId, requestId });
 }
 
+/**
+ * The head of an agency hands a task to one of its officers (or back to the team with null). The
+ * officer must hold the task's role in its agency; `canWork` answers that for another account.
+ */
+export async function assignTask(trx: Tx, input: { taskId: string; assigneeId: string | null; principal: Principal; requestId: string | null; canWork: (userId: string, role: string, agencyId: string) => Promise<boolean> }): Promise<void> {
+  const task = (await sql<TaskRow>`SELECT * FROM workflow_tasks WHERE id = ${input.taskId} FOR UPDATE`.execute(trx)).rows[0];
+  if (!task || task.completed_at) throw Problem.notFound('No open task has this id.');
+  if (!hasRole(input.principal, 'agency-head', task.agency_id)) throw Problem.forbidden('Only the head of the agency working this task may assign it.');
+  if (input.assigneeId && !(await input.canWork(input.assigneeId, task.role, task.agency_id))) {
+    throw Problem.invalidField('/body/userId', `this person is not a ${task.role} of the agency working the task`);
+  }
+  await sql`UPDATE workflow_tasks SET assignee_id = ${input.assigneeId} WHERE id = ${input.taskId}`.execute(trx);
+  await recordEvent(trx, task.case_id, input.assigneeId ? 'assign' : 'release', actorOf(input.principal), { actionId: task.review_id, inputs: { assignee: input.assigneeId } });
+  await recordAudit(trx, { actor: actorOf(input.principal), agencyId: task.agency_id, action: 'workflow.assign-task', subjectType: 'task', subjectId: input.taskId, requestId: input.requestId, details: { assignee: input.assigneeId } });
+}
+
 /** Give the current state more time, with a reason; the head of the owning agency decides. */
 export async function extendDeadline(ctx: WorkflowContext, input: { caseId: string; days: number; reason: string; principal: Principal }): Promise<Date> {
   const { trx } = ctx;
-  const row = await loadCase(trx, input.caseId, true);
-  if (!row) throw Problem.notFound('No case has this id.');
-  refuseIfClosed(row);
+  const { row } = await lockOpenCase(ctx, input.caseId);
   if (!hasRole(input.principal, 'agency-head', row.agency_id)) throw Problem.forbidden('Only the head of the owning agency may extend a deadline.');
   if (!row.state_due_at) throw Problem.conflict('The current state has no deadline.');
   if (!input.reason.trim()) throw Problem.invalidField('/body/reason', 'an extension needs a reason', 'required');

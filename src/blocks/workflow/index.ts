@@ -7,6 +7,7 @@ export {
   giveOpinion,
   claimTask,
   releaseTask,
+  assignTask,
   extendDeadline,
   deadlineChecker,
   loadCase,

@@ -282,6 +282,25 @@ describe('the case file', () => {
   });
 });
 
+describe('handing out work', () => {
+  it('the head of the agency hands a task to one of its officers from the case file, and back to the team', async () => {
+    const id = await businessLicence('Quincaillerie Ali');
+    assert.doesNotMatch((await open(officer, `/work/cases/${id}`)).body, /\/assign"/, 'officers do not hand out work');
+    const page = await open(head, `/work/cases/${id}`);
+    const form = /action="(\/work\/cases\/[^"]+\/tasks\/[0-9a-f-]+\/assign)"[\s\S]*?<\/form>/.exec(page.body);
+    assert.ok(form, 'the head sees who may work the task');
+    assert.match(form[0], />Idriss Youssouf</);
+    const officerId = /<option value="([0-9a-f-]{36})"[^>]*>Idriss Youssouf</.exec(form[0])![1]!;
+    const assigned = await submit(head, form[1]!, { userId: officerId });
+    assert.equal(assigned.statusCode, 303, assigned.body);
+    const mine = await api(officer, 'GET', '/api/workflow/worklist?mine=true');
+    assert.ok((mine.items as { caseId: string }[]).some((i) => i.caseId === id));
+    assert.equal((await submit(head, form[1]!, { userId: '' })).statusCode, 303);
+    assert.ok(!((await api(officer, 'GET', '/api/workflow/worklist?mine=true')).items as { caseId: string }[]).some((i) => i.caseId === id));
+    assert.equal((await submit(officer, form[1]!, { userId: officerId })).statusCode, 403);
+  });
+});
+
 describe('an action that asks for a report', () => {
   let id: string;
 

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { findUserById } from '../../blocks/identity/index.ts';
+import { findUserById, holdersOfRole } from '../../blocks/identity/index.ts';
 import {
   actOnApplication,
   applicationForStaff,
+  canWorkAs,
   currentDefinitions,
   definitionOf,
   describeApplication,
@@ -16,7 +17,7 @@ import {
   type RegistrationDeps,
   type ServiceDefinition,
 } from '../../blocks/registration/index.ts';
-import { caseTasks, claimTask, readWorklistPosition, releaseTask, worklist, worklistPosition, WORKLIST_POSITION, type TaskRow, type WorklistItem } from '../../blocks/workflow/index.ts';
+import { assignTask, caseTasks, claimTask, readWorklistPosition, releaseTask, worklist, worklistPosition, WORKLIST_POSITION, type TaskRow, type WorklistItem } from '../../blocks/workflow/index.ts';
 import { access, hasRole, requirePrincipal, type Principal } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
@@ -170,6 +171,24 @@ interface CaseFile {
   view: ApplicationView;
   submittedBy: string;
   names: Map<string, string>;
+  /** For the head of an agency: the people each open task of that agency can be handed to. */
+  assignable: Map<string, { id: string; name: string }[]>;
+}
+
+function AssignForm({ ctx, caseId, taskId, people, current, back, subject }: { ctx: PageContext; caseId: string; taskId: string; people: { id: string; name: string }[]; current: string | null; back: string; subject: string }) {
+  const id = `assign-${taskId}`;
+  return (
+    <form class="inline" method="post" action={casePath(caseId, `/tasks/${taskId}/assign`)}>
+      <CsrfField ctx={ctx} />
+      <input type="hidden" name="back" value={back} />
+      <label for={id}>{ctx.t('work.assignTo', { task: subject })}</label>
+      <select id={id} name="userId">
+        <option value="">{ctx.t('work.team')}</option>
+        {people.map((p) => <option value={p.id} selected={p.id === current}>{p.name}</option>)}
+      </select>
+      <button class="secondary" type="submit">{ctx.t('work.assign')}</button>
+    </form>
+  );
 }
 
 function CaseFilePage({ ctx, file, refused, notice }: { ctx: PageContext; file: CaseFile; refused?: RefusedForm; notice?: string }) {
@@ -208,7 +227,7 @@ function CaseFilePage({ ctx, file, refused, notice }: { ctx: PageContext; file: 
         <dd><bdi>{file.submittedBy}</bdi></dd>
         <Deadlines ctx={ctx} view={view} forStaff />
       </dl>
-      {open && (view.actions.length > 0 || view.reviews.length > 0 || mayExtend || openTasks.some((task) => mayClaim(principal, asTask(task)) || mayRelease(principal, asTask(task)))) && (
+      {open && (view.actions.length > 0 || view.reviews.length > 0 || mayExtend || file.assignable.size > 0 || openTasks.some((task) => mayClaim(principal, asTask(task)) || mayRelease(principal, asTask(task)))) && (
         <section aria-labelledby="actions-title" class="asked">
           <h2 id="actions-title">{t('work.case.actions')}</h2>
           {openTasks.map((task) => {
@@ -217,6 +236,7 @@ function CaseFilePage({ ctx, file, refused, notice }: { ctx: PageContext; file: 
               <p>
                 {mayClaim(principal, asTask(task)) && <TaskButton ctx={ctx} caseId={application.id} taskId={task.id} verb="claim" back={back} subject={subject} />}
                 {mayRelease(principal, asTask(task)) && <TaskButton ctx={ctx} caseId={application.id} taskId={task.id} verb="release" back={back} subject={subject} />}
+                {file.assignable.has(task.id) && <AssignForm ctx={ctx} caseId={application.id} taskId={task.id} people={file.assignable.get(task.id)!} current={task.assignee_id} back={back} subject={subject} />}
               </p>
             );
           })}
@@ -406,7 +426,11 @@ export function workPages(deps: RegistrationDeps, oidcLabel: string | null) {
       const application = await applicationForStaff(db, principal, id);
       const view = await describeApplication(db, application, principal, 'staff');
       const names = await namesOf([application.created_by, ...view.tasks.map((task) => task.assignee_id)]);
-      return { view, names, submittedBy: names.get(application.created_by) ?? '' };
+      const assignable = new Map<string, { id: string; name: string }[]>();
+      for (const task of view.tasks.filter((t) => !t.completed_at && hasRole(principal, 'agency-head', t.agency_id))) {
+        assignable.set(task.id, (await holdersOfRole(db, task.role, task.agency_id)).map((u) => ({ id: u.id, name: u.display_name })));
+      }
+      return { view, names, assignable, submittedBy: names.get(application.created_by) ?? '' };
     };
 
     const renderCase = async (request: FastifyRequest, reply: FastifyReply, id: string, refused?: RefusedForm, status = 200, problem?: Problem) => {
@@ -500,6 +524,18 @@ export function workPages(deps: RegistrationDeps, oidcLabel: string | null) {
       config: { access: STAFF },
       schema: { summary: 'Take a task of a case (form): it becomes yours on the worklist', tags: ['web'], params: TaskParams, body: TaskForm },
       handler: onTask(claimTask),
+    });
+
+    app.post('/work/cases/:id/tasks/:taskId/assign', {
+      config: { access: access.roles('agency-head') },
+      schema: { summary: 'Hand a task to an officer, or back to the team (form; heads of agency)', tags: ['web'], params: TaskParams, body: Type.Object({ _csrf: FormText(200), back: FormText(500), userId: Type.Union([Type.Literal(''), Uuid]) }, { additionalProperties: false }) },
+      handler: async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const application = await applicationForStaff(db, principal, request.params.id);
+        if (!(await caseTasks(db, application.id)).some((task) => task.id === request.params.taskId)) throw Problem.notFound('This case has no such task.');
+        await db.transaction().execute((trx) => assignTask(trx, { taskId: request.params.taskId, assigneeId: request.body.userId || null, principal, requestId: request.id, canWork: canWorkAs(trx) }));
+        return reply.redirect(casePath(application.id, '?done=1'), 303);
+      },
     });
 
     app.post('/work/cases/:id/tasks/:taskId/release', {

@@ -3,7 +3,7 @@ import type { BlobStore } from '../../../platform/files/blob-store.ts';
 import { hasRole, type Principal } from '../../../platform/http/access.ts';
 import { Problem } from '../../../platform/http/problem.ts';
 import type { JobQueue } from '../../../platform/jobs/queue.ts';
-import { canActFor, findAgencyByCode } from '../../identity/index.ts';
+import { canActFor, findAgencyByCode, principalForUser } from '../../identity/index.ts';
 import type { AgencyIds } from '../../workflow/index.ts';
 import { findDefinition } from '../definitions.ts';
 import type { ServiceDefinition } from '../definition/schema.ts';
@@ -54,4 +54,9 @@ export async function applicationForApplicant(executor: Executor, principal: Pri
 
 export function isPlatformAdmin(principal: Principal | null): boolean {
   return hasRole(principal, 'admin', null);
+}
+
+/** Whether another account may work tasks of `role` in `agencyId` (for assigning work to them). */
+export function canWorkAs(executor: Executor) {
+  return async (userId: string, role: string, agencyId: string): Promise<boolean> => hasRole(await principalForUser(executor, userId, null), role, agencyId);
 }

@@ -30,7 +30,7 @@ export interface ApplicationView {
   mayWithdraw: boolean;
 }
 
-const INTERNAL_EVENTS = new Set(['claim', 'release', 'escalate', 'opinion']);
+const INTERNAL_EVENTS = new Set(['claim', 'release', 'assign', 'escalate', 'opinion']);
 
 export async function describeApplication(executor: Executor, application: ApplicationRow, principal: Principal | null, audience: 'applicant' | 'staff'): Promise<ApplicationView> {
   const definition = await definitionOf(executor, application.service_id, application.service_version);

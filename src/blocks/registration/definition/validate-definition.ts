@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { compileExpression, ExpressionError, FUNCTION_NAMES } from '../../../platform/expressions/index.ts';
 import { SHIPPED_LOCALES } from '../../../platform/i18n/index.ts';
 import { ServiceDefinitionSchema, type ServiceDefinition, type StateDefinition } from './schema.ts';
