@@ -43,6 +43,7 @@ export const MIGRATIONS = combineMigrations([jobsMigrations, identityMigrations,
 
 export interface Daftari {
   app: App;
+  registration: RegistrationDeps;
   database: Database;
   jobs: JobQueue;
   keys: NodeKeys;
@@ -122,6 +123,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   let background: { stop(): Promise<void> }[] = [];
   return {
     app,
+    registration,
     database,
     jobs,
     keys,

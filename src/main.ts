@@ -12,6 +12,7 @@ import { auditHeadFile, linkAll, verifyChain } from './blocks/audit/index.ts';
 import { agencyCodes, applyImport, validateImport } from './blocks/catalogue/index.ts';
 import { createUser, grantableRoles } from './blocks/identity/index.ts';
 import { DefinitionInvalid, publishDefinition, validateDefinitionSource } from './blocks/registration/index.ts';
+import { HEALTH_OFFICER, loadTestDataIntoDemo } from './blocks/registration/govstack/test-data.ts';
 import { Problem } from './platform/http/problem.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo/seed-demo.ts';
 
@@ -208,6 +209,23 @@ function program(): Command {
             }
           }
           await daftari.jobs.drain();
+        } finally {
+          await daftari.close();
+        }
+      });
+    });
+
+  const govstack = cli.command('govstack').description('GovStack compatibility');
+  govstack.command('load-test-data')
+    .description("load GovStack's Registration test data (its services, and its applications made by the demo citizen amina) into the demo")
+    .action(async () => {
+      const { config, log } = context();
+      await withDatabase(config, log, async (url) => {
+        const daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: false });
+        try {
+          const loaded = await loadTestDataIntoDemo(daftari.registration, DEMO_PASSWORD);
+          await daftari.jobs.drain();
+          console.log(`Loaded ${plural(loaded.services, 'service', 'services')} and ${plural(loaded.applications, 'application', 'applications')} from GovStack's test data; the health officer is ${HEALTH_OFFICER.username}.`);
         } finally {
           await daftari.close();
         }

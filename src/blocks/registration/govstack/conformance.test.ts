@@ -10,7 +10,8 @@ import addFormats from 'ajv-formats';
 import { asSession, startTestApp, type Session, type TestApp } from '../../../../test/support/app.ts';
 import { multipartBody, PDF } from '../../../../test/support/registration-fixtures.ts';
 import { GOVSTACK_PREFIX as P } from './routes.ts';
-import { examplePayloadData, loadGovStackTestData, readSpecFile, type LoadedTestData } from './test-data-fixture.ts';
+import { loadGovStackTestData, type LoadedTestData } from './test-data-fixture.ts';
+import { examplePayloadData, readSpecFile } from './test-data.ts';
 
 type Spec = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>; components: { schemas: Record<string, any> } };
 
