@@ -173,9 +173,15 @@ describe('only the whitelist is accepted', () => {
     it(`refuses ${source}`, () => refused(source, message));
   }
 
+  it('refuses, before it ever runs, a function called with the wrong number of arguments', () => {
+    refused('min()', /min\(\) takes at least 1 argument/);
+    refused('max()', /max\(\) takes at least 1 argument/);
+    refused('lookup(rates)', /lookup\(\) takes 2 to 3 arguments/);
+    refused('contains(a, b, c)', /contains\(\) takes 2 arguments/);
+    refused('abs(1, 2)', /abs\(\) takes 1 argument/);
+  });
+
   it('refuses arguments that would crash the decimal library', () => {
-    refused('min()', /min needs at least one value/, {});
-    refused('max()', /max needs at least one value/, {});
     refused('round(1.5, 0 - 1)', /places of round must be a whole number/, {});
     refused('round(1.5, 0.5)', /places of round must be a whole number/, {});
   });

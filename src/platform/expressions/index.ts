@@ -48,12 +48,6 @@ const num = (v: Value, what: string, source: string): Decimal => {
   throw new ExpressionError(`${what} is not a number`, source);
 };
 
-// decimal.js throws its own error (not an ExpressionError) for min() and max() of nothing.
-const some = (name: string, args: Value[], source: string): Value[] => {
-  if (args.length === 0) throw new ExpressionError(`${name} needs at least one value`, source);
-  return args;
-};
-
 const places = (v: Value, source: string): number => {
   const n = num(v, 'the places of round', source);
   if (!n.isInteger() || n.isNegative() || n.gt(20)) throw new ExpressionError('the places of round must be a whole number from 0 to 20', source);
@@ -61,8 +55,8 @@ const places = (v: Value, source: string): number => {
 };
 
 const FUNCTIONS: Record<string, Fn> = {
-  min: (args, s) => Decimal.min(...some('min', args, s).map((a, i) => num(a, `argument ${i + 1} of min`, s))),
-  max: (args, s) => Decimal.max(...some('max', args, s).map((a, i) => num(a, `argument ${i + 1} of max`, s))),
+  min: (args, s) => Decimal.min(...args.map((a, i) => num(a, `argument ${i + 1} of min`, s))),
+  max: (args, s) => Decimal.max(...args.map((a, i) => num(a, `argument ${i + 1} of max`, s))),
   abs: ([a = null], s) => num(a, 'the argument of abs', s).abs(),
   round: ([a = null, digits = new Decimal(0)], s) => num(a, 'the argument of round', s).toDecimalPlaces(places(digits, s), Decimal.ROUND_HALF_UP),
   ceil: ([a = null], s) => num(a, 'the argument of ceil', s).ceil(),
@@ -83,6 +77,21 @@ const FUNCTIONS: Record<string, Fn> = {
 };
 
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS);
+
+/** How many arguments each function takes, checked when a definition is published, not when it runs. */
+const ARITY: Record<string, [number, number]> = {
+  min: [1, Infinity],
+  max: [1, Infinity],
+  abs: [1, 1],
+  round: [1, 2],
+  ceil: [1, 1],
+  floor: [1, 1],
+  lookup: [2, 3],
+  oneOf: [2, Infinity],
+  contains: [2, 2],
+  len: [1, 1],
+  empty: [1, 1],
+};
 
 function equal(a: Value, b: Value): boolean {
   if (Decimal.isDecimal(a) && Decimal.isDecimal(b)) return (a as Decimal).eq(b as Decimal);
@@ -180,7 +189,12 @@ function check(node: jsep.Expression, source: string, depth: number, refs: Set<s
       if (call.callee.type !== 'Identifier' || !Object.hasOwn(FUNCTIONS, (call.callee as jsep.Identifier).name)) {
         throw new ExpressionError(`unknown function; use one of ${FUNCTION_NAMES.join(', ')}`, source);
       }
-      fns.add((call.callee as jsep.Identifier).name);
+      const name = (call.callee as jsep.Identifier).name;
+      const [least, most] = ARITY[name]!;
+      if (call.arguments.length < least || call.arguments.length > most) {
+        throw new ExpressionError(`${name}() takes ${least === most ? least : most === Infinity ? `at least ${least}` : `${least} to ${most}`} argument${most === 1 ? '' : 's'}`, source);
+      }
+      fns.add(name);
       for (const arg of call.arguments) check(arg, source, depth + 1, refs, fns);
       return;
     }

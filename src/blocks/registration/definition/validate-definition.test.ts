@@ -167,7 +167,7 @@ describe('daftari services validate', () => {
     assert.equal(run.code, 1, run.stderr);
     const version = positionOf(source, 'version: one', 'one');
     // An unknown property is placed at its value, on the line to fix.
-    const colour = positionOf(source, 'colour: blue', 'blue');
+    const colour = positionOf(source, 'colour: blue', 'colour');
     assert.deepEqual(run.stdout.split('\n').filter(Boolean), [
       'broken.yaml: 2 problems',
       `  broken.yaml:${colour.line}:${colour.column} /colour: "colour" is not a known property here`,

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { compileExpression, ExpressionError, FUNCTION_NAMES } from '../../../platform/expressions/index.ts';
 import { SHIPPED_LOCALES } from '../../../platform/i18n/index.ts';
 import { ServiceDefinitionSchema, type ServiceDefinition, type StateDefinition } from './schema.ts';
@@ -66,15 +66,22 @@ function unescape(part: string): string {
   return part.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
-function locate(doc: Document, lines: LineCounter, pointer: string): { line?: number; column?: number } {
-  const path = pointer.split('/').slice(1).map(unescape);
+function locate(doc: Document, lines: LineCounter, pointer: string, atKey: boolean): { line?: number; column?: number } {
+  const path = pointer.split('/').slice(1).map(unescape).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const at = (offset: number) => {
+    const pos = lines.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+  // A property that should not be there is shown where its name is written.
+  if (atKey && path.length > 0) {
+    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+    const pair = isMap(parent) ? parent.items.find((item) => isScalar(item.key) && item.key.value === path[path.length - 1]) : undefined;
+    if (pair && isScalar(pair.key) && pair.key.range) return at(pair.key.range[0]);
+  }
   // Walk down as far as the pointer exists, so a missing property points at its parent.
   for (let depth = path.length; depth >= 0; depth--) {
-    const node = (depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth).map((p) => (/^\d+$/.test(p) ? Number(p) : p)), true)) as Node | null | undefined;
-    if (node && (node as Node).range) {
-      const pos = lines.linePos((node as Node).range![0]);
-      return { line: pos.line, column: pos.col };
-    }
+    const node = (depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true)) as Node | null | undefined;
+    if (node && (node as Node).range) return at((node as Node).range![0]);
   }
   return {};
 }
@@ -100,7 +107,7 @@ export function validateDefinitionSource(source: string, context: MeaningContext
   const data = doc.toJS({ maxAliasCount: 0 }) as unknown;
   const result = validateDefinition(data, context);
   if (result.valid) return result;
-  return { ...result, problems: result.problems.map((p) => ({ ...p, ...locate(doc, lines, p.pointer) })) };
+  return { ...result, problems: result.problems.map((p) => ({ ...p, ...locate(doc, lines, p.pointer, p.message.endsWith('is not a known property here')) })) };
 }
 
 /** The same checks on already-parsed data (the publish API receives JSON). */
