@@ -12,14 +12,11 @@
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { buildDaftari } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { DEMO_PASSWORD, seedDemo } from '../src/demo/seed-demo.ts';
+import { DEMO_PASSWORD } from '../src/demo/seed-demo.ts';
 import { SHIPPED_LOCALES } from '../src/platform/i18n/index.ts';
-import { createLogger } from '../src/platform/log.ts';
 import { CookieJar, csrfFrom } from '../test/support/app.ts';
 import { PAGES, withLocale, type PageVisit, type Visitor } from '../test/support/pages.ts';
-import { openScratchDatabase } from './support/scratch-database.ts';
+import { startDaftariUnderLoad } from './support/daftari-under-load.ts';
 
 export const BUDGET_BYTES = 30 * 1024;
 const BROWSER_HEADERS = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'accept-encoding': 'br, gzip' };
@@ -124,28 +121,18 @@ export function formatTable(rows: PageWeight[]): string {
 }
 
 async function main(): Promise<void> {
-  const log = createLogger('warn');
-  const scratch = await openScratchDatabase(log);
+  const running = await startDaftariUnderLoad();
   try {
-    const config = loadConfig({ DATA_DIR: scratch.dataDir, DATABASE_URL: scratch.url, LOG_LEVEL: 'warn', PORT: '0' });
-    const daftari = await buildDaftari({ config, log, databaseUrl: scratch.url, migrate: true });
-    try {
-      await seedDemo(daftari.database.db, daftari.jobs);
-      await daftari.app.listen({ port: 0, host: '127.0.0.1' });
-      const address = daftari.app.server.address();
-      const rows = await measurePageWeights(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
-      console.log(formatTable(rows));
-      const heaviest = rows.reduce((a, b) => (b.totalBytes > a.totalBytes ? b : a));
-      console.log(`\nheaviest: ${heaviest.page} (${heaviest.locale}), ${heaviest.totalBytes} B of ${BUDGET_BYTES} B`);
-      if (rows.some((r) => !r.withinBudget || r.hasScript)) {
-        console.error('Some pages are over budget or carry a script.');
-        process.exitCode = 1;
-      }
-    } finally {
-      await daftari.close();
+    const rows = await measurePageWeights(running.url);
+    console.log(formatTable(rows));
+    const heaviest = rows.reduce((a, b) => (b.totalBytes > a.totalBytes ? b : a));
+    console.log(`\nheaviest: ${heaviest.page} (${heaviest.locale}), ${heaviest.totalBytes} B of ${BUDGET_BYTES} B`);
+    if (rows.some((r) => !r.withinBudget || r.hasScript)) {
+      console.error('Some pages are over budget or carry a script.');
+      process.exitCode = 1;
     }
   } finally {
-    await scratch.close();
+    await running.close();
   }
 }
 

@@ -5,9 +5,8 @@ import { translator, type Locale } from '../../src/platform/i18n/index.ts';
 import { DEMO_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
 import { assertShownAccessible } from '../support/axe.ts';
 import { clickAndLoad, launchBrowser, signInThroughForm, submitButton } from '../support/browser.ts';
+import { PDF } from '../support/registration-fixtures.ts';
 
-/** A tiny but real PDF: the content check looks for the %PDF- header. */
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 /** What the definition calls the final state, in each language the journey runs in. */
 const GRANTED: Record<string, string> = { en: 'Licence granted', ar: 'مُنحت الرخصة' };
 

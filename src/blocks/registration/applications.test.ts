@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
+import { PDF } from '../../../test/support/registration-fixtures.ts';
 
 let app: TestApp;
 let amina: Session;
@@ -10,8 +11,6 @@ let head: Session;
 let fireOfficer: Session;
 let stranger: Session;
 
-/** A tiny but real PDF: what the content check looks for is the %PDF- header. */
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 before(async () => {
   app = await startTestApp();

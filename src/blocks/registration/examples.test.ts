@@ -9,6 +9,7 @@ import { DEMO_ACCOUNTS, DEMO_AGENCIES } from '../../demo/seed-demo.ts';
 import { agencyCodeOf } from '../workflow/index.ts';
 import type { ActionDefinition, FieldDefinition, ServiceDefinition, StateDefinition } from './definition/schema.ts';
 import { visibleSteps, type FormData } from './index.ts';
+import { PDF } from '../../../test/support/registration-fixtures.ts';
 
 /**
  * Every service in services/ works end to end, whatever it declares: answers are built from its
@@ -18,7 +19,6 @@ import { visibleSteps, type FormData } from './index.ts';
  */
 
 const SERVICES_DIR = path.resolve(import.meta.dirname, '../../../services');
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 const SUCCESS = ['granted', 'closed'];
 
 type Json = Record<string, any>;

@@ -7,9 +7,9 @@ import { sql } from 'kysely';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { createUser } from '../identity/index.ts';
 import { DEADLINE_PASSED, DEADLINE_TASK, loadCase } from './index.ts';
+import { PDF } from '../../../test/support/registration-fixtures.ts';
 
 const DAY_MS = 86_400_000;
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 let app: TestApp;
 let amina: Session;

@@ -302,8 +302,8 @@ let tables: string[];
  * security event worth keeping; authenticating any request touches its session's idle timer.
  * Nothing else may change when a request is refused, queued jobs included.
  */
-const WRITTEN_BY_REFUSALS: Record<string, { skip?: true; where?: string; ignoreColumns?: string[] }> = {
-  identity_throttle: { skip: true },
+const WRITTEN_BY_REFUSALS: Record<string, { wholly?: true; where?: string; ignoreColumns?: string[] }> = {
+  identity_throttle: { wholly: true },
   audit_entries: { where: "action <> 'identity.sign-in-failed'" },
   identity_sessions: { ignoreColumns: ['last_seen_at'] },
 };
@@ -311,7 +311,7 @@ const WRITTEN_BY_REFUSALS: Record<string, { skip?: true; where?: string; ignoreC
 /** Row count and a digest of every row's content, per table. */
 async function businessState(): Promise<Record<string, string>> {
   const parts = tables
-    .filter((table) => !WRITTEN_BY_REFUSALS[table]?.skip)
+    .filter((table) => !WRITTEN_BY_REFUSALS[table]?.wholly)
     .map((table) => {
       const rule = WRITTEN_BY_REFUSALS[table] ?? {};
       return sql<{ name: string; state: string }>`

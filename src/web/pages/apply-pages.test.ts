@@ -3,9 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { formatMoney, translator } from '../../platform/i18n/index.ts';
 import { DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { postForm, postMultipart, type FormPart } from '../../../test/support/http.ts';
+import { PDF } from '../../../test/support/registration-fixtures.ts';
 
-/** A tiny but real PDF: the content check looks for the %PDF- header. */
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 /** Amina reads the portal in French, the language of her account. */
 const fr = translator('fr');
 const en = translator('en');

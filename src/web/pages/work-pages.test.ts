@@ -4,9 +4,8 @@ import { sql } from 'kysely';
 import { publishDefinition } from '../../blocks/registration/index.ts';
 import { formatMoney, translator } from '../../platform/i18n/index.ts';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
+import { PDF } from '../../../test/support/registration-fixtures.ts';
 
-/** A tiny but real PDF: the content check looks for the %PDF- header. */
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 /** Staff accounts have no language of their own: their pages follow the browser, here English. */
 const en = translator('en');
 
