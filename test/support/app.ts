@@ -9,7 +9,9 @@ import { createLogger } from '../../src/platform/log.ts';
 import { seedDemo } from '../../src/demo/seed-demo.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
-export { DEMO_PASSWORD } from '../../src/demo/seed-demo.ts';
+import { DEMO_PASSWORD } from '../../src/demo/seed-demo.ts';
+
+export { DEMO_PASSWORD };
 
 export interface TestApp extends Daftari {
   config: Config;
@@ -125,4 +127,17 @@ export async function signIn(app: TestApp, username: string, password: string): 
 /** Headers for a JSON call made with a session: cookie and CSRF token. */
 export function asSession(session: Session): Record<string, string> {
   return { cookie: session.cookie(), 'x-csrf-token': session.csrf };
+}
+
+/** Demo accounts signed in at once (each with the demo password). */
+export function signInDemo<const U extends readonly string[]>(app: TestApp, ...usernames: U): Promise<{ [K in keyof U]: Session }> {
+  return Promise.all(usernames.map((username) => signIn(app, username, DEMO_PASSWORD))) as Promise<{ [K in keyof U]: Session }>;
+}
+
+/** A new citizen, as one opens an account, signed in: someone who is no party to the demo's cases. */
+export async function registerCitizen(app: TestApp, username: string, displayName: string): Promise<Session> {
+  const password = 'another-long-passphrase';
+  const registered = await app.app.inject({ method: 'POST', url: '/api/identity/registrations', payload: { username, displayName, email: `${username}@example.org`, password } });
+  if (registered.statusCode !== 201) throw new Error(`registering ${username} failed: ${registered.statusCode} ${registered.body}`);
+  return signIn(app, username, password);
 }

@@ -11,7 +11,7 @@ import { actOnApplication, answerAsApplicant, applicationForStaff, extendApplica
 import { applicationForApplicant, canWorkAs, type RegistrationDeps } from './applications/context.ts';
 import { describeApplication, type ApplicationView } from './applications/describe-application.ts';
 import { attachDocument, discardDraft, removeDocument, saveStep, startApplication, type Upload } from './applications/draft-application.ts';
-import { applicationsOf, findByTrackingNumber } from './applications/store.ts';
+import { applicationsOf, documentsOf, findByTrackingNumber } from './applications/store.ts';
 import { applyInOneStep, submitApplication } from './applications/submit-application.ts';
 import { normaliseTrackingNumber } from './applications/tracking-number.ts';
 
@@ -202,8 +202,7 @@ export function applicationRoutes(deps: RegistrationDeps) {
       handler: async (request, reply) => {
         const principal = requirePrincipal(request);
         const application = (await applicationForApplicant(db, principal, request.params.id).catch(() => null)) ?? (await applicationForStaff(db, principal, request.params.id));
-        const view = await describeApplication(db, application, principal, 'applicant');
-        const document = view.documents.find((d) => d.id === request.params.documentId);
+        const document = (await documentsOf(db, application.id)).find((d) => d.id === request.params.documentId);
         const bytes = document ? await deps.blobs.get(document.blob_hash) : null;
         if (!document || !bytes) throw Problem.notFound('No such document on this application.');
         return reply

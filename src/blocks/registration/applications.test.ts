@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
+import { asSession, registerCitizen, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { PDF } from '../../../test/support/registration-fixtures.ts';
 
 let app: TestApp;
@@ -11,19 +11,10 @@ let head: Session;
 let fireOfficer: Session;
 let stranger: Session;
 
-
 before(async () => {
   app = await startTestApp();
-  [amina, omar, officer, head, fireOfficer] = await Promise.all([
-    signIn(app, 'amina', DEMO_PASSWORD),
-    signIn(app, 'omar.architect', DEMO_PASSWORD),
-    signIn(app, 'officer.trade', DEMO_PASSWORD),
-    signIn(app, 'head.trade', DEMO_PASSWORD),
-    signIn(app, 'officer.fire', DEMO_PASSWORD),
-  ]);
-  const registered = await app.app.inject({ method: 'POST', url: '/api/identity/registrations', payload: { username: 'hawa', displayName: 'Hawa Daher', email: 'hawa@example.org', password: 'another-long-passphrase' } });
-  assert.equal(registered.statusCode, 201, registered.body);
-  stranger = await signIn(app, 'hawa', 'another-long-passphrase');
+  [amina, omar, officer, head, fireOfficer] = await signInDemo(app, 'amina', 'omar.architect', 'officer.trade', 'head.trade', 'officer.fire');
+  stranger = await registerCitizen(app, 'hawa', 'Hawa Daher');
 });
 after(() => app.stop());
 

@@ -226,3 +226,20 @@ export function HistoryTable({ ctx, definition, events }: { ctx: PageContext; de
     </TableRegion>
   );
 }
+
+/** What was issued on an application: linked to its page for the applicant, listed for staff. */
+export function OutputsList({ ctx, view, hrefOf }: { ctx: PageContext; view: ApplicationView; hrefOf?: (outputId: string) => string }) {
+  const { t } = ctx;
+  return (
+    <ul>
+      {view.outputs.map((o) => (
+        <li>
+          {hrefOf ? <a href={hrefOf(o.output_id)}>{pickText(o.title, ctx.locale)}</a> : pickText(o.title, ctx.locale)}
+          {` · ${t('output.issued')} ${formatDate(ctx.locale, o.issued_at)}`}
+          {o.valid_until && ` · ${t('output.validUntil')} ${formatDate(ctx.locale, o.valid_until)}`}
+          {o.revoked_at && <> <span class="tag bad">{t('output.revoked')}</span></>}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -4,6 +4,9 @@ import { Problem, type InvalidParam } from '../../platform/http/problem.ts';
 import type { PageContext } from '../page-context.ts';
 
 /** Ids in service definitions: services, steps, actions, reviews, outputs. */
+/** An optional text field of a posted form, at most `max` characters. */
+export const FormText = (max = 5000) => Type.Optional(Type.String({ maxLength: max }));
+
 export const DefinitionId = Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' });
 
 /** A form built from a definition: names are field or input ids; ticked check boxes arrive as a list. */

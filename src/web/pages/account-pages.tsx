@@ -21,12 +21,11 @@ import {
   type OidcSignIn,
   type SessionSettings,
 } from '../../blocks/identity/index.ts';
-import { CsrfField, ErrorSummary, Field, fieldErrors, type FieldErrors } from '../components/forms.tsx';
+import { CsrfField, ErrorSummary, Field, fieldErrors, FormText, type FieldErrors } from '../components/forms.tsx';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
 import { renderPage } from '../render.tsx';
 
-const FormText = (max = 200) => Type.Optional(Type.String({ maxLength: max }));
 const CsrfOnly = Type.Object({ _csrf: FormText(200) }, { additionalProperties: false });
 
 /** Only same-site paths: never redirect to another site after sign-in. */
@@ -240,7 +239,7 @@ export function accountPages({ db, jobs, sessions, oidc }: Deps) {
 
     app.post('/sign-in', {
       config: { access: access.public },
-      schema: { summary: 'Sign in (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(), username: FormText(), password: FormText(), next: FormText(500) }, { additionalProperties: false }) },
+      schema: { summary: 'Sign in (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(200), username: FormText(200), password: FormText(200), next: FormText(500) }, { additionalProperties: false }) },
       handler: async (request, reply) => {
         const next = safeReturnPath(request.body.next);
         try {
@@ -292,7 +291,7 @@ export function accountPages({ db, jobs, sessions, oidc }: Deps) {
 
     app.post('/register', {
       config: { access: access.public },
-      schema: { summary: 'Open a citizen account (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(), displayName: FormText(), username: FormText(), email: FormText(), password: FormText() }, { additionalProperties: false }) },
+      schema: { summary: 'Open a citizen account (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(200), displayName: FormText(200), username: FormText(200), email: FormText(200), password: FormText(200) }, { additionalProperties: false }) },
       handler: async (request, reply) => {
         const b = request.body;
         const values = { displayName: b.displayName ?? '', username: b.username ?? '', email: b.email ?? '' };
@@ -350,7 +349,7 @@ export function accountPages({ db, jobs, sessions, oidc }: Deps) {
 
     app.post('/account/password', {
       config: { access: access.signedIn },
-      schema: { summary: 'Change password (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(), current: FormText(), password: FormText() }, { additionalProperties: false }) },
+      schema: { summary: 'Change password (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(200), current: FormText(200), password: FormText(200) }, { additionalProperties: false }) },
       handler: async (request, reply) => {
         const principal = requirePrincipal(request);
         try {
@@ -376,7 +375,7 @@ export function accountPages({ db, jobs, sessions, oidc }: Deps) {
 
     app.post('/password/forgot', {
       config: { access: access.public },
-      schema: { summary: 'Ask for a reset link (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(), login: FormText() }, { additionalProperties: false }) },
+      schema: { summary: 'Ask for a reset link (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(200), login: FormText(200) }, { additionalProperties: false }) },
       handler: async (request, reply) => {
         const login = field(request.body, 'login').trim();
         if (login) await requestPasswordReset(db, jobs, login, request.ip, request.id);
@@ -400,7 +399,7 @@ export function accountPages({ db, jobs, sessions, oidc }: Deps) {
 
     app.post('/password/reset', {
       config: { access: access.public },
-      schema: { summary: 'Set a new password (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(), token: FormText(100), password: FormText() }, { additionalProperties: false }) },
+      schema: { summary: 'Set a new password (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(200), token: FormText(100), password: FormText(200) }, { additionalProperties: false }) },
       handler: async (request, reply) => {
         const token = request.body.token ?? '';
         try {

@@ -42,8 +42,8 @@ import { Problem, type InvalidParam } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { formatDate, formatDateTime, formatList } from '../../platform/i18n/index.ts';
-import { AnswersSummary, Deadlines, DocumentsList, EventDetails, FeesTable, HistoryTable, statusOf } from '../components/application-parts.tsx';
-import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
+import { AnswersSummary, Deadlines, DocumentsList, EventDetails, FeesTable, HistoryTable, OutputsList, statusOf } from '../components/application-parts.tsx';
+import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
 import { fieldQuestion, inputQuestion, QuestionField } from '../components/question-field.tsx';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
@@ -52,7 +52,6 @@ import { sendPage } from '../render.tsx';
 const PAGE_SIZE = 50;
 const CITIZENS = access.roles('citizen');
 const AppParams = Type.Object({ id: Uuid }, { additionalProperties: false });
-const FormText = (max = 5000) => Type.Optional(Type.String({ maxLength: max }));
 type Values = Record<string, unknown>;
 
 const appPath = (id: string, rest = '') => `/applications/${id}${rest}`;
@@ -470,15 +469,7 @@ function ApplicationPage({ ctx, view, refused, notice }: { ctx: PageContext; vie
       {view.outputs.length > 0 && (
         <section aria-labelledby="outputs-title">
           <h2 id="outputs-title">{t('applications.outputs')}</h2>
-          <ul>
-            {view.outputs.map((o) => (
-              <li>
-                <a href={appPath(application.id, `/outputs/${o.output_id}`)}>{pickText(o.title, ctx.locale)}</a>
-                {` · ${t('output.issued')} ${formatDate(ctx.locale, o.issued_at)}`}
-                {o.revoked_at && <> <span class="tag bad">{t('output.revoked')}</span></>}
-              </li>
-            ))}
-          </ul>
+          <OutputsList ctx={ctx} view={view} hrefOf={(outputId) => appPath(application.id, `/outputs/${outputId}`)} />
         </section>
       )}
       <h2>{t('apply.documents.title')}</h2>

@@ -22,9 +22,9 @@ import { access, hasRole, requirePrincipal, type Principal } from '../../platfor
 import { Problem } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
-import { formatDate, formatDateTime } from '../../platform/i18n/index.ts';
-import { AnswersSummary, Deadlines, DocumentsList, FeesTable, HistoryTable, stateLabel, statusOf } from '../components/application-parts.tsx';
-import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
+import { formatDateTime } from '../../platform/i18n/index.ts';
+import { AnswersSummary, Deadlines, DocumentsList, FeesTable, HistoryTable, OutputsList, stateLabel, statusOf } from '../components/application-parts.tsx';
+import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
 import { inputQuestion, QuestionField } from '../components/question-field.tsx';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
@@ -35,7 +35,6 @@ const PAGE_SIZE = 25;
 const STAFF = access.roles('officer', 'agency-head', 'admin');
 const CaseParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 const TaskParams = Type.Object({ id: Uuid, taskId: Uuid }, { additionalProperties: false });
-const FormText = (max = 5000) => Type.Optional(Type.String({ maxLength: max }));
 const TaskForm = Type.Object({ _csrf: FormText(200), back: FormText(500) }, { additionalProperties: false });
 
 const casePath = (id: string, rest = '') => `/work/cases/${id}${rest}`;
@@ -300,15 +299,7 @@ function CaseFilePage({ ctx, file, refused, notice }: { ctx: PageContext; file: 
       {view.outputs.length > 0 && (
         <>
           <h2>{t('applications.outputs')}</h2>
-          <ul>
-            {view.outputs.map((o) => (
-              <li>
-                {`${pickText(o.title, ctx.locale)} · ${t('output.issued')} ${formatDate(ctx.locale, o.issued_at)}`}
-                {o.valid_until && ` · ${t('output.validUntil')} ${formatDate(ctx.locale, o.valid_until)}`}
-                {o.revoked_at && <> <span class="tag bad">{t('output.revoked')}</span></>}
-              </li>
-            ))}
-          </ul>
+          <OutputsList ctx={ctx} view={view} />
         </>
       )}
       <h2>{t('work.case.tasks')}</h2>

@@ -1,5 +1,5 @@
 import type { Executor } from '../../../platform/db/database.ts';
-import type { Principal } from '../../../platform/http/access.ts';
+import { hasRole, type Principal } from '../../../platform/http/access.ts';
 import { caseEvents, caseTasks, loadCase, mayTake, type CaseEvent, type CaseRow, type TaskRow } from '../../workflow/index.ts';
 import type { ServiceDefinition, StateDefinition } from '../definition/schema.ts';
 import { agencyIdsOf, definitionOf } from './context.ts';
@@ -43,7 +43,7 @@ export async function describeApplication(executor: Executor, application: Appli
   const actions = open && audience === 'staff' ? await filterAsync(state.actions ?? [], (a) => mayTake(principal, definition, state, a, agencyIds, application.data)) : [];
   const openReviews = open && state.reviews ? tasks.filter((t) => t.visit === caseRow.visit && t.review_id && !t.completed_at) : [];
   const reviews = audience === 'staff' && principal
-    ? state?.reviews?.reviewers.filter((r) => openReviews.some((t) => t.review_id === r.id && principal.reach.get(t.role) && (principal.reach.get(t.role) === 'all' || (principal.reach.get(t.role) as Set<string>).has(t.agency_id)))).map((r) => ({ id: r.id, label: r.label })) ?? []
+    ? state?.reviews?.reviewers.filter((r) => openReviews.some((t) => t.review_id === r.id && hasRole(principal, t.role, t.agency_id))).map((r) => ({ id: r.id, label: r.label })) ?? []
     : [];
   return {
     application,
