@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-
-/** The command line as an operator runs it: `node bin/daftari.js …`, in a process of its own. */
-const BIN = path.resolve(import.meta.dirname, '../bin/daftari.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runDaftari, type CliRun } from '../test/support/cli.ts';
 
 let dataDir: string;
 before(async () => {
@@ -20,17 +11,9 @@ before(async () => {
 });
 after(() => fs.rm(dataDir, { recursive: true, force: true }));
 
-function daftari(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // A data directory of its own, so a command that got too far could not touch ./data.
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function daftari(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  // A data directory of its own, so a command that got too far could not touch ./data.
+  return runDaftari(args, { env: { DATA_DIR: dataDir, ...env } });
 }
 
 // Each case starts a process of its own; they wait on nothing shared, so run them side by side.

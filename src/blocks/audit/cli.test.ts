@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
+import { runDaftari, type CliRun } from '../../../test/support/cli.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -16,20 +16,8 @@ before(async () => {
 after(() => app.stop());
 
 /** `daftari audit verify` as an operator runs it on the server: this node's database and DATA_DIR. */
-function auditVerify(dataDir = app.config.dataDir): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/daftari.js'), 'audit', 'verify'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: app.testDb.url, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function auditVerify(dataDir = app.config.dataDir): Promise<CliRun> {
+  return runDaftari(['audit', 'verify'], { cwd: root, env: { DATABASE_URL: app.testDb.url, DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
 }
 
 describe('daftari audit verify', () => {

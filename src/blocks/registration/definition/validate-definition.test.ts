@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { grantableRoles } from '../../identity/index.ts';
 import { DEMO_AGENCIES } from '../../../demo/seed-demo.ts';
 import { validateDefinitionSource, type DefinitionProblem, type MeaningContext } from './validate-definition.ts';
+import { runDaftari, type CliRun } from '../../../../test/support/cli.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
 const SERVICES = path.join(ROOT, 'services');
@@ -141,16 +141,8 @@ describe('daftari services validate', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daftari-validate-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  function validate(...files: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(ROOT, 'bin/daftari.js'), 'services', 'validate', ...files], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  function validate(...files: string[]): Promise<CliRun> {
+    return runDaftari(['services', 'validate', ...files], { cwd: dir });
   }
 
   it('exits 0 for a valid file', async () => {
