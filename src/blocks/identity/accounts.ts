@@ -6,6 +6,7 @@ import { agenciesReached, hasRole, type Principal } from '../../platform/http/ac
 import { Problem } from '../../platform/http/problem.ts';
 import { actorOf, recordAudit, SYSTEM_ACTOR, type AuditActor } from '../audit/index.ts';
 import { passwordProblem } from './passwords.ts';
+import { normaliseMobile } from './phone.ts';
 import { isGrantableRole } from './roles.ts';
 import { findAgencyByCode, findUserById, identityDb, type Agency, type User } from './store.ts';
 
@@ -54,6 +55,8 @@ export interface NewUser {
   username: string;
   displayName: string;
   email?: string | null;
+  /** A mobile number as typed; it is kept in E.164 and refused when it is not an international number. */
+  phone?: string | null;
   password?: string | null;
   locale?: string | null;
   /** Creates a person (or links an organisation) so the account can apply for services. */
@@ -66,6 +69,7 @@ export async function createUser(db: Db, input: NewUser, acting: ActingAs = SYST
     const weak = passwordProblem(input.password, input.username, '/body/password');
     if (weak) throw weak;
   }
+  const phone = input.phone ? mobileOrProblem(input.phone) : null;
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   return db.transaction().execute(async (trx) => {
     const ids = identityDb(trx);
@@ -100,6 +104,7 @@ export async function createUser(db: Db, input: NewUser, acting: ActingAs = SYST
         id: randomUUID(),
         username: input.username,
         email: input.email ?? null,
+        phone,
         display_name: input.displayName,
         party_id: partyId,
         password_hash: passwordHash,
@@ -112,6 +117,24 @@ export async function createUser(db: Db, input: NewUser, acting: ActingAs = SYST
     await recordAudit(trx, { actor: actor(acting), action: 'identity.create-user', subjectType: 'user', subjectId: user.id, requestId: acting.requestId, details: { username: user.username } });
     for (const grant of input.roles ?? []) await grantRoleIn(trx, { userId: user.id }, grant.role, grant.agencyCode, acting);
     return user;
+  });
+}
+
+function mobileOrProblem(input: string): string {
+  const phone = normaliseMobile(input);
+  if (!phone) throw Problem.invalidField('/body/phone', 'must be a mobile number in international form, like +253 77 12 34 56', 'phone');
+  return phone;
+}
+
+/** Set or (with an empty value) remove the mobile number text messages go to. */
+export async function changePhone(db: Db, userId: string, input: string, acting: ActingAs): Promise<string | null> {
+  const phone = input.trim() === '' ? null : mobileOrProblem(input);
+  return db.transaction().execute(async (trx) => {
+    const updated = await identityDb(trx).updateTable('identity_users').set({ phone }).where('id', '=', userId).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw Problem.notFound('No account has this id.');
+    // The number itself is personal data: the log says that it changed, not what it is.
+    await recordAudit(trx, { actor: actor(acting), action: 'identity.change-phone', subjectType: 'user', subjectId: userId, requestId: acting.requestId, details: { phone: phone ? 'set' : 'removed' }, change: { phone } });
+    return phone;
   });
 }
 

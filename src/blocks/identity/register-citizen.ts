@@ -8,6 +8,8 @@ export interface CitizenRegistration {
   username: string;
   displayName: string;
   email: string;
+  /** Optional: a mobile number for text messages. */
+  phone?: string;
   password: string;
   locale?: string;
 }
@@ -22,7 +24,7 @@ export async function registerCitizen(db: Db, input: CitizenRegistration, ip: st
   await recordFailure(db, [key]);
   return createUser(
     db,
-    { username: input.username, displayName: input.displayName, email: input.email, password: input.password, locale: input.locale ?? null, party: { kind: 'person' } },
+    { username: input.username, displayName: input.displayName, email: input.email, phone: input.phone || null, password: input.password, locale: input.locale ?? null, party: { kind: 'person' } },
     { principal: null, requestId },
   );
 }

@@ -370,6 +370,12 @@ const ROUTES: RouteSpec[] = [
     cases: [['a new citizen', 303], ['anonymous', 401]],
   },
   {
+    route: 'POST /account/phone',
+    access: 'signed-in',
+    call: () => ({ method: 'POST', url: '/account/phone', form: { phone: '+253 77 12 34 56' } }),
+    cases: [['a new citizen', 303], ['admin', 303, 'staff have phones too'], ['api-client', 403, 'a client has no phone'], ['anonymous', 401]],
+  },
+  {
     route: 'GET /account/password',
     access: 'signed-in',
     call: () => ({ method: 'GET', url: '/account/password' }),
@@ -407,7 +413,7 @@ const ROUTES: RouteSpec[] = [
   },
 ];
 
-const ACCOUNT_PAGES = ['/sign-in', '/sign-out', '/register', '/account', '/account/sign-out-everywhere', '/account/password', '/password/forgot', '/password/reset'];
+const ACCOUNT_PAGES = ['/sign-in', '/sign-out', '/register', '/account', '/account/sign-out-everywhere', '/account/phone', '/account/password', '/password/forgot', '/password/reset'];
 
 describe('every identity route and account page has its permissions specified here', () => {
   it('the table names each one, with the access rule it declares', () => {

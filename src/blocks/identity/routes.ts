@@ -60,6 +60,7 @@ export const RegistrationBody = Type.Object(
     username: Username,
     displayName: Type.String({ minLength: 1, maxLength: 120 }),
     email: Email,
+    phone: Type.Optional(Type.String({ maxLength: 30, description: 'A mobile number in international form, e.g. +253 77 12 34 56' })),
     password: Password,
     locale: Type.Optional(Locale),
   },

@@ -23,6 +23,8 @@ export interface UserTable {
   id: string;
   username: string;
   email: string | null;
+  /** A mobile number in E.164, for text messages. */
+  phone: Generated<string | null>;
   display_name: string;
   party_id: string | null;
   password_hash: string | null;
@@ -107,6 +109,17 @@ export async function findUserById(executor: Executor, id: string): Promise<User
   return identityDb(executor).selectFrom('identity_users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * The account an e-mail address or mobile number belongs to, so a message sent there shows in that
+ * person's outbox. A phone number may be shared (a family's one phone): then it is nobody's alone.
+ */
+export async function findUserByContact(executor: Executor, channel: 'email' | 'sms', address: string): Promise<Pick<User, 'id'> | undefined> {
+  const users = identityDb(executor).selectFrom('identity_users').select('id');
+  if (channel === 'email') return users.where(sql`lower(email)`, '=', address.trim().toLowerCase()).executeTakeFirst();
+  const holders = await users.where('phone', '=', address).limit(2).execute();
+  return holders.length === 1 ? holders[0] : undefined;
+}
+
 export async function findAgencyByCode(executor: Executor, code: string): Promise<Agency | undefined> {
   return identityDb(executor).selectFrom('identity_agencies').selectAll().where('code', '=', code).executeTakeFirst();
 }
@@ -152,4 +165,9 @@ export async function holdersOfRole(executor: Executor, role: string, agencyId: 
     FROM identity_role_grants g JOIN identity_users u ON u.id = g.user_id
     WHERE g.role = ${role} AND (g.agency_id IS NULL OR g.agency_id IN (SELECT id FROM chain)) AND u.disabled_at IS NULL`.execute(executor);
   return result.rows;
+}
+
+export async function findPartyById(executor: Executor, id: string): Promise<Party | undefined> {
+  const result = await sql<Party>`SELECT * FROM identity_parties WHERE id = ${id}`.execute(executor);
+  return result.rows[0];
 }

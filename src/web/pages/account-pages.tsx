@@ -8,9 +8,12 @@ import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { formatDateTime } from '../../platform/i18n/index.ts';
 import {
   changePassword,
+  changePhone,
   endAllSessions,
+  findUserById,
   endCurrentSession,
   listSessions,
+  normaliseMobile,
   registerCitizen,
   requestPasswordReset,
   resetPassword,
@@ -21,7 +24,7 @@ import {
   type OidcSignIn,
   type SessionSettings,
 } from '../../blocks/identity/index.ts';
-import { CsrfField, ErrorSummary, Field, fieldErrors, FormText, type FieldErrors } from '../components/forms.tsx';
+import { CsrfField, ErrorSummary, Field, fieldErrors, FormText, translatedErrors, type FieldErrors } from '../components/forms.tsx';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
 import { renderPage } from '../render.tsx';
@@ -78,7 +81,7 @@ function SignInPage({ ctx, next, username, message }: { ctx: PageContext; next: 
 
 function RegisterPage({ ctx, values, errors, message }: { ctx: PageContext; values: Record<string, string>; errors: FieldErrors; message?: string | null }) {
   const { t } = ctx;
-  const labels = { displayName: t('register.displayName'), username: t('register.username'), email: t('register.email'), password: t('register.password') };
+  const labels = { displayName: t('register.displayName'), username: t('register.username'), email: t('register.email'), phone: t('form.optional', { label: t('messaging.phone.label') }), password: t('register.password') };
   return (
     <>
       <h1>{t('register.title')}</h1>
@@ -89,6 +92,7 @@ function RegisterPage({ ctx, values, errors, message }: { ctx: PageContext; valu
         <Field name="displayName" label={labels.displayName} value={values.displayName} error={errors.displayName} autocomplete="name" required maxLength={120} />
         <Field name="username" label={labels.username} hint={t('register.usernameHint')} value={values.username} error={errors.username} autocomplete="username" required maxLength={60} />
         <Field name="email" label={labels.email} type="email" value={values.email} error={errors.email} autocomplete="email" required maxLength={200} />
+        <Field name="phone" label={labels.phone} hint={t('messaging.phone.hint')} type="tel" inputMode="tel" value={values.phone} error={errors.phone} autocomplete="tel" maxLength={30} />
         <Field name="password" label={labels.password} hint={t('password.rule')} type="password" error={errors.password} autocomplete="new-password" required maxLength={200} />
         <div>
           <button type="submit">{t('register.submit')}</button>
@@ -173,7 +177,21 @@ interface SessionRow {
   user_agent: string | null;
 }
 
-function AccountPage({ ctx, sessions, notice }: { ctx: PageContext; sessions: SessionRow[]; notice?: string | null }) {
+/** The mobile number text messages go to: shown, changed or removed with one small form. */
+function PhoneForm({ ctx, phone, error }: { ctx: PageContext; phone: string; error?: string }) {
+  const { t } = ctx;
+  return (
+    <form class="stack" method="post" action="/account/phone" novalidate>
+      <CsrfField ctx={ctx} />
+      <Field name="phone" label={t('messaging.phone.label')} hint={t('messaging.phone.hint')} type="tel" inputMode="tel" value={phone} error={error} autocomplete="tel" maxLength={30} />
+      <div>
+        <button class="secondary" type="submit">{t('messaging.phone.save')}</button>
+      </div>
+    </form>
+  );
+}
+
+function AccountPage({ ctx, sessions, notice, phone }: { ctx: PageContext; sessions: SessionRow[]; notice?: string | null; phone?: { value: string; error?: string } }) {
   const { t, principal } = ctx;
   if (!principal) return null;
   return (
@@ -186,7 +204,22 @@ function AccountPage({ ctx, sessions, notice }: { ctx: PageContext; sessions: Se
         <dt>{t('account.roles')}</dt>
         <dd>{principal.roles.length === 0 ? t('account.noRoles') : principal.roles.map((r) => r.role).join(', ')}</dd>
       </dl>
-      <p><a href="/account/password">{t('password.changeTitle')}</a></p>
+      <ul>
+        <li><a href="/account/password">{t('password.changeTitle')}</a></li>
+        {principal.partyId && (
+          <>
+            <li><a href="/account/data-use">{t('consent.dataUse.title')}</a></li>
+            <li><a href="/account/consents">{t('consent.title')}</a></li>
+          </>
+        )}
+      </ul>
+      {phone && (
+        <>
+          <h2>{t('messaging.phone.title')}</h2>
+          <ErrorSummary ctx={ctx} errors={phone.error ? { phone: phone.error } : {}} labels={{ phone: t('messaging.phone.label') }} />
+          <PhoneForm ctx={ctx} phone={phone.value} error={phone.error} />
+        </>
+      )}
       <h2>{t('account.sessions')}</h2>
       <TableRegion label={t('account.sessions')}>
         <table>
@@ -291,15 +324,16 @@ export function accountPages({ db, jobs, sessions, oidc }: Deps) {
 
     app.post('/register', {
       config: { access: access.public },
-      schema: { summary: 'Open a citizen account (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(200), displayName: FormText(200), username: FormText(200), email: FormText(200), password: FormText(200) }, { additionalProperties: false }) },
+      schema: { summary: 'Open a citizen account (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(200), displayName: FormText(200), username: FormText(200), email: FormText(200), phone: FormText(30), password: FormText(200) }, { additionalProperties: false }) },
       handler: async (request, reply) => {
         const b = request.body;
-        const values = { displayName: b.displayName ?? '', username: b.username ?? '', email: b.email ?? '' };
+        const values = { displayName: b.displayName ?? '', username: b.username ?? '', email: b.email ?? '', phone: b.phone ?? '' };
         const ctx = ctxOf(request, reply);
         const errors: FieldErrors = {};
         if (!values.displayName.trim()) errors.displayName = ctx.t('form.required');
         if (!/^[A-Za-z0-9._@-]{3,60}$/.test(values.username)) errors.username = ctx.t('register.usernameHint');
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) errors.email = ctx.t('register.emailInvalid');
+        if (values.phone.trim() && !normaliseMobile(values.phone)) errors.phone = ctx.t('form.errors.phone');
         if (!b.password) errors.password = ctx.t('form.required');
         if (Object.keys(errors).length === 0) {
           try {
@@ -323,8 +357,30 @@ export function accountPages({ db, jobs, sessions, oidc }: Deps) {
         const ctx = ctxOf(request, reply);
         const principal = requirePrincipal(request);
         const list = principal.kind === 'user' ? await listSessions(db, principal.id) : [];
-        const notice = ctx.search.get('done') === 'signed-out-elsewhere' ? ctx.t('account.signedOutElsewhere') : null;
-        return html(reply, 200, renderPage(ctx, { title: ctx.t('account.title'), body: <AccountPage ctx={ctx} sessions={list} notice={notice} /> }));
+        const user = principal.kind === 'user' ? await findUserById(db, principal.id) : undefined;
+        const done = ctx.search.get('done');
+        const notice = done === 'signed-out-elsewhere' ? ctx.t('account.signedOutElsewhere') : done === 'phone' ? ctx.t('messaging.phone.saved') : null;
+        const phone = user ? { value: user.phone ?? '' } : undefined;
+        return html(reply, 200, renderPage(ctx, { title: ctx.t('account.title'), body: <AccountPage ctx={ctx} sessions={list} notice={notice} phone={phone} /> }));
+      },
+    });
+
+    app.post('/account/phone', {
+      config: { access: access.signedIn },
+      schema: { summary: 'Set or remove my mobile number for text messages (form)', tags: ['web'], body: Type.Object({ _csrf: FormText(200), phone: FormText(30) }, { additionalProperties: false }) },
+      handler: async (request, reply) => {
+        const principal = requirePrincipal(request);
+        if (principal.kind !== 'user') throw Problem.forbidden('Only a person has a mobile number.');
+        try {
+          await changePhone(db, principal.id, request.body.phone ?? '', { principal, requestId: request.id });
+          return reply.redirect('/account?done=phone', 303);
+        } catch (err) {
+          if (!(err instanceof Problem) || err.status !== 400) throw err;
+          const ctx = ctxOf(request, reply);
+          const error = translatedErrors(ctx, err.errors).phone ?? err.detail;
+          const list = await listSessions(db, principal.id);
+          return html(reply, 400, renderPage(ctx, { title: ctx.t('account.title'), body: <AccountPage ctx={ctx} sessions={list} phone={{ value: request.body.phone ?? '', error }} /> }));
+        }
       },
     });
 

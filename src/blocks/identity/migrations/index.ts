@@ -119,4 +119,11 @@ export const identityMigrations: MigrationSet = {
         )`.execute(db);
     },
   },
+  // An optional mobile number, for text messages (the messaging block sends them).
+  '2026-11-23T1800_identity_phone': {
+    async up(db) {
+      await sql`ALTER TABLE identity_users ADD COLUMN phone text CHECK (phone ~ '^\\+[1-9][0-9]{6,14}$')`.execute(db);
+      await sql`CREATE INDEX identity_users_phone ON identity_users (phone) WHERE phone IS NOT NULL`.execute(db);
+    },
+  },
 };
