@@ -1,0 +1,37 @@
+import { defineRole } from '../identity/index.ts';
+import { mobileMoneyChecker, CHECK_MOBILE_MONEY_TASK } from './check-mobile-money.ts';
+import { cancelOpenInvoices, invoicesFor, openInvoice } from './invoices.ts';
+import type { Payments, PaymentsDeps } from './model.ts';
+import { configuredProvider } from './providers/configured-provider.ts';
+import { ISSUE_RECEIPT_TASK, receiptIssuer, receiptSender, SEND_RECEIPT_TASK } from './receipts.ts';
+
+defineRole('cashier', 'Takes cash at an agency counter and closes the day');
+defineRole('finance-officer', "Reconciles an agency's bank statements, approves refunds, reads its payment reports");
+
+export {
+  INVOICE_SETTLED,
+  INVOICE_STATES,
+  PAYMENT_METHODS,
+  type InvoiceLine,
+  type InvoiceRequest,
+  type InvoiceState,
+  type InvoiceView,
+  type PaymentMethod,
+  type Payments,
+  type PaymentsDeps,
+} from './model.ts';
+export { paymentsMigrations } from './migrations/index.ts';
+export { formatReference, parseReference } from './reference.ts';
+export { paymentsRoutes } from './routes.ts';
+export type { PaymentProvider } from './providers/provider.ts';
+
+export function createPayments(deps: PaymentsDeps): Payments {
+  deps.jobs.register(CHECK_MOBILE_MONEY_TASK, mobileMoneyChecker(deps, configuredProvider(deps.mobileMoney)));
+  deps.jobs.register(ISSUE_RECEIPT_TASK, receiptIssuer(deps));
+  deps.jobs.register(SEND_RECEIPT_TASK, receiptSender(deps));
+  return {
+    openInvoice: (trx, request) => openInvoice(trx, deps.jobs, request),
+    invoicesFor,
+    cancelOpenInvoices,
+  };
+}
