@@ -1,0 +1,175 @@
+/**
+ * Confidentiality: a paper above one's clearance, or outside one's role, is refused on every
+ * channel (lists, counts, search, pages, the API, downloads, agendas, the register, e-mail and
+ * the public pages), and every read of a classified paper is in the audit chain.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import { signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
+import { assertProblem } from '../../../test/support/http.ts';
+import { findEntries } from '../../blocks/audit/index.ts';
+import { findUserByLogin } from '../../blocks/identity/index.ts';
+import { sentMail } from './ecabinet-fixtures.ts';
+import { seedEcabinetDemo } from './index.ts';
+
+const SECRET_TITLE = 'Land acquisition for the port access road';
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+
+let app: TestApp;
+let trade: Session, urban: Session, delegate: Session, drafter: Session, finance: Session, secretariat: Session, amina: Session;
+let landId: string;
+let housingId: string;
+/** What the Minister of Trade could count before his clearance was raised. */
+let tradeTotal: number;
+
+function get(session: Session | null, url: string): Promise<LightMyRequestResponse> {
+  return app.app.inject({ method: 'GET', url, headers: { ...(session ? { cookie: session.cookie() } : {}), 'accept-language': 'en' } });
+}
+
+async function memos(session: Session, query = ''): Promise<{ total: number; memos: { id: string; title: string }[] }> {
+  const response = await get(session, `/api/ecabinet/memos${query}`);
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json();
+}
+
+function upload(session: Session, url: string, file: { name: string; bytes: Buffer }, classification: string): Promise<LightMyRequestResponse> {
+  const boundary = '----ecabinet-test';
+  const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const payload = Buffer.concat([
+    Buffer.from(field('_csrf', session.csrf) + field('classification', classification)),
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/pdf\r\n\r\n`),
+    file.bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return app.app.inject({ method: 'POST', url, headers: { cookie: session.cookie(), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+}
+
+async function auditOf(action: string, subjectId: string) {
+  return findEntries(app.database.db, { agencies: 'all', action, subjectId, limit: 20 });
+}
+
+before(async () => {
+  app = await startTestApp();
+  await seedEcabinetDemo(app.database.db, { signer: app.signer, messenger: app.messenger, jobs: app.jobs, baseUrl: app.config.baseUrl });
+  await app.jobs.drain();
+  [trade, urban, delegate, drafter, finance, secretariat, amina] = await signInDemo(app, 'minister.trade', 'minister.urban', 'delegate.urban', 'drafter.urban', 'minister.finance', 'cabinet.secretariat', 'amina');
+  landId = (await memos(finance, '?q=Land%20acquisition')).memos[0]!.id;
+  housingId = (await memos(drafter, '?q=Social%20housing')).memos[0]!.id;
+});
+after(() => app.stop());
+
+describe('a confidential paper and a minister cleared only for restricted papers', () => {
+  it('is left out of his lists and counts, and his searches find nothing', async () => {
+    const his = await memos(trade);
+    assert.ok(!his.memos.some((m) => m.title === SECRET_TITLE));
+    assert.ok((await memos(finance)).memos.some((m) => m.title === SECRET_TITLE));
+    assert.equal(his.total, his.memos.length, 'the count does not reveal it either');
+    tradeTotal = his.total;
+    assert.equal((await memos(trade, '?q=port%20access')).total, 0);
+    const page = await get(trade, '/cabinet?q=port+access');
+    assert.equal(page.statusCode, 200);
+    assert.doesNotMatch(page.body, /Land acquisition/);
+    assert.match(page.body, /Papers you may read: 0/);
+  });
+
+  it('is refused on its page and through the API', async () => {
+    assertProblem(await get(trade, `/api/ecabinet/memos/${landId}`), 403);
+    const page = await get(trade, `/cabinet/memos/${landId}`);
+    assert.equal(page.statusCode, 403);
+    assert.doesNotMatch(page.body, /Land acquisition/);
+    assertProblem(await get(trade, `/cabinet/memos/${landId}/compare?from=1&to=1`), 403);
+  });
+
+  it('is left out of the agenda of the meeting that decided it, and of the decisions register', async () => {
+    const register = (await get(trade, '/api/ecabinet/decisions')).json() as { title: string }[];
+    assert.ok(register.length > 0);
+    assert.ok(!register.some((d) => d.title === SECRET_TITLE));
+    assert.ok(((await get(finance, '/api/ecabinet/decisions')).json() as { title: string }[]).some((d) => d.title === SECRET_TITLE));
+    const home = await get(trade, '/cabinet');
+    const meeting = /href="(\/cabinet\/meetings\/[0-9a-f-]+)">Cabinet meeting of 16 November 2026/.exec(home.body)?.[1];
+    assert.ok(meeting);
+    const agenda = await get(trade, meeting);
+    assert.match(agenda.body, /Online building permits/);
+    assert.doesNotMatch(agenda.body, /Land acquisition/);
+    assert.doesNotMatch((await get(trade, '/cabinet/follow-up')).body, /Land acquisition/);
+  });
+
+  it('is never named in the e-mail that circulated its agenda, even to members cleared for it', async () => {
+    const mails = await sentMail(app);
+    const circulated = mails.filter((m) => /16 November 2026/.test(m));
+    assert.ok(circulated.length >= 5);
+    for (const mail of circulated) assert.doesNotMatch(mail, /Land acquisition|port access/i);
+    assert.ok(circulated.some((m) => /a confidential item/.test(m)));
+  });
+
+  it('is never published, on the public page or in the open data', async () => {
+    const page = await get(null, '/cabinet/decisions');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Online building permits/);
+    assert.doesNotMatch(page.body, /Land acquisition/);
+    assert.doesNotMatch((await get(null, '/cabinet/decisions.json')).body, /Land acquisition/);
+    assert.doesNotMatch((await get(null, '/cabinet/decisions.csv')).body, /Land acquisition/);
+  });
+
+  it('is read by a minister cleared for it, and that reading is in the audit chain', async () => {
+    const page = await get(urban, `/cabinet/memos/${landId}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Land acquisition/);
+    const user = (await findUserByLogin(app.database.db, 'minister.urban'))!;
+    const entries = await auditOf('ecabinet.view-memo', landId);
+    assert.ok(entries.some((e) => e.actorId === user.id && e.details.classification === 'confidential'));
+  });
+});
+
+describe('a classified attachment', () => {
+  let attachmentId: string;
+
+  before(async () => {
+    const response = await upload(drafter, `/cabinet/memos/${housingId}/attachments`, { name: 'costing.pdf', bytes: PDF }, 'confidential');
+    assert.equal(response.statusCode, 303, response.body);
+    const detail = (await get(urban, `/api/ecabinet/memos/${housingId}`)).json() as { attachments: { id: string; classification: string }[] };
+    attachmentId = detail.attachments.find((a) => a.classification === 'confidential')!.id;
+  });
+
+  it('is refused unless its content is really a PDF or an image', async () => {
+    assertProblem(await upload(drafter, `/cabinet/memos/${housingId}/attachments`, { name: 'notes.pdf', bytes: Buffer.from('just text, not a PDF') }, 'restricted'), 400);
+  });
+
+  it('is neither listed nor downloadable for someone who reads its memo but is not cleared for it', async () => {
+    const detail = (await get(delegate, `/api/ecabinet/memos/${housingId}`)).json() as { attachments: unknown[] };
+    assert.deepEqual(detail.attachments, []);
+    assert.doesNotMatch((await get(delegate, `/cabinet/memos/${housingId}`)).body, /costing\.pdf/);
+    assertProblem(await get(delegate, `/api/ecabinet/memos/${housingId}/attachments/${attachmentId}`), 403);
+    assertProblem(await get(trade, `/api/ecabinet/memos/${housingId}/attachments/${attachmentId}`), 403);
+  });
+
+  it('downloads for someone cleared, and the download is audited', async () => {
+    const response = await get(urban, `/api/ecabinet/memos/${housingId}/attachments/${attachmentId}`);
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['content-type'], 'application/pdf');
+    assert.deepEqual(response.rawPayload, PDF);
+    assert.equal((await auditOf('ecabinet.download-attachment', attachmentId)).length, 1);
+  });
+});
+
+describe('the public and clearances', () => {
+  it('refuses the cabinet API and pages to the public and to citizens', async () => {
+    assertProblem(await get(null, '/api/ecabinet/memos'), 401);
+    assertProblem(await get(amina, '/api/ecabinet/memos'), 403);
+    assertProblem(await get(amina, `/api/ecabinet/memos/${landId}`), 403);
+    assertProblem(await get(amina, '/api/ecabinet/decisions'), 403);
+    assert.equal((await get(amina, '/cabinet')).statusCode, 403);
+  });
+
+  it('lets the secretariat raise a clearance (audited), after which the paper is readable', async () => {
+    const raise = (session: Session, level: string) => app.app.inject({ method: 'PUT', url: '/api/ecabinet/clearances/minister.trade', headers: { cookie: session.cookie(), 'x-csrf-token': session.csrf }, payload: { level } });
+    assertProblem(await raise(drafter, 'confidential'), 403);
+    assert.equal((await raise(secretariat, 'confidential')).statusCode, 204);
+    const user = (await findUserByLogin(app.database.db, 'minister.trade'))!;
+    assert.equal((await auditOf('ecabinet.set-clearance', user.id)).length, 1);
+    assert.equal((await get(trade, `/api/ecabinet/memos/${landId}`)).statusCode, 200);
+    assert.equal((await memos(trade, '?q=port%20access')).total, 1);
+    assert.equal((await memos(trade)).total, tradeTotal + 1);
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * The cabinet cycle, from a ministry's draft to a published decision: routing inside the
+ * ministry, consultation and versions, the agenda, positions (and the consent-agenda rule), the
+ * meeting, signed minutes with numbered decisions, follow-up and publication.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import { signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
+import { assertProblem } from '../../../test/support/http.ts';
+import { sentMail } from './ecabinet-fixtures.ts';
+import { seedEcabinetDemo } from './index.ts';
+
+let app: TestApp;
+let drafter: Session, legal: Session, minister: Session, secretariat: Session, chair: Session, trade: Session, finance: Session, health: Session;
+
+before(async () => {
+  app = await startTestApp();
+  await seedEcabinetDemo(app.database.db, { signer: app.signer, messenger: app.messenger, jobs: app.jobs, baseUrl: app.config.baseUrl });
+  [drafter, legal, minister, secretariat, chair, trade, finance, health] = await signInDemo(app, 'drafter.urban', 'legal.urban', 'minister.urban', 'cabinet.secretariat', 'pm.chair', 'minister.trade', 'minister.finance', 'minister.health');
+});
+after(() => app.stop());
+
+function get(session: Session | null, url: string): Promise<LightMyRequestResponse> {
+  return app.app.inject({ method: 'GET', url, headers: { ...(session ? { cookie: session.cookie() } : {}), 'accept-language': 'en' } });
+}
+
+/** Post a form as its page would, expecting the redirect that follows a success. */
+async function post(session: Session, url: string, fields: Record<string, string | string[]> = {}): Promise<LightMyRequestResponse> {
+  const body = new URLSearchParams({ _csrf: session.csrf });
+  for (const [name, value] of Object.entries(fields)) for (const v of [value].flat()) body.append(name, v);
+  return app.app.inject({ method: 'POST', url, headers: { cookie: session.cookie(), 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
+}
+
+/** Post a form that must be refused with this status, as problem+json. */
+async function refused(session: Session, url: string, fields: Record<string, string | string[]>, status: number): Promise<void> {
+  assertProblem(await post(session, url, fields), status);
+}
+
+async function ok(response: Promise<LightMyRequestResponse>): Promise<string> {
+  const done = await response;
+  assert.equal(done.statusCode, 303, done.body.slice(0, 500));
+  return String(done.headers.location);
+}
+
+async function memoState(session: Session, id: string): Promise<string> {
+  const response = await get(session, `/api/ecabinet/memos/${id}`);
+  assert.equal(response.statusCode, 200, response.body);
+  return (response.json() as { memo: { state: string } }).memo.state;
+}
+
+const memoFields = (title: string, classification = 'public') => ({ title, summary: `Summary of ${title}.`, proposedDecision: `The cabinet approves ${title}.`, cost: 'DJF 1,000,000', classification });
+
+async function draftMemo(title: string, classification = 'public'): Promise<string> {
+  const location = await ok(post(drafter, '/cabinet/memos', memoFields(title, classification)));
+  return location.split('/').pop()!;
+}
+
+async function throughMinistry(id: string): Promise<void> {
+  await ok(post(drafter, `/cabinet/memos/${id}/steps/send-to-legal`));
+  await ok(post(legal, `/cabinet/memos/${id}/steps/clear`));
+  await ok(post(minister, `/cabinet/memos/${id}/steps/submit`));
+}
+
+describe('a memorandum inside its ministry', () => {
+  it('goes from the drafter to legal review and the minister, who submits it; each takes only their own step', async () => {
+    const id = await draftMemo('Street lighting for Balbala');
+    assert.equal(await memoState(drafter, id), 'draft');
+    await refused(drafter, `/cabinet/memos/${id}/steps/submit`, {}, 409);
+    await ok(post(drafter, `/cabinet/memos/${id}/steps/send-to-legal`));
+    await refused(drafter, `/cabinet/memos/${id}/steps/clear`, {}, 403);
+    await ok(post(legal, `/cabinet/memos/${id}/steps/clear`));
+    assert.equal(await memoState(minister, id), 'sign-off');
+    await ok(post(minister, `/cabinet/memos/${id}/steps/submit`));
+    assert.equal(await memoState(secretariat, id), 'submitted');
+  });
+
+  it('is invisible outside its ministry until it is submitted', async () => {
+    const id = await draftMemo('Draft nobody else reads');
+    assertProblem(await get(trade, `/api/ecabinet/memos/${id}`), 403);
+    assertProblem(await get(secretariat, `/api/ecabinet/memos/${id}`), 403);
+    const listed = (await get(secretariat, '/api/ecabinet/memos?q=nobody%20else')).json() as { total: number };
+    assert.equal(listed.total, 0);
+  });
+
+  it('shows the drafting form again with a linked error summary when a field is missing', async () => {
+    const response = await post(drafter, '/cabinet/memos', { ...memoFields('x'), title: '' });
+    assert.equal(response.statusCode, 400);
+    assert.match(response.body, /class="error-summary"/);
+    assert.match(response.body, /href="#title"/);
+  });
+});
+
+describe('consultation and versions', () => {
+  it('asks another ministry by a date, attaches its reply, and keeps each revision to compare', async () => {
+    const id = await draftMemo('Water tariffs for social housing');
+    await throughMinistry(id);
+    await ok(post(secretariat, `/cabinet/memos/${id}/consultations`, { agency: 'commerce', dueOn: '2026-12-04' }));
+    await refused(secretariat, `/cabinet/memos/${id}/consultations`, { agency: 'finance', dueOn: '2026-02-31' }, 400);
+    const page = await get(trade, `/cabinet/memos/${id}`);
+    const consultation = /action="\/cabinet\/consultations\/([0-9a-f-]+)\/reply"/.exec(page.body)?.[1];
+    assert.ok(consultation, 'the consulted ministry is offered a reply form');
+    await ok(post(trade, `/cabinet/consultations/${consultation}/reply`, { reply: 'Trade agrees, provided small shops pay the social tariff.' }));
+    await ok(post(drafter, `/cabinet/memos/${id}/revisions`, { ...memoFields('Water tariffs for social housing and small shops'), note: 'After the consultation of Trade' }));
+    const after = await get(drafter, `/cabinet/memos/${id}`);
+    assert.match(after.body, /Trade agrees, provided small shops/);
+    assert.match(after.body, /Version 2/);
+    const compare = await get(drafter, `/cabinet/memos/${id}/compare?from=1&to=2`);
+    assert.equal(compare.statusCode, 200);
+    assert.match(compare.body, /Water tariffs for social housing and small shops/);
+    assert.match(compare.body, /changed/);
+  });
+});
+
+describe('from the agenda to a published decision', () => {
+  let meeting: string;
+  const items = new Map<string, string>();
+  const memos = new Map<string, string>();
+
+  const itemIdOf = async (title: string) => {
+    const page = await get(secretariat, `/cabinet/meetings/${meeting}`);
+    const at = page.body.indexOf(`>${title}</a>`);
+    assert.ok(at > 0, `${title} is on the agenda`);
+    const id = /<li id="item-([0-9a-f-]+)"[^>]*>(?![\s\S]*<li id="item-)/.exec(page.body.slice(0, at))?.[1];
+    assert.ok(id);
+    return id;
+  };
+
+  before(async () => {
+    for (const [key, title, classification] of [['consent', 'Public holiday for Independence Day', 'public'], ['objected', 'Fuel price formula', 'public'], ['discussed', 'Port concession renewal', 'restricted']] as const) {
+      const id = await draftMemo(title, classification);
+      await throughMinistry(id);
+      await ok(post(secretariat, `/cabinet/memos/${id}/steps/mark-ready`));
+      memos.set(key, id);
+    }
+    const location = await ok(post(secretariat, '/cabinet/meetings', { title: 'Cabinet meeting of 7 December 2099', startsAt: '2099-12-07T09:00', papersDueAt: '2099-12-04T12:00' }));
+    meeting = location.split('/').pop()!;
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/items`, { memo: memos.get('consent')!, track: 'consent' }));
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/items`, { memo: memos.get('objected')!, track: 'consent' }));
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/items`, { memo: memos.get('discussed')!, track: 'discussion' }));
+    items.set('consent', await itemIdOf('Public holiday for Independence Day'));
+    items.set('objected', await itemIdOf('Fuel price formula'));
+    items.set('discussed', await itemIdOf('Port concession renewal'));
+  });
+
+  it('orders the items and circulates the agenda, telling each member without naming a classified paper', async () => {
+    await ok(post(secretariat, `/cabinet/items/${items.get('discussed')}/move`, { direction: 'up' }));
+    const page = await get(secretariat, `/cabinet/meetings/${meeting}`);
+    assert.ok(page.body.indexOf('Port concession renewal') < page.body.indexOf('Fuel price formula'), 'moved up');
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/circulate`));
+    await app.jobs.drain();
+    const mails = await sentMail(app);
+    const circulated = mails.filter((m) => m.includes('Cabinet meeting of 7 December 2099'));
+    assert.ok(circulated.length >= 5, 'the chair and every minister are told');
+    for (const mail of circulated) {
+      assert.match(mail, /Public holiday for Independence Day/);
+      assert.doesNotMatch(mail, /Port concession renewal/);
+    }
+    assert.ok(circulated.some((mail) => mail.includes('2. a restricted item')));
+    assert.ok(circulated.some((mail) => mail.includes('2. un point à diffusion restreinte')));
+  });
+
+  it('holds a late item until the chair admits it', async () => {
+    const late = await draftMemo('Emergency drought relief');
+    await throughMinistry(late);
+    await ok(post(secretariat, `/cabinet/memos/${late}/steps/mark-ready`));
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/items`, { memo: late, track: 'discussion' }));
+    const id = await itemIdOf('Emergency drought relief');
+    items.set('late', id);
+    assert.match((await get(secretariat, `/cabinet/meetings/${meeting}`)).body, /late item, awaiting the chair/);
+    await refused(secretariat, `/cabinet/items/${id}/approve-late`, {}, 403);
+    await ok(post(chair, `/cabinet/items/${id}/approve-late`));
+    assert.match((await get(secretariat, `/cabinet/meetings/${meeting}`)).body, /late item, admitted by the chair/);
+  });
+
+  it('moves a consent item to discussion when a minister objects, and needs the objection’s reason', async () => {
+    const id = items.get('objected')!;
+    await refused(trade, `/cabinet/items/${id}/position`, { stance: 'object' }, 400);
+    await ok(post(finance, `/cabinet/items/${id}/position`, { stance: 'agree' }));
+    await ok(post(trade, `/cabinet/items/${id}/position`, { stance: 'object', reason: 'The formula ignores transport costs.', speak: 'yes' }));
+    await ok(post(health, `/cabinet/items/${items.get('consent')}/position`, { stance: 'agree' }));
+    const summary = await get(secretariat, `/cabinet/meetings/${meeting}`);
+    assert.match(summary.body, /moved to discussion by an objection/);
+    assert.match(summary.body, /Agree: 1 · Object: 1 · Comment: 0 · Asking to speak: 1/);
+    assert.match(summary.body, /The formula ignores transport costs\./);
+    await refused(secretariat, `/cabinet/items/${id}/track`, { track: 'consent' }, 409);
+  });
+
+  it('decides only with a quorum, passes the consent agenda as a block, records votes and recusals live', async () => {
+    const members = /name="present" type="checkbox" value="([0-9a-f-]+)"/g;
+    const roll = (await get(secretariat, `/cabinet/meetings/${meeting}`)).body;
+    const ids = [...roll.matchAll(members)].map((m) => m[1]!);
+    assert.ok(ids.length >= 5);
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/attendance`, { present: ids.slice(0, 2) }));
+    await refused(secretariat, `/cabinet/meetings/${meeting}/consent-agenda`, {}, 409);
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/attendance`, { present: ids }));
+    const live = await get(minister, `/cabinet/meetings/${meeting}?lang=en`);
+    assert.equal(live.headers.refresh, '15', 'the live page reloads itself without JavaScript');
+    assert.match(live.body, /In session/);
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/consent-agenda`));
+    await ok(post(secretariat, `/cabinet/items/${items.get('objected')}/recusals`, { member: ids[1]!, reason: 'Shareholder of a fuel importer' }));
+    await refused(secretariat, `/cabinet/items/${items.get('objected')}/decision`, { outcome: 'adopted', votesFor: `${ids.length}` }, 400);
+    await ok(post(secretariat, `/cabinet/items/${items.get('objected')}/decision`, { outcome: 'amended', text: 'The formula includes transport costs.', votesFor: '3', votesAgainst: '1', votesAbstain: '0', public: 'yes' }));
+    await refused(secretariat, `/cabinet/items/${items.get('discussed')}/decision`, { outcome: 'adopted', public: 'yes' }, 400);
+    await ok(post(secretariat, `/cabinet/items/${items.get('discussed')}/decision`, { outcome: 'adopted' }));
+    await ok(post(secretariat, `/cabinet/items/${items.get('late')}/decision`, { outcome: 'deferred' }));
+    const page = (await get(minister, `/cabinet/meetings/${meeting}?lang=en`)).body;
+    assert.match(page, /Recused: /);
+    assert.match(page, /Votes: 3 for, 1 against, 0 abstentions/);
+    assert.match(page, /Adopted as amended/);
+  });
+
+  it('drafts the minutes on closing; the chair approves them, the decisions take the next numbers and the minutes are signed', async () => {
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/close`));
+    const closed = (await get(secretariat, `/cabinet/meetings/${meeting}`)).body;
+    assert.match(closed, /Present: /);
+    assert.doesNotMatch(closed.slice(closed.indexOf('name="minutes"')), /Port concession renewal/, 'minutes name no classified paper');
+    await refused(secretariat, `/cabinet/meetings/${meeting}/approve`, {}, 403);
+    await ok(post(chair, `/cabinet/meetings/${meeting}/approve`));
+    const register = (await get(secretariat, '/api/ecabinet/decisions')).json() as { number: string; title: string }[];
+    const ours = register.filter((d) => ['Public holiday for Independence Day', 'Fuel price formula', 'Port concession renewal'].includes(d.title)).map((d) => d.number).sort();
+    assert.equal(ours.length, 3, 'the deferred item has no number');
+    const sequence = ours.map((n) => Number(n.split('/')[1]));
+    assert.deepEqual(sequence, [sequence[0]!, sequence[0]! + 1, sequence[0]! + 2], 'numbers without gaps');
+    assert.ok(ours.every((n) => n.startsWith('2099/')));
+    const approved = (await get(chair, `/cabinet/meetings/${meeting}`)).body;
+    const verify = /href="(http[^"]+\/verify\/[^"]+)"/.exec(approved)?.[1];
+    assert.ok(verify, 'the page links to the signed minutes');
+    const check = await app.app.inject({ method: 'GET', url: new URL(verify).pathname });
+    assert.equal(check.statusCode, 200);
+    assert.equal(await memoState(secretariat, memos.get('consent')!), 'decided');
+  });
+
+  it('assigns follow-up actions to ministries, who report progress, on the implementation dashboard', async () => {
+    await ok(post(secretariat, `/cabinet/items/${items.get('objected')}/actions`, { agency: 'urban', description: 'Publish the new formula', dueOn: '2099-12-31' }));
+    await ok(post(secretariat, `/cabinet/items/${items.get('consent')}/actions`, { agency: 'urban', description: 'Announce the holiday', dueOn: '2000-01-01' }));
+    const board = (await get(minister, '/cabinet/follow-up?lang=en')).body;
+    assert.match(board, /Overdue actions: /);
+    const action = /action="\/cabinet\/actions\/([0-9a-f-]+)\/progress"/.exec(board)?.[1];
+    assert.ok(action);
+    await ok(post(minister, `/cabinet/actions/${action}/progress`, { progress: 'Published in the official journal.', done: 'yes' }));
+    assert.match((await get(secretariat, '/cabinet/follow-up')).body, /Published in the official journal\./);
+    await refused(trade, `/cabinet/actions/${action}/progress`, { progress: 'mine' }, 403);
+  });
+
+  it('publishes public decisions on the public page and as open data, never classified ones', async () => {
+    await ok(post(secretariat, `/cabinet/items/${items.get('consent')}/publish`));
+    const page = await get(null, '/cabinet/decisions');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Public holiday for Independence Day/);
+    assert.match(page.body, /The formula includes transport costs\./);
+    assert.doesNotMatch(page.body, /Port concession renewal/);
+    const json = (await get(null, '/cabinet/decisions.json')).json() as { title: string; number: string }[];
+    assert.ok(json.some((d) => d.title === 'Fuel price formula' && d.number.startsWith('2099/')));
+    assert.ok(!json.some((d) => d.title === 'Port concession renewal'));
+    const csv = await get(null, '/cabinet/decisions.csv');
+    assert.match(String(csv.headers['content-type']), /^text\/csv/);
+    assert.match(csv.body, /^number,date,meeting,title,ministry,outcome,decision/);
+    assert.match(csv.body, /Public holiday for Independence Day/);
+    await refused(secretariat, `/cabinet/items/${items.get('discussed')}/publish`, {}, 409);
+  });
+});

@@ -1,0 +1,1104 @@
+import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Db } from '../../platform/db/database.ts';
+import type { BlobStore } from '../../platform/files/blob-store.ts';
+import { access, hasRole, requirePrincipal, type AccessRule } from '../../platform/http/access.ts';
+import { Problem, type InvalidParam } from '../../platform/http/problem.ts';
+import { Uuid } from '../../platform/http/schemas.ts';
+import type { App } from '../../platform/http/server.ts';
+import { formatDateTime } from '../../platform/i18n/index.ts';
+import type { JobQueue } from '../../platform/jobs/queue.ts';
+import { pick } from '../../blocks/catalogue/index.ts';
+import type { Signer } from '../../blocks/esignature/index.ts';
+import { findUserById, listAgencies, type Agency } from '../../blocks/identity/index.ts';
+import type { Messenger } from '../../blocks/messaging/index.ts';
+import { CABINET_ROLES, CHAIR, isChair, isSecretariat, LEVELS, listClearances, MEMBER_ROLES, SECRETARIAT, setClearance, viewerOf, type Level, type Viewer } from '../../usecases/ecabinet/clearance.ts';
+import {
+  actionsFor,
+  addAction,
+  addItem,
+  adoptConsentAgenda,
+  agendaOf,
+  approveLateItem,
+  approveMinutes,
+  attendanceAt,
+  cabinetMembers,
+  circulate,
+  closeMeeting,
+  createMeeting,
+  decisionsRegister,
+  hasQuorum,
+  listMeetings,
+  meetingById,
+  meetingOfItem,
+  memberMinistry,
+  moveItem,
+  positionsOn,
+  publishDecision,
+  publishedDecisions,
+  recordAttendance,
+  recordDecision,
+  recordPosition,
+  recordRecusal,
+  recusalsOn,
+  reportProgress,
+  saveMinutes,
+  setTrack,
+  type Action,
+  type Attendance,
+  type Decision,
+  type Item,
+  type Meeting,
+  type Position,
+  type Recusal,
+} from '../../usecases/ecabinet/meetings.ts';
+import {
+  attachFile,
+  attachmentsOf,
+  consultationsOf,
+  createMemo,
+  draftingAgency,
+  listMemos,
+  mayRevise,
+  memoVersions,
+  replyToConsultation,
+  requestConsultation,
+  reviseMemo,
+  stepsFor,
+  takeStep,
+  viewMemo,
+  type Attachment,
+  type Consultation,
+  type Memo,
+  type MemoStep,
+  type MemoText,
+  type MemoVersion,
+} from '../../usecases/ecabinet/memos.ts';
+import { isoDate, isoDateTime } from '../../usecases/ecabinet/routes.ts';
+import { Choices, CsrfField, ErrorSummary, Field, FormText, isClientProblem, Select, TextArea, translatedErrors, type FieldErrors } from '../components/forms.tsx';
+import { TableRegion } from '../components/table-region.tsx';
+import { pageContext, resolveLocale, type PageContext } from '../page-context.ts';
+import { sendPage } from '../render.tsx';
+
+const CABINET = access.roles(...CABINET_ROLES);
+const Lang = { lang: FormText(5) };
+const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+const Form = <T extends Record<string, TSchema>>(fields: T) => Type.Object({ _csrf: FormText(200), ...fields }, { additionalProperties: false });
+/** How often the live meeting page reloads itself, without JavaScript. */
+const LIVE_REFRESH_SECONDS = 15;
+
+const memoPath = (id: string) => `/cabinet/memos/${id}`;
+const meetingPath = (id: string) => `/cabinet/meetings/${id}`;
+
+type Agencies = Map<string, Agency>;
+
+async function agenciesById(db: Db): Promise<Agencies> {
+  return new Map((await listAgencies(db)).map((a) => [a.id, a]));
+}
+
+function agencyName(ctx: PageContext, agencies: Agencies, id: string): string {
+  const agency = agencies.get(id);
+  return agency ? pick(agency.names, ctx.locale) || agency.code : '';
+}
+
+function required(value: string | undefined, pointer: string): string {
+  const text = value?.trim() ?? '';
+  if (!text) throw Problem.invalidField(pointer, 'is required', 'required');
+  return text;
+}
+
+function LevelTag({ ctx, level }: { ctx: PageContext; level: Level }) {
+  return <span class={`tag ecabinet-${level}`}>{ctx.t(`ecabinet.levels.${level}`)}</span>;
+}
+
+function When({ ctx, at }: { ctx: PageContext; at: Date }) {
+  return <time dateTime={at.toISOString()}>{formatDateTime(ctx.locale, at)}</time>;
+}
+
+function Button({ ctx, action, label, secondary, hidden }: { ctx: PageContext; action: string; label: string; secondary?: boolean; hidden?: Record<string, string> }) {
+  return (
+    <form class="inline" method="post" action={action}>
+      <CsrfField ctx={ctx} />
+      {Object.entries(hidden ?? {}).map(([name, value]) => <input type="hidden" name={name} value={value} />)}
+      <button class={secondary ? 'secondary' : undefined} type="submit">{label}</button>
+    </form>
+  );
+}
+
+const levelChoices = (ctx: PageContext, upTo: Level) => LEVELS.filter((l) => LEVELS.indexOf(l) <= LEVELS.indexOf(upTo)).map((l) => ({ value: l, label: ctx.t(`ecabinet.levels.${l}`) }));
+
+/* ---------------------------------------------------------------- home */
+
+interface HomeData {
+  viewer: Viewer | null;
+  q: string;
+  total: number;
+  memos: Memo[];
+  meetings: Meeting[];
+  agencies: Agencies;
+  clearances: { username: string; name: string; level: Level }[] | null;
+}
+
+function HomePage({ ctx, data }: { ctx: PageContext; data: HomeData }) {
+  const { t } = ctx;
+  const { viewer } = data;
+  const secretariat = isSecretariat(ctx.principal);
+  return (
+    <>
+      <h1>{t('ecabinet.title')}</h1>
+      <p class="lead">{t('ecabinet.lead')}</p>
+      <ul class="ecabinet-links">
+        {viewer && draftingAgency(viewer.principal) && <li><a href="/cabinet/memos/new">{t('ecabinet.memo.new')}</a></li>}
+        {viewer && <li><a href="/cabinet/follow-up">{t('ecabinet.followUp.title')}</a></li>}
+        <li><a href="/cabinet/decisions">{t('ecabinet.published.title')}</a></li>
+      </ul>
+      {viewer && (
+        <>
+          <h2>{t('ecabinet.memos')}</h2>
+          <form method="get" action="/cabinet" class="search">
+            <Field name="q" label={t('ecabinet.search')} value={data.q} maxLength={200} />
+            <button type="submit">{t('ecabinet.searchButton')}</button>
+          </form>
+          <p role="status">{t('ecabinet.memoCount', { count: data.total })}</p>
+          {data.memos.length > 0 && <MemoTable ctx={ctx} memos={data.memos} agencies={data.agencies} />}
+          <h2>{t('ecabinet.meetings')}</h2>
+          {data.meetings.length === 0 ? (
+            <p>{t('ecabinet.noMeetings')}</p>
+          ) : (
+            <ul>
+              {data.meetings.map((m) => (
+                <li><a href={meetingPath(m.id)}>{m.title}</a> · <When ctx={ctx} at={m.startsAt} /> · {t(`ecabinet.meetingStates.${m.state}`)}</li>
+              ))}
+            </ul>
+          )}
+          {secretariat && (
+            <form class="stack" method="post" action="/cabinet/meetings">
+              <h3>{t('ecabinet.meeting.new')}</h3>
+              <CsrfField ctx={ctx} />
+              <Field name="title" label={t('ecabinet.meeting.titleField')} required maxLength={200} />
+              <Field name="startsAt" type="datetime-local" label={t('ecabinet.meeting.startsAt')} hint={t('ecabinet.utc')} required />
+              <Field name="papersDueAt" type="datetime-local" label={t('ecabinet.meeting.papersDueAt')} hint={t('ecabinet.utc')} required />
+              <button type="submit">{t('ecabinet.meeting.create')}</button>
+            </form>
+          )}
+        </>
+      )}
+      {data.clearances && (
+        <>
+          <h2>{t('ecabinet.clearance.title')}</h2>
+          <p>{t('ecabinet.clearance.lead')}</p>
+          {data.clearances.length > 0 && (
+            <TableRegion label={t('ecabinet.clearance.title')}>
+              <table>
+                <caption class="visually-hidden">{t('ecabinet.clearance.title')}</caption>
+                <thead><tr><th scope="col">{t('ecabinet.clearance.person')}</th><th scope="col">{t('ecabinet.clearance.level')}</th></tr></thead>
+                <tbody>{data.clearances.map((c) => <tr><td>{`${c.name} (${c.username})`}</td><td><LevelTag ctx={ctx} level={c.level} /></td></tr>)}</tbody>
+              </table>
+            </TableRegion>
+          )}
+          <form class="stack" method="post" action="/cabinet/clearances">
+            <CsrfField ctx={ctx} />
+            <Field name="username" label={t('ecabinet.clearance.username')} required maxLength={100} />
+            <Select name="level" label={t('ecabinet.clearance.level')} choices={levelChoices(ctx, 'secret')} placeholder={t('ecabinet.choose')} required />
+            <button type="submit">{t('ecabinet.clearance.set')}</button>
+          </form>
+        </>
+      )}
+    </>
+  );
+}
+
+function MemoTable({ ctx, memos, agencies }: { ctx: PageContext; memos: Memo[]; agencies: Agencies }) {
+  const { t } = ctx;
+  return (
+    <TableRegion label={t('ecabinet.memos')}>
+      <table>
+        <caption class="visually-hidden">{t('ecabinet.memos')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('ecabinet.memo.title')}</th>
+            <th scope="col">{t('ecabinet.memo.ministry')}</th>
+            <th scope="col">{t('ecabinet.memo.state')}</th>
+            <th scope="col">{t('ecabinet.memo.classification')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {memos.map((m) => (
+            <tr>
+              <th scope="row"><a href={memoPath(m.id)}>{m.title}</a></th>
+              <td>{agencyName(ctx, agencies, m.agencyId)}</td>
+              <td>{t(`ecabinet.memoStates.${m.state}`)}</td>
+              <td><LevelTag ctx={ctx} level={m.classification} /></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableRegion>
+  );
+}
+
+/* ---------------------------------------------------------------- memos */
+
+const MEMO_LABELS = (ctx: PageContext): Record<string, string> => ({
+  title: ctx.t('ecabinet.memo.title'),
+  summary: ctx.t('ecabinet.memo.summary'),
+  proposedDecision: ctx.t('ecabinet.memo.proposedDecision'),
+  cost: ctx.t('ecabinet.memo.cost'),
+  classification: ctx.t('ecabinet.memo.classification'),
+  note: ctx.t('ecabinet.memo.note'),
+});
+
+function MemoFields({ ctx, values, errors, clearance, prefix = '' }: { ctx: PageContext; values: Partial<Record<keyof MemoText, string>>; errors: FieldErrors; clearance: Level; prefix?: string }) {
+  const labels = MEMO_LABELS(ctx);
+  return (
+    <>
+      <Field name="title" id={`${prefix}title`} label={labels.title!} value={values.title} error={errors.title} required maxLength={300} />
+      <TextArea name="summary" id={`${prefix}summary`} label={labels.summary!} value={values.summary} error={errors.summary} required maxLength={20000} />
+      <TextArea name="proposedDecision" id={`${prefix}proposedDecision`} label={labels.proposedDecision!} value={values.proposedDecision} error={errors.proposedDecision} required maxLength={20000} />
+      <Field name="cost" id={`${prefix}cost`} label={labels.cost!} hint={ctx.t('ecabinet.memo.costHint')} value={values.cost} error={errors.cost} maxLength={500} />
+      <Select name="classification" id={`${prefix}classification`} label={labels.classification!} value={values.classification} error={errors.classification} choices={levelChoices(ctx, clearance)} placeholder={ctx.t('ecabinet.choose')} required />
+    </>
+  );
+}
+
+function NewMemoPage({ ctx, clearance, values, errors }: { ctx: PageContext; clearance: Level; values: Record<string, string>; errors: FieldErrors }) {
+  return (
+    <>
+      <h1>{ctx.t('ecabinet.memo.new')}</h1>
+      <ErrorSummary ctx={ctx} errors={errors} labels={MEMO_LABELS(ctx)} />
+      <form class="stack" method="post" action="/cabinet/memos" novalidate>
+        <CsrfField ctx={ctx} />
+        <MemoFields ctx={ctx} values={values} errors={errors} clearance={clearance} />
+        <button type="submit">{ctx.t('ecabinet.memo.create')}</button>
+      </form>
+    </>
+  );
+}
+
+interface MemoData {
+  viewer: Viewer;
+  memo: Memo;
+  attachments: Attachment[];
+  consultations: Consultation[];
+  versions: MemoVersion[];
+  agencies: Agencies;
+}
+
+function MemoPage({ ctx, data }: { ctx: PageContext; data: MemoData }) {
+  const { t } = ctx;
+  const { memo, viewer, agencies } = data;
+  const steps = stepsFor(viewer.principal, memo);
+  const revisable = mayRevise(viewer.principal, memo);
+  const consulting = ['submitted', 'ready'].includes(memo.state) && (viewer.cabinetWide || revisable);
+  const ours = (agencyId: string) => viewer.ministries === 'all' || viewer.ministries.includes(agencyId);
+  return (
+    <>
+      <h1>{memo.title}</h1>
+      <p><LevelTag ctx={ctx} level={memo.classification} /> {t(`ecabinet.memoStates.${memo.state}`)} · {agencyName(ctx, agencies, memo.agencyId)} · {t('ecabinet.memo.version', { version: memo.version })}</p>
+      {ctx.search.get('done') && <p class="notice" role="status">{t('ecabinet.saved')}</p>}
+      <dl class="details">
+        <dt>{t('ecabinet.memo.summary')}</dt>
+        <dd class="ecabinet-text">{memo.summary}</dd>
+        <dt>{t('ecabinet.memo.proposedDecision')}</dt>
+        <dd class="ecabinet-text">{memo.proposedDecision}</dd>
+        <dt>{t('ecabinet.memo.cost')}</dt>
+        <dd>{memo.cost || '—'}</dd>
+      </dl>
+      {steps.length > 0 && (
+        <div class="ecabinet-actions">
+          {steps.map((step) => <Button ctx={ctx} action={`${memoPath(memo.id)}/steps/${step}`} label={t(`ecabinet.steps.${step}`)} secondary={step === 'return'} />)}
+        </div>
+      )}
+
+      <h2>{t('ecabinet.attachments')}</h2>
+      {data.attachments.length === 0 ? (
+        <p>{t('ecabinet.noAttachments')}</p>
+      ) : (
+        <ul>
+          {data.attachments.map((a) => (
+            <li><a href={`/api/ecabinet/memos/${memo.id}/attachments/${a.id}`}>{a.fileName}</a> <LevelTag ctx={ctx} level={a.classification} /></li>
+          ))}
+        </ul>
+      )}
+      {revisable && (
+        <form class="stack" method="post" action={`${memoPath(memo.id)}/attachments`} enctype="multipart/form-data">
+          <CsrfField ctx={ctx} />
+          <Field name="file" type="file" label={t('ecabinet.attach.file')} hint={t('ecabinet.attach.hint')} accept="application/pdf,image/png,image/jpeg" required />
+          <Select name="classification" id="attachment-classification" label={t('ecabinet.memo.classification')} value={memo.classification} choices={levelChoices(ctx, viewer.clearance)} placeholder={t('ecabinet.choose')} required />
+          <button type="submit">{t('ecabinet.attach.submit')}</button>
+        </form>
+      )}
+
+      <h2>{t('ecabinet.consultation.title')}</h2>
+      {data.consultations.length === 0 ? (
+        <p>{t('ecabinet.consultation.none')}</p>
+      ) : (
+        <ul>
+          {data.consultations.map((c) => (
+            <li>
+              {t('ecabinet.consultation.item', { ministry: agencyName(ctx, agencies, c.agencyId), due: c.dueOn })}
+              {c.reply ? <blockquote class="ecabinet-text">{c.reply}</blockquote> : ' · ' + t('ecabinet.consultation.awaiting')}
+              {!c.reply && ours(c.agencyId) && (
+                <form class="stack" method="post" action={`/cabinet/consultations/${c.id}/reply`}>
+                  <CsrfField ctx={ctx} />
+                  <TextArea name="reply" id={`reply-${c.id}`} label={t('ecabinet.consultation.reply')} required maxLength={20000} />
+                  <button type="submit">{t('ecabinet.consultation.send')}</button>
+                </form>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {consulting && (
+        <form class="stack" method="post" action={`${memoPath(memo.id)}/consultations`}>
+          <CsrfField ctx={ctx} />
+          <Select name="agency" label={t('ecabinet.consultation.ministry')} choices={[...agencies.values()].filter((a) => a.kind === 'ministry' && a.id !== memo.agencyId).map((a) => ({ value: a.code, label: pick(a.names, ctx.locale) }))} placeholder={t('ecabinet.choose')} required />
+          <Field name="dueOn" type="date" label={t('ecabinet.consultation.due')} required />
+          <button type="submit">{t('ecabinet.consultation.ask')}</button>
+        </form>
+      )}
+
+      <h2>{t('ecabinet.versions.title')}</h2>
+      <ol>
+        {data.versions.map((v) => (
+          <li>
+            {t('ecabinet.memo.version', { version: v.version })} · <When ctx={ctx} at={v.createdAt} /> · {v.createdBy.name}
+            {v.note && ` · ${v.note}`}
+            {v.version > 1 && <> · <a href={`${memoPath(memo.id)}/compare?from=${v.version - 1}&to=${v.version}`}>{t('ecabinet.versions.compare')}</a></>}
+          </li>
+        ))}
+      </ol>
+      {revisable && (
+        <form class="stack" method="post" action={`${memoPath(memo.id)}/revisions`} novalidate>
+          <h3>{t('ecabinet.memo.revise')}</h3>
+          <CsrfField ctx={ctx} />
+          <MemoFields ctx={ctx} values={memo} errors={{}} clearance={viewer.clearance} prefix="revise-" />
+          <Field name="note" id="revise-note" label={t('ecabinet.memo.note')} maxLength={500} />
+          <button type="submit">{t('ecabinet.memo.saveRevision')}</button>
+        </form>
+      )}
+    </>
+  );
+}
+
+function ComparePage({ ctx, memo, from, to }: { ctx: PageContext; memo: Memo; from: MemoVersion; to: MemoVersion }) {
+  const { t } = ctx;
+  const fields = ['title', 'summary', 'proposedDecision', 'cost', 'classification'] as const;
+  const labels = MEMO_LABELS(ctx);
+  return (
+    <>
+      <h1>{t('ecabinet.versions.compareTitle', { title: memo.title, from: from.version, to: to.version })}</h1>
+      <TableRegion label={t('ecabinet.versions.title')}>
+        <table>
+          <caption class="visually-hidden">{t('ecabinet.versions.title')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('ecabinet.versions.field')}</th>
+              <th scope="col">{t('ecabinet.memo.version', { version: from.version })}</th>
+              <th scope="col">{t('ecabinet.memo.version', { version: to.version })}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {fields.map((f) => (
+              <tr class={from[f] === to[f] ? undefined : 'ecabinet-changed'}>
+                <th scope="row">{labels[f]}{from[f] !== to[f] && <span class="hint">{t('ecabinet.versions.changed')}</span>}</th>
+                <td class="ecabinet-text">{from[f]}</td>
+                <td class="ecabinet-text">{to[f]}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
+      <p><a href={memoPath(memo.id)}>{t('ecabinet.back')}</a></p>
+    </>
+  );
+}
+
+/* ---------------------------------------------------------------- meetings */
+
+interface MeetingData {
+  viewer: Viewer;
+  meeting: Meeting;
+  items: Item[];
+  positions: Position[];
+  recusals: Recusal[];
+  attendance: Attendance[];
+  members: { userId: string; name: string }[];
+  ready: Memo[];
+  agencies: Agencies;
+}
+
+function PositionSummary({ ctx, positions, agencies, detailed }: { ctx: PageContext; positions: Position[]; agencies: Agencies; detailed: boolean }) {
+  const count = (stance: string) => positions.filter((p) => p.stance === stance).length;
+  return (
+    <>
+      <span>{ctx.t('ecabinet.positions.summary', { agree: count('agree'), object: count('object'), comment: count('comment'), speak: positions.filter((p) => p.wantsToSpeak).length })}</span>
+      {detailed && positions.some((p) => p.reason) && (
+        <ul class="ecabinet-reasons">
+          {positions.filter((p) => p.reason).map((p) => <li>{`${agencyName(ctx, agencies, p.agencyId)} (${ctx.t(`ecabinet.stances.${p.stance}`)}): ${p.reason}`}</li>)}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function ItemControls({ ctx, data, item }: { ctx: PageContext; data: MeetingData; item: Item }) {
+  const { t } = ctx;
+  const { meeting, viewer } = data;
+  const secretariat = isSecretariat(viewer.principal);
+  const path = `/cabinet/items/${item.id}`;
+  const ministry = memberMinistry(viewer.principal);
+  const own = data.positions.find((p) => p.itemId === item.id && p.agencyId === ministry);
+  const arranging = secretariat && (meeting.state === 'planned' || meeting.state === 'circulated');
+  return (
+    <>
+      {arranging && (
+        <div class="ecabinet-actions">
+          <Button ctx={ctx} action={`${path}/move`} label={t('ecabinet.item.up')} secondary hidden={{ direction: 'up' }} />
+          <Button ctx={ctx} action={`${path}/move`} label={t('ecabinet.item.down')} secondary hidden={{ direction: 'down' }} />
+          <Button ctx={ctx} action={`${path}/track`} label={t(item.track === 'consent' ? 'ecabinet.item.toDiscussion' : 'ecabinet.item.toConsent')} secondary hidden={{ track: item.track === 'consent' ? 'discussion' : 'consent' }} />
+        </div>
+      )}
+      {item.late && !item.lateApproved && isChair(viewer.principal) && meeting.state !== 'closed' && meeting.state !== 'approved' && <Button ctx={ctx} action={`${path}/approve-late`} label={t('ecabinet.item.approveLate')} />}
+      {ministry && meeting.state === 'circulated' && (
+        <form class="stack ecabinet-position" method="post" action={`${path}/position`}>
+          <CsrfField ctx={ctx} />
+          <Choices
+            name="stance"
+            id={`stance-${item.id}`}
+            label={t('ecabinet.positions.yours')}
+            choices={(['agree', 'object', 'comment'] as const).map((s) => ({ value: s, label: t(`ecabinet.stances.${s}`) }))}
+            checked={own ? [own.stance] : []}
+          />
+          <TextArea name="reason" id={`reason-${item.id}`} label={t('ecabinet.positions.reason')} hint={t('ecabinet.positions.reasonHint')} value={own?.reason} maxLength={5000} />
+          <Choices name="speak" id={`speak-${item.id}`} label={t('ecabinet.positions.speakQuestion')} choices={[{ value: 'yes', label: t('ecabinet.positions.speak') }]} checked={own?.wantsToSpeak ? ['yes'] : []} multiple />
+          <button type="submit">{t('ecabinet.positions.record')}</button>
+        </form>
+      )}
+      {secretariat && meeting.state === 'in-session' && !item.outcome && (!item.late || item.lateApproved) && (
+        <>
+          <form class="stack" method="post" action={`${path}/decision`}>
+            <CsrfField ctx={ctx} />
+            <Select name="outcome" id={`outcome-${item.id}`} label={t('ecabinet.decision.outcome')} choices={(['adopted', 'amended', 'deferred', 'rejected'] as const).map((o) => ({ value: o, label: t(`ecabinet.outcomes.${o}`) }))} placeholder={t('ecabinet.choose')} required />
+            <TextArea name="text" id={`text-${item.id}`} label={t('ecabinet.decision.text')} hint={t('ecabinet.decision.textHint')} maxLength={20000} />
+            <fieldset>
+              <legend>{t('ecabinet.decision.votes')}</legend>
+              <Field name="votesFor" id={`for-${item.id}`} label={t('ecabinet.decision.for')} inputMode="numeric" maxLength={3} />
+              <Field name="votesAgainst" id={`against-${item.id}`} label={t('ecabinet.decision.against')} inputMode="numeric" maxLength={3} />
+              <Field name="votesAbstain" id={`abstain-${item.id}`} label={t('ecabinet.decision.abstain')} inputMode="numeric" maxLength={3} />
+            </fieldset>
+            {item.classification === 'public' && <Choices name="public" id={`public-${item.id}`} label={t('ecabinet.decision.publication')} choices={[{ value: 'yes', label: t('ecabinet.decision.public') }]} checked={[]} multiple />}
+            <button type="submit">{t('ecabinet.decision.record')}</button>
+          </form>
+          <form class="stack" method="post" action={`${path}/recusals`}>
+            <CsrfField ctx={ctx} />
+            <Select name="member" id={`member-${item.id}`} label={t('ecabinet.recusal.member')} choices={data.attendance.filter((a) => a.present).map((a) => ({ value: a.userId, label: a.name }))} placeholder={t('ecabinet.choose')} required />
+            <Field name="reason" id={`recusal-reason-${item.id}`} label={t('ecabinet.recusal.reason')} required maxLength={500} />
+            <button class="secondary" type="submit">{t('ecabinet.recusal.record')}</button>
+          </form>
+        </>
+      )}
+    </>
+  );
+}
+
+function MeetingPage({ ctx, data }: { ctx: PageContext; data: MeetingData }) {
+  const { t } = ctx;
+  const { meeting, viewer, items } = data;
+  const secretariat = isSecretariat(viewer.principal);
+  const overseeing = viewer.cabinetWide;
+  const present = data.attendance.filter((a) => a.present).length;
+  return (
+    <>
+      <h1>{meeting.title}</h1>
+      <p>
+        <When ctx={ctx} at={meeting.startsAt} /> · <strong>{t(`ecabinet.meetingStates.${meeting.state}`)}</strong> · {t('ecabinet.meeting.papersDue')} <When ctx={ctx} at={meeting.papersDueAt} />
+      </p>
+      {meeting.state === 'in-session' && <p class="notice" role="status">{t('ecabinet.meeting.live', { seconds: LIVE_REFRESH_SECONDS })}</p>}
+      {data.attendance.length > 0 && (
+        <p>{t('ecabinet.meeting.attendance', { present, members: data.attendance.length })} · {hasQuorum(data.attendance) ? t('ecabinet.meeting.quorum') : <strong>{t('ecabinet.meeting.noQuorum')}</strong>}</p>
+      )}
+      <h2>{t('ecabinet.agenda')}</h2>
+      {items.length === 0 ? (
+        <p>{t('ecabinet.agendaEmpty')}</p>
+      ) : (
+        <ol class="ecabinet-agenda">
+          {items.map((item) => {
+            const positions = data.positions.filter((p) => p.itemId === item.id);
+            const recused = data.recusals.filter((r) => r.itemId === item.id);
+            return (
+              <li id={`item-${item.id}`} value={item.position}>
+                <h3><a href={memoPath(item.memoId)}>{item.title}</a> <LevelTag ctx={ctx} level={item.classification} /></h3>
+                <p>
+                  {agencyName(ctx, data.agencies, item.agencyId)} · <strong>{t(`ecabinet.tracks.${item.track}`)}</strong>
+                  {item.movedByObjection && ` · ${t('ecabinet.item.movedByObjection')}`}
+                  {item.late && ` · ${item.lateApproved ? t('ecabinet.item.lateApproved') : t('ecabinet.item.lateWaiting')}`}
+                </p>
+                {overseeing && <p><PositionSummary ctx={ctx} positions={positions} agencies={data.agencies} detailed /></p>}
+                {recused.length > 0 && <p>{t('ecabinet.recusal.list', { names: recused.map((r) => r.name).join(', ') })}</p>}
+                {item.outcome && (
+                  <p class="ecabinet-decision">
+                    <strong>{t(`ecabinet.outcomes.${item.outcome}`)}</strong>
+                    {item.decisionNumber && ` · ${t('ecabinet.decision.number', { number: item.decisionNumber })}`}
+                    {item.votes && ` · ${t('ecabinet.minutes.votes', { for: item.votes.for, against: item.votes.against, abstain: item.votes.abstain })}`}
+                    {item.public && ` · ${t('ecabinet.decision.public')}`}
+                    <br />
+                    <span class="ecabinet-text">{item.decisionText}</span>
+                  </p>
+                )}
+                <ItemControls ctx={ctx} data={data} item={item} />
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {secretariat && (meeting.state === 'planned' || meeting.state === 'circulated') && (
+        <form class="stack" method="post" action={`${meetingPath(meeting.id)}/items`}>
+          <h3>{t('ecabinet.item.add')}</h3>
+          {meeting.state === 'circulated' && <p class="hint">{t('ecabinet.item.lateHint')}</p>}
+          <CsrfField ctx={ctx} />
+          <Select name="memo" label={t('ecabinet.item.memo')} choices={data.ready.map((m) => ({ value: m.id, label: m.title }))} placeholder={t('ecabinet.choose')} required />
+          <Select name="track" label={t('ecabinet.item.track')} choices={(['consent', 'discussion'] as const).map((k) => ({ value: k, label: t(`ecabinet.tracks.${k}`) }))} placeholder={t('ecabinet.choose')} required />
+          <button type="submit">{t('ecabinet.item.addButton')}</button>
+        </form>
+      )}
+      {secretariat && meeting.state === 'planned' && <Button ctx={ctx} action={`${meetingPath(meeting.id)}/circulate`} label={t('ecabinet.meeting.circulate')} />}
+      {secretariat && (meeting.state === 'circulated' || meeting.state === 'in-session') && (
+        <form class="stack" method="post" action={`${meetingPath(meeting.id)}/attendance`}>
+          <CsrfField ctx={ctx} />
+          <Choices
+            name="present"
+            label={t('ecabinet.meeting.roll')}
+            choices={data.members.map((m) => ({ value: m.userId, label: m.name }))}
+            checked={data.attendance.filter((a) => a.present).map((a) => a.userId)}
+            multiple
+          />
+          <button type="submit">{meeting.state === 'circulated' ? t('ecabinet.meeting.open') : t('ecabinet.meeting.updateRoll')}</button>
+        </form>
+      )}
+      {secretariat && meeting.state === 'in-session' && (
+        <div class="ecabinet-actions">
+          <Button ctx={ctx} action={`${meetingPath(meeting.id)}/consent-agenda`} label={t('ecabinet.meeting.adoptConsent')} />
+          <Button ctx={ctx} action={`${meetingPath(meeting.id)}/close`} label={t('ecabinet.meeting.close')} secondary />
+        </div>
+      )}
+      {(meeting.state === 'closed' || meeting.state === 'approved') && overseeing && (
+        <>
+          <h2>{t('ecabinet.minutes.title')}</h2>
+          {meeting.state === 'closed' && secretariat ? (
+            <form class="stack" method="post" action={`${meetingPath(meeting.id)}/minutes`}>
+              <CsrfField ctx={ctx} />
+              <TextArea name="minutes" label={t('ecabinet.minutes.title')} value={meeting.minutes ?? ''} required maxLength={100000} />
+              <button class="secondary" type="submit">{t('ecabinet.minutes.save')}</button>
+            </form>
+          ) : (
+            <pre class="ecabinet-minutes">{meeting.minutes}</pre>
+          )}
+          {meeting.state === 'closed' && isChair(viewer.principal) && <Button ctx={ctx} action={`${meetingPath(meeting.id)}/approve`} label={t('ecabinet.minutes.approve')} />}
+        </>
+      )}
+      {meeting.minutesVerifyUrl && <p><a href={meeting.minutesVerifyUrl}>{t('ecabinet.minutes.signed')}</a></p>}
+    </>
+  );
+}
+
+/* ---------------------------------------------------------------- follow-up and publication */
+
+function FollowUpPage({ ctx, viewer, decisions, actions, agencies }: { ctx: PageContext; viewer: Viewer; decisions: Decision[]; actions: Action[]; agencies: Agencies }) {
+  const { t } = ctx;
+  const secretariat = isSecretariat(viewer.principal);
+  const ours = (agencyId: string) => viewer.ministries === 'all' || viewer.ministries.includes(agencyId);
+  const byMinistry = new Map<string, { open: number; done: number; overdue: number }>();
+  for (const a of actions) {
+    const row = byMinistry.get(a.agencyId) ?? { open: 0, done: 0, overdue: 0 };
+    if (a.done) row.done += 1;
+    else row.open += 1;
+    if (a.overdue) row.overdue += 1;
+    byMinistry.set(a.agencyId, row);
+  }
+  const overdue = actions.filter((a) => a.overdue);
+  return (
+    <>
+      <h1>{t('ecabinet.followUp.title')}</h1>
+      {overdue.length > 0 && <p class="notice" role="status">{t('ecabinet.followUp.overdueNotice', { count: overdue.length })}</p>}
+      <h2>{t('ecabinet.followUp.dashboard')}</h2>
+      {byMinistry.size === 0 ? (
+        <p>{t('ecabinet.followUp.none')}</p>
+      ) : (
+        <TableRegion label={t('ecabinet.followUp.dashboard')}>
+          <table>
+            <caption class="visually-hidden">{t('ecabinet.followUp.dashboard')}</caption>
+            <thead><tr><th scope="col">{t('ecabinet.memo.ministry')}</th><th scope="col">{t('ecabinet.followUp.open')}</th><th scope="col">{t('ecabinet.followUp.done')}</th><th scope="col">{t('ecabinet.followUp.overdue')}</th></tr></thead>
+            <tbody>
+              {[...byMinistry].map(([agencyId, row]) => <tr><th scope="row">{agencyName(ctx, agencies, agencyId)}</th><td>{row.open}</td><td>{row.done}</td><td>{row.overdue}</td></tr>)}
+            </tbody>
+          </table>
+        </TableRegion>
+      )}
+      <h2>{t('ecabinet.register')}</h2>
+      {decisions.length === 0 && <p>{t('ecabinet.noDecisions')}</p>}
+      {decisions.map((d) => (
+        <section class="ecabinet-register" aria-labelledby={`decision-${d.itemId}`}>
+          <h3 id={`decision-${d.itemId}`}>{`${d.number} · ${d.title}`} <LevelTag ctx={ctx} level={d.classification} /></h3>
+          <p>
+            {t(`ecabinet.outcomes.${d.outcome}`)} · {d.decidedOn} · <a href={meetingPath(d.meetingId)}>{d.meetingTitle}</a>
+            {d.public && ` · ${t('ecabinet.decision.public')}`}
+          </p>
+          {secretariat && !d.public && d.classification === 'public' && <Button ctx={ctx} action={`/cabinet/items/${d.itemId}/publish`} label={t('ecabinet.decision.publish')} secondary />}
+          <p class="ecabinet-text">{d.text}</p>
+          <ul>
+            {actions.filter((a) => a.itemId === d.itemId).map((a) => (
+              <li>
+                {t('ecabinet.action.line', { ministry: agencyName(ctx, agencies, a.agencyId), due: a.dueOn, description: a.description })}
+                {' · '}
+                {a.done ? t('ecabinet.action.done') : a.overdue ? <strong class="tag bad">{t('ecabinet.followUp.overdue')}</strong> : t('ecabinet.action.open')}
+                {a.progress && <span class="hint">{a.progress}</span>}
+                {!a.done && ours(a.agencyId) && (
+                  <form class="stack" method="post" action={`/cabinet/actions/${a.id}/progress`}>
+                    <CsrfField ctx={ctx} />
+                    <TextArea name="progress" id={`progress-${a.id}`} label={t('ecabinet.action.progress')} value={a.progress} required maxLength={5000} />
+                    <Choices name="done" id={`done-${a.id}`} label={t('ecabinet.action.status')} choices={[{ value: 'yes', label: t('ecabinet.action.markDone') }]} checked={[]} multiple />
+                    <button type="submit">{t('ecabinet.action.report')}</button>
+                  </form>
+                )}
+              </li>
+            ))}
+          </ul>
+          {secretariat && d.outcome !== 'rejected' && (
+            <form class="stack" method="post" action={`/cabinet/items/${d.itemId}/actions`}>
+              <CsrfField ctx={ctx} />
+              <Select name="agency" id={`agency-${d.itemId}`} label={t('ecabinet.memo.ministry')} choices={[...agencies.values()].filter((a) => a.kind === 'ministry').map((a) => ({ value: a.code, label: pick(a.names, ctx.locale) }))} placeholder={t('ecabinet.choose')} required />
+              <Field name="description" id={`description-${d.itemId}`} label={t('ecabinet.action.description')} required maxLength={1000} />
+              <Field name="dueOn" id={`due-${d.itemId}`} type="date" label={t('ecabinet.action.due')} required />
+              <button class="secondary" type="submit">{t('ecabinet.action.add')}</button>
+            </form>
+          )}
+        </section>
+      ))}
+    </>
+  );
+}
+
+function PublishedPage({ ctx, decisions, agencies }: { ctx: PageContext; decisions: Decision[]; agencies: Agencies }) {
+  const { t } = ctx;
+  return (
+    <>
+      <h1>{t('ecabinet.published.title')}</h1>
+      <p class="lead">{t('ecabinet.published.lead')}</p>
+      <p>{t('ecabinet.published.openData')} <a href="/cabinet/decisions.csv">CSV</a> · <a href="/cabinet/decisions.json">JSON</a></p>
+      {decisions.length === 0 ? (
+        <p>{t('ecabinet.noDecisions')}</p>
+      ) : (
+        <TableRegion label={t('ecabinet.published.title')}>
+          <table>
+            <caption class="visually-hidden">{t('ecabinet.published.title')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('ecabinet.decision.numberColumn')}</th>
+                <th scope="col">{t('ecabinet.published.date')}</th>
+                <th scope="col">{t('ecabinet.memo.title')}</th>
+                <th scope="col">{t('ecabinet.memo.ministry')}</th>
+                <th scope="col">{t('ecabinet.decision.text')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {decisions.map((d) => (
+                <tr>
+                  <th scope="row">{d.number}</th>
+                  <td>{d.decidedOn}</td>
+                  <td>{d.title}</td>
+                  <td>{agencyName(ctx, agencies, d.agencyId)}</td>
+                  <td class="ecabinet-text">{`${t(`ecabinet.outcomes.${d.outcome}`)}: ${d.text}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableRegion>
+      )}
+    </>
+  );
+}
+
+/* ---------------------------------------------------------------- routes */
+
+const yes = (value: string | undefined) => value === 'yes';
+const count = (value: string | undefined, pointer: string): number | null => {
+  const text = value?.trim() ?? '';
+  if (text === '') return null;
+  if (!/^\d{1,3}$/.test(text)) throw Problem.invalidField(pointer, 'must be a whole number', 'ecabinetCount');
+  return Number(text);
+};
+
+const MemoForm = {
+  title: FormText(300),
+  summary: FormText(20000),
+  proposedDecision: FormText(20000),
+  cost: FormText(500),
+  classification: FormText(20),
+};
+
+/** The memo's fields from a form, every missing one reported at once for the error summary. */
+function memoText(body: { title?: string; summary?: string; proposedDecision?: string; cost?: string; classification?: string }): MemoText {
+  const missing: InvalidParam[] = (['title', 'summary', 'proposedDecision'] as const)
+    .filter((name) => !body[name]?.trim())
+    .map((name) => ({ pointer: `/body/${name}`, reason: 'is required', code: 'required' }));
+  const classification = body.classification ?? '';
+  if (!(LEVELS as readonly string[]).includes(classification)) missing.push({ pointer: '/body/classification', reason: 'choose a classification', code: 'required' });
+  if (missing.length > 0) throw Problem.badRequest(`The memo is incomplete: ${missing.map((m) => m.pointer).join(', ')}.`, missing);
+  return { title: body.title!.trim(), summary: body.summary!.trim(), proposedDecision: body.proposedDecision!.trim(), cost: body.cost?.trim() ?? '', classification: classification as Level };
+}
+
+function multipartField(body: Record<string, MultipartFile | MultipartValue | undefined> | undefined, name: string): string | undefined {
+  const field = body?.[name];
+  return field && field.type === 'field' && typeof field.value === 'string' ? field.value : undefined;
+}
+
+export function ecabinetPages(deps: { db: Db; jobs: JobQueue; blobs: BlobStore; signer: Signer; messenger: Messenger; baseUrl: string; oidcLabel: string | null }) {
+  const { db, oidcLabel } = deps;
+  const viewerOfRequest = (request: FastifyRequest) => viewerOf(db, requirePrincipal(request));
+
+  return async (app: App) => {
+    app.get('/cabinet', {
+      config: { access: access.roles(...CABINET_ROLES, 'admin') },
+      schema: { summary: 'The eCabinet: papers I may read (searchable), meetings, and clearances for those who set them', tags: ['web'], querystring: Type.Object({ q: FormText(200), ...Lang }) },
+      handler: async (request, reply) => {
+        const ctx = pageContext(request, reply, oidcLabel);
+        const principal = requirePrincipal(request);
+        const inCabinet = CABINET_ROLES.some((role) => hasRole(principal, role));
+        const viewer = inCabinet ? await viewerOf(db, principal) : null;
+        const q = request.query.q ?? '';
+        const [{ total, memos }, meetings, agencies] = await Promise.all([viewer ? listMemos(db, viewer, { q }) : { total: 0, memos: [] }, viewer ? listMeetings(db) : [], agenciesById(db)]);
+        let clearances: HomeData['clearances'] = null;
+        if (hasRole(principal, 'admin') || isSecretariat(principal)) {
+          clearances = [];
+          for (const c of await listClearances(db)) {
+            const user = await findUserById(db, c.userId);
+            if (user) clearances.push({ username: user.username, name: user.display_name, level: c.level });
+          }
+        }
+        return sendPage(reply, ctx, { title: ctx.t('ecabinet.title'), body: <HomePage ctx={ctx} data={{ viewer, q, total, memos, meetings, agencies, clearances }} />, private: true });
+      },
+    });
+
+    app.post('/cabinet/clearances', {
+      config: { access: access.roles('admin', SECRETARIAT) },
+      schema: { summary: "Set a person's clearance (form)", tags: ['web'], body: Form({ username: FormText(100), level: FormText(20) }) },
+      handler: async (request, reply) => {
+        const level = request.body.level ?? '';
+        if (!(LEVELS as readonly string[]).includes(level)) throw Problem.invalidField('/body/level', 'choose a level', 'required');
+        await setClearance(db, requirePrincipal(request), { username: required(request.body.username, '/body/username'), level: level as Level }, request.id);
+        return reply.redirect('/cabinet', 303);
+      },
+    });
+
+    app.get('/cabinet/memos/new', {
+      config: { access: CABINET },
+      schema: { summary: 'Draft a cabinet memo (form)', tags: ['web'], querystring: Type.Object(Lang) },
+      handler: async (request, reply) => {
+        const ctx = pageContext(request, reply, oidcLabel);
+        const viewer = await viewerOfRequest(request);
+        if (!draftingAgency(viewer.principal)) throw Problem.forbidden('Only a ministry drafter or minister drafts cabinet memos.');
+        return sendPage(reply, ctx, { title: ctx.t('ecabinet.memo.new'), body: <NewMemoPage ctx={ctx} clearance={viewer.clearance} values={{}} errors={{}} />, private: true });
+      },
+    });
+
+    app.post('/cabinet/memos', {
+      config: { access: CABINET },
+      schema: { summary: 'Draft a cabinet memo', tags: ['web'], body: Form(MemoForm) },
+      handler: async (request, reply) => {
+        const viewer = await viewerOfRequest(request);
+        try {
+          const memo = await createMemo(db, viewer, memoText(request.body), request.id);
+          return reply.redirect(memoPath(memo.id), 303);
+        } catch (err) {
+          if (!isClientProblem(err) || err.status !== 400) throw err;
+          const ctx = pageContext(request, reply, oidcLabel);
+          const { _csrf: _token, ...values } = request.body;
+          return sendPage(reply, ctx, { title: ctx.t('ecabinet.memo.new'), body: <NewMemoPage ctx={ctx} clearance={viewer.clearance} values={values as Record<string, string>} errors={translatedErrors(ctx, err.errors)} />, private: true }, 400);
+        }
+      },
+    });
+
+    app.get('/cabinet/memos/:id', {
+      config: { access: CABINET },
+      schema: { summary: 'A cabinet memo: text, attachments, consultation, versions, next steps (reading a classified memo is audited)', tags: ['web'], params: IdParams, querystring: Type.Object({ done: FormText(20), ...Lang }) },
+      handler: async (request, reply) => {
+        const ctx = pageContext(request, reply, oidcLabel);
+        const viewer = await viewerOfRequest(request);
+        const memo = await viewMemo(db, viewer, request.params.id, request.id);
+        const [attachments, consultations, versions, agencies] = await Promise.all([attachmentsOf(db, viewer, memo.id), consultationsOf(db, memo.id), memoVersions(db, memo.id), agenciesById(db)]);
+        return sendPage(reply, ctx, { title: memo.title, body: <MemoPage ctx={ctx} data={{ viewer, memo, attachments, consultations, versions, agencies }} />, private: true });
+      },
+    });
+
+    app.get('/cabinet/memos/:id/compare', {
+      config: { access: CABINET },
+      schema: { summary: 'Compare two versions of a cabinet memo', tags: ['web'], params: IdParams, querystring: Type.Object({ from: Type.Integer({ minimum: 1, maximum: 10000 }), to: Type.Integer({ minimum: 1, maximum: 10000 }), ...Lang }) },
+      handler: async (request, reply) => {
+        const ctx = pageContext(request, reply, oidcLabel);
+        const viewer = await viewerOfRequest(request);
+        const memo = await viewMemo(db, viewer, request.params.id, request.id);
+        const versions = await memoVersions(db, memo.id);
+        const from = versions.find((v) => v.version === request.query.from);
+        const to = versions.find((v) => v.version === request.query.to);
+        if (!from || !to) throw Problem.notFound('This memo has no such version.');
+        return sendPage(reply, ctx, { title: ctx.t('ecabinet.versions.title'), body: <ComparePage ctx={ctx} memo={memo} from={from} to={to} />, private: true });
+      },
+    });
+
+    app.post('/cabinet/memos/:id/steps/:step', {
+      config: { access: CABINET },
+      schema: { summary: 'Route a memo: to legal review, cleared, returned, submitted by the minister, marked ready by the secretariat', tags: ['web'], params: Type.Object({ id: Uuid, step: Type.Union((['send-to-legal', 'clear', 'return', 'submit', 'mark-ready'] as const).map((s) => Type.Literal(s))) }, { additionalProperties: false }), body: Form({}) },
+      handler: async (request, reply) => {
+        await takeStep(db, await viewerOfRequest(request), request.params.id, request.params.step as MemoStep, request.id);
+        return reply.redirect(`${memoPath(request.params.id)}?done=1`, 303);
+      },
+    });
+
+    app.post('/cabinet/memos/:id/revisions', {
+      config: { access: CABINET },
+      schema: { summary: 'Revise a memo: a new version, the old one kept', tags: ['web'], params: IdParams, body: Form({ ...MemoForm, note: FormText(500) }) },
+      handler: async (request, reply) => {
+        await reviseMemo(db, await viewerOfRequest(request), request.params.id, { ...memoText(request.body), note: request.body.note?.trim() ?? '' }, request.id);
+        return reply.redirect(`${memoPath(request.params.id)}?done=1`, 303);
+      },
+    });
+
+    app.post('/cabinet/memos/:id/attachments', {
+      config: { access: CABINET },
+      schema: { summary: 'Attach a paper to a memo (multipart form: file, classification); checked by its content', tags: ['web'], params: IdParams, consumes: ['multipart/form-data'] },
+      handler: async (request, reply) => {
+        if (!request.isMultipart()) throw new Problem(415, 'Send the file as multipart/form-data.');
+        const body = request.body as Record<string, MultipartFile | MultipartValue | undefined> | undefined;
+        const file = body?.file;
+        if (!file || file.type !== 'file' || !file.filename) throw Problem.invalidField('/body/file', 'choose a file', 'required');
+        const level = multipartField(body, 'classification') ?? '';
+        if (!(LEVELS as readonly string[]).includes(level)) throw Problem.invalidField('/body/classification', 'choose a classification', 'required');
+        await attachFile(db, deps.blobs, await viewerOfRequest(request), request.params.id, { name: file.filename, bytes: await file.toBuffer(), classification: level as Level }, request.id);
+        return reply.redirect(`${memoPath(request.params.id)}?done=1`, 303);
+      },
+    });
+
+    app.post('/cabinet/memos/:id/consultations', {
+      config: { access: CABINET },
+      schema: { summary: 'Ask a ministry for comments on a memo by a date', tags: ['web'], params: IdParams, body: Form({ agency: FormText(40), dueOn: FormText(10) }) },
+      handler: async (request, reply) => {
+        await requestConsultation(db, await viewerOfRequest(request), request.params.id, { agency: required(request.body.agency, '/body/agency'), dueOn: isoDate(request.body.dueOn, '/body/dueOn') }, request.id);
+        return reply.redirect(`${memoPath(request.params.id)}?done=1`, 303);
+      },
+    });
+
+    app.post('/cabinet/consultations/:id/reply', {
+      config: { access: CABINET },
+      schema: { summary: "A consulted ministry's comments", tags: ['web'], params: IdParams, body: Form({ reply: FormText(20000) }) },
+      handler: async (request, reply) => {
+        const viewer = await viewerOfRequest(request);
+        await replyToConsultation(db, viewer, request.params.id, required(request.body.reply, '/body/reply'), request.id);
+        return reply.redirect('/cabinet', 303);
+      },
+    });
+
+    app.post('/cabinet/meetings', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: { summary: 'Plan a cabinet meeting', tags: ['web'], body: Form({ title: FormText(200), startsAt: FormText(20), papersDueAt: FormText(20) }) },
+      handler: async (request, reply) => {
+        const meeting = await createMeeting(db, requirePrincipal(request), { title: required(request.body.title, '/body/title'), startsAt: isoDateTime(request.body.startsAt, '/body/startsAt'), papersDueAt: isoDateTime(request.body.papersDueAt, '/body/papersDueAt') }, request.id);
+        return reply.redirect(meetingPath(meeting.id), 303);
+      },
+    });
+
+    app.get('/cabinet/meetings/:id', {
+      config: { access: CABINET },
+      schema: { summary: 'A cabinet meeting: agenda, positions, the live meeting (refreshes itself), minutes', tags: ['web'], params: IdParams, querystring: Type.Object(Lang) },
+      handler: async (request, reply) => {
+        const ctx = pageContext(request, reply, oidcLabel);
+        const viewer = await viewerOfRequest(request);
+        const meeting = await meetingById(db, request.params.id);
+        if (!meeting) throw Problem.notFound('No cabinet meeting has this id.');
+        const items = await agendaOf(db, viewer, meeting.id);
+        const ids = items.map((i) => i.id);
+        const secretariat = isSecretariat(viewer.principal);
+        const [positions, recusals, attendance, members, ready, agencies] = await Promise.all([
+          positionsOn(db, ids),
+          recusalsOn(db, ids),
+          attendanceAt(db, meeting.id),
+          secretariat ? cabinetMembers(db) : [],
+          secretariat ? listMemos(db, viewer, { state: 'ready' }).then((r) => r.memos) : [],
+          agenciesById(db),
+        ]);
+        // Without JavaScript, the live meeting reloads itself to show what the secretariat records.
+        if (meeting.state === 'in-session') reply.header('refresh', String(LIVE_REFRESH_SECONDS));
+        return sendPage(reply, ctx, { title: meeting.title, body: <MeetingPage ctx={ctx} data={{ viewer, meeting, items, positions, recusals, attendance, members, ready, agencies }} />, private: true });
+      },
+    });
+
+    const meetingAction = (path: string, summary: string, rule: AccessRule, run: (viewer: Viewer, id: string, request: FastifyRequest) => Promise<unknown>) =>
+      app.post(`/cabinet/meetings/:id/${path}`, {
+        config: { access: rule },
+        schema: { summary, tags: ['web'], params: IdParams, body: Form({}) },
+        handler: async (request, reply) => {
+          const { id } = request.params as { id: string };
+          await run(await viewerOfRequest(request), id, request);
+          return reply.redirect(meetingPath(id), 303);
+        },
+      });
+
+    meetingAction('circulate', 'Circulate the agenda and its papers; members are told (no classified text in the message)', access.roles(SECRETARIAT), (viewer, id, request) => circulate(db, deps, viewer, id, request.id));
+    meetingAction('consent-agenda', 'Adopt every consent item nobody objected to, as a block', access.roles(SECRETARIAT), (viewer, id, request) => adoptConsentAgenda(db, viewer, id, request.id));
+    meetingAction('close', 'Close the meeting; the minutes are drafted from what was recorded', access.roles(SECRETARIAT), (viewer, id, request) => closeMeeting(db, viewer, id, resolveLocale(request, null), request.id));
+    meetingAction('approve', 'The chair approves the minutes: decisions are numbered and the minutes signed', access.roles(CHAIR), (viewer, id, request) => approveMinutes(db, deps.signer, viewer, id, resolveLocale(request, null), request.id));
+
+    app.post('/cabinet/meetings/:id/items', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: { summary: 'Put a ready memo on the agenda, for discussion or the consent agenda (a late item waits for the chair)', tags: ['web'], params: IdParams, body: Form({ memo: Type.Optional(Uuid), track: Type.Optional(Type.Union([Type.Literal('consent'), Type.Literal('discussion')])) }) },
+      handler: async (request, reply) => {
+        if (!request.body.memo) throw Problem.invalidField('/body/memo', 'choose a memo', 'required');
+        await addItem(db, await viewerOfRequest(request), request.params.id, { memoId: request.body.memo, track: request.body.track ?? 'discussion' }, request.id);
+        return reply.redirect(meetingPath(request.params.id), 303);
+      },
+    });
+
+    app.post('/cabinet/meetings/:id/attendance', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: { summary: 'Take the roll (opens the meeting), or correct it', tags: ['web'], params: IdParams, body: Form({ present: Type.Optional(Type.Union([Uuid, Type.Array(Uuid, { maxItems: 200 })])) }) },
+      handler: async (request, reply) => {
+        const present = [request.body.present ?? []].flat();
+        await recordAttendance(db, await viewerOfRequest(request), request.params.id, present, request.id);
+        return reply.redirect(meetingPath(request.params.id), 303);
+      },
+    });
+
+    app.post('/cabinet/meetings/:id/minutes', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: { summary: 'Edit the draft minutes', tags: ['web'], params: IdParams, body: Form({ minutes: FormText(100000) }) },
+      handler: async (request, reply) => {
+        await saveMinutes(db, await viewerOfRequest(request), request.params.id, required(request.body.minutes, '/body/minutes'), request.id);
+        return reply.redirect(meetingPath(request.params.id), 303);
+      },
+    });
+
+    /** Item forms come back to the item on its meeting's page. */
+    const backToItem = async (itemId: string) => `${meetingPath((await meetingOfItem(db, itemId)) ?? '')}#item-${itemId}`;
+
+    app.post('/cabinet/items/:id/move', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: { summary: 'Move an agenda item up or down', tags: ['web'], params: IdParams, body: Form({ direction: Type.Union([Type.Literal('up'), Type.Literal('down')]) }) },
+      handler: async (request, reply) => {
+        const viewer = await viewerOfRequest(request);
+        await moveItem(db, viewer, request.params.id, request.body.direction, request.id);
+        return reply.redirect(await backToItem(request.params.id), 303);
+      },
+    });
+
+    app.post('/cabinet/items/:id/track', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: { summary: 'Put an item up for discussion or on the consent agenda', tags: ['web'], params: IdParams, body: Form({ track: Type.Union([Type.Literal('consent'), Type.Literal('discussion')]) }) },
+      handler: async (request, reply) => {
+        const viewer = await viewerOfRequest(request);
+        await setTrack(db, viewer, request.params.id, request.body.track, request.id);
+        return reply.redirect(await backToItem(request.params.id), 303);
+      },
+    });
+
+    app.post('/cabinet/items/:id/approve-late', {
+      config: { access: access.roles(CHAIR) },
+      schema: { summary: 'The chair admits a late item', tags: ['web'], params: IdParams, body: Form({}) },
+      handler: async (request, reply) => {
+        const viewer = await viewerOfRequest(request);
+        await approveLateItem(db, viewer, request.params.id, request.id);
+        return reply.redirect(await backToItem(request.params.id), 303);
+      },
+    });
+
+    app.post('/cabinet/items/:id/position', {
+      config: { access: access.roles(...MEMBER_ROLES) },
+      schema: { summary: "A minister's position on an item before the meeting: agree, object (with a reason) or comment; may ask to speak", tags: ['web'], params: IdParams, body: Form({ stance: Type.Optional(Type.Union([Type.Literal('agree'), Type.Literal('object'), Type.Literal('comment')])), reason: FormText(5000), speak: FormText(3) }) },
+      handler: async (request, reply) => {
+        if (!request.body.stance) throw Problem.invalidField('/body/stance', 'choose agree, object or comment', 'required');
+        const viewer = await viewerOfRequest(request);
+        await recordPosition(db, viewer, request.params.id, { stance: request.body.stance, reason: request.body.reason?.trim() ?? '', wantsToSpeak: yes(request.body.speak) }, request.id);
+        return reply.redirect(await backToItem(request.params.id), 303);
+      },
+    });
+
+    app.post('/cabinet/items/:id/decision', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: {
+        summary: 'Record the decision on an item: adopted, amended, deferred or rejected, with votes where used',
+        tags: ['web'],
+        params: IdParams,
+        body: Form({ outcome: Type.Optional(Type.Union((['adopted', 'amended', 'deferred', 'rejected'] as const).map((o) => Type.Literal(o)))), text: FormText(20000), votesFor: FormText(3), votesAgainst: FormText(3), votesAbstain: FormText(3), public: FormText(3) }),
+      },
+      handler: async (request, reply) => {
+        const { body } = request;
+        if (!body.outcome) throw Problem.invalidField('/body/outcome', 'choose the outcome', 'required');
+        const counts = [count(body.votesFor, '/body/votesFor'), count(body.votesAgainst, '/body/votesAgainst'), count(body.votesAbstain, '/body/votesAbstain')];
+        const votes = counts.every((c) => c === null) ? null : { for: counts[0] ?? 0, against: counts[1] ?? 0, abstain: counts[2] ?? 0 };
+        const viewer = await viewerOfRequest(request);
+        await recordDecision(db, viewer, request.params.id, { outcome: body.outcome, text: body.text ?? '', votes, public: yes(body.public) }, request.id);
+        return reply.redirect(await backToItem(request.params.id), 303);
+      },
+    });
+
+    app.post('/cabinet/items/:id/recusals', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: { summary: 'A member recuses themself from an item (conflict of interest)', tags: ['web'], params: IdParams, body: Form({ member: Type.Optional(Uuid), reason: FormText(500) }) },
+      handler: async (request, reply) => {
+        if (!request.body.member) throw Problem.invalidField('/body/member', 'choose the member', 'required');
+        const viewer = await viewerOfRequest(request);
+        await recordRecusal(db, viewer, request.params.id, { userId: request.body.member, reason: required(request.body.reason, '/body/reason') }, request.id);
+        return reply.redirect(await backToItem(request.params.id), 303);
+      },
+    });
+
+    app.post('/cabinet/items/:id/publish', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: { summary: 'Publish a decision on a public paper (it appears on /cabinet/decisions and in the open data)', tags: ['web'], params: IdParams, body: Form({}) },
+      handler: async (request, reply) => {
+        await publishDecision(db, await viewerOfRequest(request), request.params.id, request.id);
+        return reply.redirect('/cabinet/follow-up', 303);
+      },
+    });
+
+    app.post('/cabinet/items/:id/actions', {
+      config: { access: access.roles(SECRETARIAT) },
+      schema: { summary: 'Assign a follow-up action of a decision to a ministry, with a due date', tags: ['web'], params: IdParams, body: Form({ agency: FormText(40), description: FormText(1000), dueOn: FormText(10) }) },
+      handler: async (request, reply) => {
+        const { body } = request;
+        await addAction(db, deps.jobs, await viewerOfRequest(request), request.params.id, { agency: required(body.agency, '/body/agency'), description: required(body.description, '/body/description'), dueOn: isoDate(body.dueOn, '/body/dueOn') }, request.id);
+        return reply.redirect('/cabinet/follow-up', 303);
+      },
+    });
+
+    app.post('/cabinet/actions/:id/progress', {
+      config: { access: CABINET },
+      schema: { summary: 'The assigned ministry reports progress on an action, or that it is done', tags: ['web'], params: IdParams, body: Form({ progress: FormText(5000), done: FormText(3) }) },
+      handler: async (request, reply) => {
+        await reportProgress(db, await viewerOfRequest(request), request.params.id, { progress: required(request.body.progress, '/body/progress'), done: yes(request.body.done) }, request.id);
+        return reply.redirect('/cabinet/follow-up', 303);
+      },
+    });
+
+    app.get('/cabinet/follow-up', {
+      config: { access: CABINET },
+      schema: { summary: 'Decisions register and implementation: actions by ministry, overdue ones flagged', tags: ['web'], querystring: Type.Object(Lang) },
+      handler: async (request, reply) => {
+        const ctx = pageContext(request, reply, oidcLabel);
+        const viewer = await viewerOfRequest(request);
+        const [decisions, actions, agencies] = await Promise.all([decisionsRegister(db, viewer), actionsFor(db, viewer), agenciesById(db)]);
+        return sendPage(reply, ctx, { title: ctx.t('ecabinet.followUp.title'), body: <FollowUpPage ctx={ctx} viewer={viewer} decisions={decisions} actions={actions} agencies={agencies} />, private: true });
+      },
+    });
+
+    app.get('/cabinet/decisions', {
+      config: { access: access.public },
+      schema: { summary: 'Published cabinet decisions', tags: ['web'], querystring: Type.Object(Lang) },
+      handler: async (request, reply) => {
+        const ctx = pageContext(request, reply, oidcLabel);
+        const [decisions, agencies] = await Promise.all([publishedDecisions(db), agenciesById(db)]);
+        return sendPage(reply, ctx, { title: ctx.t('ecabinet.published.title'), body: <PublishedPage ctx={ctx} decisions={decisions} agencies={agencies} /> });
+      },
+    });
+  };
+}
