@@ -14,7 +14,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { MIGRATIONS } from '../src/app.ts';
+import { buildDaftari, MIGRATIONS } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { seedDemo } from '../src/demo/seed-demo.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { startEmbeddedServer, type EmbeddedServer } from '../src/platform/db/embedded-server.ts';
 import { migrateToLatest } from '../src/platform/db/migrations.ts';
@@ -84,10 +86,11 @@ const admin = (database: string) => {
 
 // The template is named after the migrations, so a schema change gets a fresh template.
 const template = `daftari_tpl_${createHash('sha256').update(Object.keys(MIGRATIONS).join('\n')).digest('hex').slice(0, 12)}`;
+const demoTemplate = `daftari_demo_${process.pid}`;
 {
   const client = new pg.Client({ connectionString: admin('postgres') });
   await client.connect();
-  const stale = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%' OR (datname LIKE 'daftari\\_tpl\\_%' AND datname <> $1)", [template]);
+  const stale = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%' OR datname LIKE 'daftari\\_demo\\_%' OR (datname LIKE 'daftari\\_tpl\\_%' AND datname <> $1)", [template]);
   for (const { datname } of stale.rows) {
     await client.query(`UPDATE pg_database SET datistemplate = false WHERE datname = $1`, [datname]);
     await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`);
@@ -100,8 +103,20 @@ const template = `daftari_tpl_${createHash('sha256').update(Object.keys(MIGRATIO
     await database.close();
     await client.query(`UPDATE pg_database SET datistemplate = true WHERE datname = $1`, [template]);
   }
+  // Most tests start from the demo data: seeded once here, into a second template made afresh
+  // every run (the seed changes more often than the schema), rather than once per test.
+  await client.query(`CREATE DATABASE ${demoTemplate} TEMPLATE ${template}`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daftari-testseed-'));
+  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: admin(demoTemplate), LOG_LEVEL: 'silent', PORT: '0' });
+  const daftari = await buildDaftari({ config, log, databaseUrl: admin(demoTemplate), migrate: false });
+  await seedDemo(daftari.database.db, daftari.jobs);
+  // Settle what the seed set in motion (register links), so every test starts from a quiet queue.
+  await daftari.jobs.drain();
+  await daftari.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  await client.query(`UPDATE pg_database SET datistemplate = true WHERE datname = $1`, [demoTemplate]);
   const version = await client.query<{ server_version: string }>('SHOW server_version');
-  console.log(`PostgreSQL ${version.rows[0]!.server_version}; template database ${template}.`);
+  console.log(`PostgreSQL ${version.rows[0]!.server_version}; template databases ${template} and ${demoTemplate} (with the demo data).`);
   await client.end();
 }
 
@@ -112,7 +127,7 @@ child = spawn(
   {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, DAFTARI_TEST_SERVER_URL: admin('postgres'), DAFTARI_TEST_TEMPLATE: template, DATABASE_URL: '' },
+    env: { ...process.env, DAFTARI_TEST_SERVER_URL: admin('postgres'), DAFTARI_TEST_TEMPLATE: template, DAFTARI_TEST_DEMO_TEMPLATE: demoTemplate, DATABASE_URL: '' },
   },
 );
 const code: number = await new Promise((resolve) => child!.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));

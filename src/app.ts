@@ -25,11 +25,17 @@ import {
   type SessionSettings,
 } from './blocks/identity/index.ts';
 import { catalogueMigrations, catalogueRoutes, IMPORT_TASK, importRunner, linkRegisterToDefinitions } from './blocks/catalogue/index.ts';
-import { definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
+import { continueCasesWhenPaid, definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
 import { applicationRoutes } from './blocks/registration/application-routes.ts';
 import { escalateOverdueCases } from './blocks/registration/applications/escalate-overdue.ts';
 import { govstackRegistrationRoutes } from './blocks/registration/govstack/routes.ts';
 import { deadlineChecker, DEADLINE_TASK, workflowMigrations } from './blocks/workflow/index.ts';
+import { createSigner, esignatureMigrations, esignatureRoutes, type Signer } from './blocks/esignature/index.ts';
+import { createMessenger, messagingMigrations, messagingRoutes, type Messenger } from './blocks/messaging/index.ts';
+import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
+import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
+import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
+import { ecabinetMigrations, ecabinetRoutes } from './usecases/ecabinet/index.ts';
 import { LocalBlobStore } from './platform/files/blob-store.ts';
 import { accountPages } from './web/pages/account-pages.tsx';
 import { cataloguePages } from './web/pages/catalogue-pages.tsx';
@@ -39,7 +45,20 @@ import { workPages } from './web/pages/work-pages.tsx';
 import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
 
 /** Every block's migrations, in one global order. */
-export const MIGRATIONS = combineMigrations([jobsMigrations, identityMigrations, auditMigrations, catalogueMigrations, registrationMigrations, workflowMigrations]);
+export const MIGRATIONS = combineMigrations([
+  jobsMigrations,
+  identityMigrations,
+  auditMigrations,
+  catalogueMigrations,
+  registrationMigrations,
+  workflowMigrations,
+  esignatureMigrations,
+  messagingMigrations,
+  paymentsMigrations,
+  registriesMigrations,
+  consentMigrations,
+  ecabinetMigrations,
+]);
 
 export interface Daftari {
   app: App;
@@ -48,6 +67,10 @@ export interface Daftari {
   jobs: JobQueue;
   keys: NodeKeys;
   mailer: Mailer;
+  signer: Signer;
+  messenger: Messenger;
+  payments: Payments;
+  registries: Registries;
   /** Begin background work (job worker, audit linker, clean-ups) when this process runs it. */
   startBackground(): void;
   /** Stop accepting requests, finish in-flight ones, stop background work, close the pool. */
@@ -86,10 +109,19 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
 
   jobs.register(IMPORT_TASK, importRunner(db));
   linkRegisterToDefinitions(db, jobs);
-  jobs.register(NOTIFY_TASK, notificationSender(db, mailer));
   jobs.register(DEADLINE_TASK, deadlineChecker(db, jobs));
   escalateOverdueCases(db, jobs, mailer, config.baseUrl);
-  const registration: RegistrationDeps = { db, jobs, blobs: new LocalBlobStore(`${config.dataDir}/blobs`) };
+  const blobs = new LocalBlobStore(`${config.dataDir}/blobs`);
+  const signer = createSigner({ db, blobs, dataDir: config.dataDir, baseUrl: config.baseUrl });
+  const messagingDeps = { db, jobs, mailer, log, smsGateway: config.smsGateway, baseUrl: config.baseUrl };
+  const messenger = createMessenger(messagingDeps);
+  jobs.register(NOTIFY_TASK, notificationSender(db, messenger));
+  const paymentsDeps = { db, jobs, log, signer, messenger, mobileMoney: config.mobileMoney, baseUrl: config.baseUrl, bankAccount: config.bankAccount };
+  const payments = createPayments(paymentsDeps);
+  const registriesDeps = { db, jobs, log, baseUrl: config.baseUrl };
+  const registries = createRegistries(registriesDeps);
+  const registration: RegistrationDeps = { db, jobs, blobs, payments, signer, messenger };
+  continueCasesWhenPaid(registration);
 
   const app = await createHttpServer({
     log,
@@ -112,6 +144,12 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(definitionRoutes(db, jobs, config.baseUrl));
   await app.register(applicationRoutes(registration));
   await app.register(govstackRegistrationRoutes(registration, config.baseUrl));
+  await app.register(esignatureRoutes({ db, blobs, dataDir: config.dataDir, baseUrl: config.baseUrl, signer, oidcLabel: oidc?.label ?? null }));
+  await app.register(messagingRoutes({ ...messagingDeps, messenger, demo: config.demo, oidcLabel: oidc?.label ?? null }));
+  await app.register(paymentsRoutes({ ...paymentsDeps, payments, oidcLabel: oidc?.label ?? null }));
+  await app.register(registriesRoutes({ ...registriesDeps, registries, oidcLabel: oidc?.label ?? null }));
+  await app.register(consentRoutes({ db, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
+  await app.register(ecabinetRoutes({ db, jobs, blobs, signer, messenger, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
   await app.register(sitePages(oidc?.label ?? null));
   await app.register(accountPages({ db, jobs, sessions, oidc }));
   await app.register(cataloguePages({ db, jobs, oidcLabel: oidc?.label ?? null }));
@@ -128,6 +166,10 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
     jobs,
     keys,
     mailer,
+    signer,
+    messenger,
+    payments,
+    registries,
     startBackground() {
       if (!config.runWorker || background.length > 0) return;
       const periodic: Periodic[] = [

@@ -35,6 +35,20 @@ export interface Config {
   runWorker: boolean;
   /** Trust X-Forwarded-* headers from a reverse proxy. */
   trustProxy: boolean;
+  /** The mobile-money provider's API; unset in demo mode starts the simulator in this process. */
+  mobileMoney: GatewayConfig | undefined;
+  /** The SMS gateway's API; unset in demo mode starts the simulator in this process. */
+  smsGateway: GatewayConfig | undefined;
+  /** Start the mobile-money and SMS simulators for gateways that are not configured (default: in demo mode). */
+  simulators: boolean;
+  /** The account applicants pay bank transfers into, shown with the payment reference. */
+  bankAccount: string;
+}
+
+/** An outside HTTP service Daftari calls, and the shared secret that signs calls in both directions. */
+export interface GatewayConfig {
+  url: string;
+  secret: string;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +93,14 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function gateway(env: Env, urlName: string, secretName: string): GatewayConfig | undefined {
+  const address = url(env, urlName, ['http:', 'https:']);
+  const secret = env[secretName]?.trim();
+  if (!address) return undefined;
+  if (!secret || secret.length < 16) throw new ConfigError(secretName, `required when ${urlName} is set: a shared secret of at least 16 characters`);
+  return { url: address.replace(/\/$/, ''), secret };
+}
+
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -121,6 +143,10 @@ export function loadConfig(env: Env = process.env): Config {
     auditLinkIntervalSeconds: integer(env, 'AUDIT_LINK_INTERVAL_SECONDS', 2, 1, 3600),
     runWorker: boolean(env, 'RUN_WORKER', true),
     trustProxy: boolean(env, 'TRUST_PROXY', false),
+    mobileMoney: gateway(env, 'MOBILE_MONEY_URL', 'MOBILE_MONEY_SECRET'),
+    smsGateway: gateway(env, 'SMS_GATEWAY_URL', 'SMS_GATEWAY_SECRET'),
+    simulators: boolean(env, 'SIMULATORS', boolean(env, 'DEMO', databaseUrl === undefined)),
+    bankAccount: env.BANK_ACCOUNT?.trim() || 'DJ21 0001 0000 0123 4567 8901 234 (Trésor public, Banque Centrale de Djibouti)',
   };
 }
 
@@ -143,4 +169,8 @@ export const CONFIG_HELP: [string, string][] = [
   ['AUDIT_LINK_INTERVAL_SECONDS', 'how often new audit entries are linked into the chain and a checkpoint signed (default 2)'],
   ['RUN_WORKER', 'run background jobs in this process (default true)'],
   ['TRUST_PROXY', 'trust X-Forwarded-* from a reverse proxy (default false)'],
+  ['MOBILE_MONEY_URL, MOBILE_MONEY_SECRET', 'mobile-money provider API and the HMAC secret of its callbacks'],
+  ['SMS_GATEWAY_URL, SMS_GATEWAY_SECRET', 'SMS gateway API and the HMAC secret of its delivery reports'],
+  ['SIMULATORS', 'start the mobile-money and SMS simulators for gateways not configured (default: as DEMO)'],
+  ['BANK_ACCOUNT', 'account shown to applicants who pay by bank transfer'],
 ];

@@ -11,10 +11,13 @@ import { createLogger } from './platform/log.ts';
 import { auditHeadFile, linkAll, verifyChain } from './blocks/audit/index.ts';
 import { agencyCodes, applyImport, validateImport } from './blocks/catalogue/index.ts';
 import { createUser, grantableRoles } from './blocks/identity/index.ts';
+import { verifyFile, VERIFY_USAGE_ERROR, VerifyUsageError } from './blocks/esignature/index.ts';
 import { DefinitionInvalid, publishDefinition, validateDefinitionSource } from './blocks/registration/index.ts';
 import { HEALTH_OFFICER, loadTestDataIntoDemo } from './blocks/registration/govstack/test-data.ts';
 import { Problem } from './platform/http/problem.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo/seed-demo.ts';
+import { ECABINET_DEMO_ACCOUNTS } from './usecases/ecabinet/index.ts';
+import { startMissingSimulators, type RunningSimulator } from './simulators/index.ts';
 
 interface Connection {
   url: string;
@@ -45,27 +48,32 @@ async function withDatabase<T>(config: Config, log: Logger, work: (url: string) 
   }
 }
 
-async function serve(config: Config, log: Logger): Promise<void> {
+async function serve(configured: Config, log: Logger): Promise<void> {
   const started = Date.now();
-  const { url, embedded } = await connect(config, log);
+  const { url, embedded } = await connect(configured, log);
   let daftari;
+  let simulators: RunningSimulator[] = [];
+  let config = configured;
   try {
+    ({ config, simulators } = await startMissingSimulators(configured));
+    for (const simulator of simulators) log.info({ url: simulator.url }, `simulated ${simulator.name} at ${simulator.url}`);
     daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: embedded !== null || process.env.MIGRATE_ON_START === 'true' });
     if (config.demo) {
-      const { created } = await seedDemo(daftari.database.db, daftari.jobs);
+      const { created } = await seedDemo(daftari.database.db, daftari.jobs, { signer: daftari.signer, messenger: daftari.messenger, baseUrl: config.baseUrl });
       if (created.length > 0) log.info({ created }, 'demo data seeded');
     }
     daftari.startBackground();
     await daftari.app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await daftari?.close().catch(() => undefined);
+    await Promise.all(simulators.map((s) => s.close()));
     await embedded?.stop();
     throw err;
   }
   log.info({ url: config.baseUrl, startupMs: Date.now() - started }, `Daftari is serving at ${config.baseUrl}`);
   if (config.demo) {
     log.info(
-      { password: undefined, accounts: DEMO_ACCOUNTS.map((a) => `${a.username} (${a.what})`) },
+      { password: undefined, accounts: [...DEMO_ACCOUNTS, ...ECABINET_DEMO_ACCOUNTS].map((a) => `${a.username} (${a.what})`) },
       `demo accounts (every one signs in with the password "${DEMO_PASSWORD}")`,
     );
   }
@@ -82,6 +90,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     force.unref();
     try {
       await daftari.close();
+      await Promise.all(simulators.map((s) => s.close()));
       await embedded?.stop();
       log.info('stopped cleanly');
       process.exitCode = 0;
@@ -135,7 +144,7 @@ function program(): Command {
         // The whole platform, so events the seed emits reach every subscriber.
         const daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: false });
         try {
-          const { created } = await seedDemo(daftari.database.db, daftari.jobs);
+          const { created } = await seedDemo(daftari.database.db, daftari.jobs, { signer: daftari.signer, messenger: daftari.messenger, baseUrl: config.baseUrl });
           await daftari.jobs.drain();
           console.log(created.length ? `Created:\n  ${created.join('\n  ')}` : 'Demo data is already present.');
         } finally {
@@ -284,6 +293,21 @@ function program(): Command {
         }
       });
       if (!valid) process.exitCode = 2;
+    });
+
+  cli.command('verify')
+    .description('check a signed document (PDF) offline against the agencies\' public keys; exits 0 when genuine, 1 when not, 2 on usage errors')
+    .argument('<file>', 'the PDF as issued')
+    .option('--jwks <file-or-url>', 'the public keys, a JWKS file or URL (default: BASE_URL/.well-known/jwks.json)')
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : VERIFY_USAGE_ERROR))
+    .action(async (file: string, opts: { jwks?: string }) => {
+      try {
+        process.exitCode = await verifyFile(file, opts.jwks ?? `${loadConfig().baseUrl}/.well-known/jwks.json`, (line) => console.log(line));
+      } catch (err) {
+        if (!(err instanceof VerifyUsageError)) throw err;
+        console.error(err.message);
+        process.exitCode = VERIFY_USAGE_ERROR;
+      }
     });
 
   return cli;

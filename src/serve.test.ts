@@ -9,6 +9,7 @@ import { CookieJar, csrfFrom } from '../test/support/app.ts';
 import { postgresProcessesOf, queryEmbedded } from '../test/support/embedded-postgres.ts';
 import { freePort } from '../test/support/ports.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from './demo/seed-demo.ts';
+import { ECABINET_DEMO_ACCOUNTS } from './usecases/ecabinet/index.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../bin/daftari.js');
 
@@ -138,7 +139,7 @@ describe('npm start (daftari serve) with the embedded database', () => {
     assert.ok(accounts, 'a log line lists the demo accounts');
     assert.ok(accounts.msg.includes(DEMO_PASSWORD));
     const listed = accounts.accounts as string[];
-    for (const account of DEMO_ACCOUNTS) {
+    for (const account of [...DEMO_ACCOUNTS, ...ECABINET_DEMO_ACCOUNTS]) {
       assert.ok(listed.some((entry) => entry.startsWith(`${account.username} (`)), `${account.username} is listed`);
     }
   });
@@ -180,7 +181,7 @@ describe('npm start (daftari serve) with the embedded database', () => {
 
     assert.ok(!second.logs.some((line) => line.msg === 'demo data seeded'));
     const users = await queryEmbedded<{ username: string }>(dataDir, pgPort, 'SELECT username FROM identity_users ORDER BY username');
-    assert.deepEqual(users.map((u) => u.username), DEMO_ACCOUNTS.map((a) => a.username).sort());
+    assert.deepEqual(users.map((u) => u.username), [...DEMO_ACCOUNTS, ...ECABINET_DEMO_ACCOUNTS].map((a) => a.username).sort());
   });
 
   test('Ctrl-C in its terminal (SIGINT to the whole process group) lets the request in flight finish before PostgreSQL stops', async () => {

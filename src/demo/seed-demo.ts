@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import type { Db } from '../platform/db/database.ts';
 import type { JobQueue } from '../platform/jobs/queue.ts';
+import type { Signer } from '../blocks/esignature/index.ts';
+import type { Messenger } from '../blocks/messaging/index.ts';
+import { seedEcabinetDemo } from '../usecases/ecabinet/index.ts';
 import { SYSTEM_ACTOR } from '../blocks/audit/index.ts';
 import { publishDefinition } from '../blocks/registration/index.ts';
 import { agencyCodes, applyImport, findServiceByCode, validateImport } from '../blocks/catalogue/index.ts';
+import { seedDemoRegistriesAndConsents } from '../blocks/consent/index.ts';
 import { createAgency, createUser, findAgencyByCode, findUserByLogin, recordMandate, principalForUser, type NewUser } from '../blocks/identity/index.ts';
 
 /** The example services, one definition file each. */
@@ -40,15 +44,21 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   { username: 'officer.fire', displayName: 'Moussa Robleh', what: 'officer in Fire and Civil Protection', user: { username: 'officer.fire', displayName: 'Moussa Robleh', email: 'officer.fire@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'fire' }] } },
   { username: 'officer.trade', displayName: 'Idriss Youssouf', what: 'officer in the Ministry of Trade (business licences)', user: { username: 'officer.trade', displayName: 'Idriss Youssouf', email: 'officer.trade@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'commerce' }] } },
   { username: 'head.trade', displayName: 'Kadra Mahamoud', what: 'head of the Ministry of Trade: decides business licences', user: { username: 'head.trade', displayName: 'Kadra Mahamoud', email: 'head.trade@daftari.localhost', roles: [{ role: 'agency-head', agencyCode: 'commerce' }] } },
+  { username: 'cashier.trade', displayName: 'Hawa Djama', what: 'cashier at the Ministry of Trade counter', user: { username: 'cashier.trade', displayName: 'Hawa Djama', email: 'cashier.trade@daftari.localhost', roles: [{ role: 'cashier', agencyCode: 'commerce' }] } },
+  { username: 'finance.trade', displayName: 'Ali Warsama', what: 'finance officer of the Ministry of Trade: bank statements, refunds, payment reports', user: { username: 'finance.trade', displayName: 'Ali Warsama', email: 'finance.trade@daftari.localhost', roles: [{ role: 'finance-officer', agencyCode: 'commerce' }] } },
   { username: 'officer.registry', displayName: 'Saada Ibrahim', what: 'officer in the Civil Registry', user: { username: 'officer.registry', displayName: 'Saada Ibrahim', email: 'officer.registry@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'civil-registry' }] } },
   { username: 'officer.pmo', displayName: 'Abdourahman Ali', what: "officer in the Prime Minister's Office (complaints)", user: { username: 'officer.pmo', displayName: 'Abdourahman Ali', email: 'officer.pmo@daftari.localhost', roles: [{ role: 'officer', agencyCode: 'pmo' }] } },
   { username: 'auditor', displayName: 'Hodan Omar', what: 'auditor of the whole government', user: { username: 'auditor', displayName: 'Hodan Omar', email: 'auditor@daftari.localhost', roles: [{ role: 'auditor', agencyCode: 'gov' }] } },
-  { username: 'amina', displayName: 'Amina Said', what: 'citizen', user: { username: 'amina', displayName: 'Amina Said', email: 'amina@daftari.localhost', locale: 'fr', party: { kind: 'person', nationalId: 'DJ-1985-000123' } } },
-  { username: 'omar.architect', displayName: 'Omar Farah', what: "architect acting for Amina under a recorded mandate", user: { username: 'omar.architect', displayName: 'Omar Farah', email: 'omar@daftari.localhost', locale: 'ar', party: { kind: 'person', nationalId: 'DJ-1979-004567' } } },
+  { username: 'amina', displayName: 'Amina Said', what: 'citizen', user: { username: 'amina', displayName: 'Amina Said', email: 'amina@daftari.localhost', phone: '+25377812345', locale: 'fr', party: { kind: 'person', nationalId: 'DJ-1985-000123' } } },
+  { username: 'omar.architect', displayName: 'Omar Farah', what: "architect acting for Amina under a recorded mandate", user: { username: 'omar.architect', displayName: 'Omar Farah', email: 'omar@daftari.localhost', phone: '+25377654321', locale: 'ar', party: { kind: 'person', nationalId: 'DJ-1979-004567' } } },
 ];
 
 /** Agencies, accounts and a mandate for the demo. Safe to run on every start: existing items are kept. */
-export async function seedDemo(db: Db, jobs: JobQueue): Promise<{ created: string[] }> {
+/**
+ * The demo agencies, accounts, register, services, registries and consents; with `cabinet`, also a
+ * cabinet at work (its minutes are signed and its agendas circulated, so it needs those blocks).
+ */
+export async function seedDemo(db: Db, jobs: JobQueue, cabinet?: { signer: Signer; messenger: Messenger; baseUrl: string }): Promise<{ created: string[] }> {
   const created: string[] = [];
   for (const agency of DEMO_AGENCIES) {
     if (await findAgencyByCode(db, agency.code)) continue;
@@ -80,5 +90,7 @@ export async function seedDemo(db: Db, jobs: JobQueue): Promise<{ created: strin
     const { definition, created: isNew } = await publishDefinition(db, jobs, { source: fs.readFileSync(new URL(file, SERVICES_DIR), 'utf8') }, null, 'seed');
     if (isNew) created.push(`service ${definition.serviceId} version ${definition.version}`);
   }
+  created.push(...(await seedDemoRegistriesAndConsents(db)));
+  if (cabinet) created.push(...(await seedEcabinetDemo(db, { ...cabinet, jobs })));
   return { created };
 }

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { LOCALE_NAMES, SHIPPED_LOCALES } from '../platform/i18n/index.ts';
 import { hasAnyRole } from '../platform/http/access.ts';
 import { AUDIT_READERS } from '../blocks/audit/index.ts';
+import { CABINET_ROLES } from '../usecases/ecabinet/index.ts';
 import { stylesheet } from './assets.ts';
 import type { PageContext } from './page-context.ts';
 
@@ -32,10 +33,14 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
                 {hasAnyRole(principal, ['citizen']) && <li><a href="/applications">{t('nav.applications')}</a></li>}
                 {hasAnyRole(principal, ['officer', 'agency-head', 'admin']) && <li><a href="/work">{t('nav.work')}</a></li>}
                 {hasAnyRole(principal, ['admin', 'agency-head']) && <li><a href="/admin/catalogue">{t('nav.catalogueAdmin')}</a></li>}
+                {hasAnyRole(principal, ['admin', 'agency-head', 'officer']) && <li><a href="/admin/registries">{t('nav.registries')}</a></li>}
                 {hasAnyRole(principal, AUDIT_READERS) && <li><a href="/admin/audit">{t('nav.audit')}</a></li>}
+                {hasAnyRole(principal, ['cashier', 'finance-officer', 'agency-head', 'auditor']) && <li><a href="/payments">{t('nav.payments')}</a></li>}
+                {hasAnyRole(principal, [...CABINET_ROLES, 'admin']) && <li><a href="/cabinet">{t('nav.cabinet')}</a></li>}
                 {hasAnyRole(principal, ['admin']) && <li><a href="/admin/jobs">{t('nav.jobs')}</a></li>}
                 {principal ? (
                   <>
+                    <li><a href="/outbox">{t('nav.messages')}</a></li>
                     <li><a href="/account">{t('nav.account')}</a></li>
                     <li>
                       <form class="inline" method="post" action="/sign-out">

@@ -5,7 +5,7 @@ import { SHIPPED_LOCALES } from '../../src/platform/i18n/index.ts';
 import { DEMO_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
 import { assertAccessible } from '../support/axe.ts';
 import { clickAndLoad, launchBrowser, signInThroughForm, submitButton } from '../support/browser.ts';
-import { PAGES, withLocale, type Visitor } from '../support/pages.ts';
+import { PAGES, VISITORS, withLocale, type Visitor } from '../support/pages.ts';
 
 /** A page in the state its form leaves it in after a bad submission, reached as a person would. */
 interface FormState {
@@ -58,7 +58,7 @@ const tabs = new Map<Visitor, Page>();
 before(async () => {
   app = await startTestApp({ listen: true });
   browser = await launchBrowser();
-  for (const who of ['anonymous', 'amina', 'admin'] as const) {
+  for (const who of VISITORS) {
     // Injecting axe has to get past the pages' own Content-Security-Policy (script-src 'self').
     const page = await (await browser.newContext({ bypassCSP: true })).newPage();
     if (who !== 'anonymous') {

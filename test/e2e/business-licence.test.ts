@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { translator, type Locale } from '../../src/platform/i18n/index.ts';
@@ -6,17 +7,21 @@ import { DEMO_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
 import { assertShownAccessible } from '../support/axe.ts';
 import { clickAndLoad, launchBrowser, signInThroughForm, submitButton } from '../support/browser.ts';
 import { PDF } from '../support/registration-fixtures.ts';
+import { startMobileMoneySimulator, type Simulator } from '../../src/simulators/index.ts';
 
 /** What the definition calls the final state, in each language the journey runs in. */
 const GRANTED: Record<string, string> = { en: 'Licence granted', ar: 'مُنحت الرخصة' };
 
+let mobileMoney: Simulator;
 let app: TestApp;
 let browser: Browser;
 /** A tab that runs scripts, only to run axe on what the JavaScript-free tabs show. */
 let auditor: Page;
 
 before(async () => {
-  app = await startTestApp({ listen: true });
+  const secret = randomBytes(24).toString('base64url');
+  mobileMoney = await startMobileMoneySimulator({ secret });
+  app = await startTestApp({ listen: true, env: { MOBILE_MONEY_URL: mobileMoney.url, MOBILE_MONEY_SECRET: secret } });
   browser = await launchBrowser();
   auditor = await (await browser.newContext({ bypassCSP: true })).newPage();
 });
@@ -24,6 +29,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await app?.stop();
+  await mobileMoney?.close();
 });
 
 const pathOf = (page: Page) => new URL(page.url()).pathname;
@@ -132,6 +138,25 @@ for (const locale of ['en', 'ar'] as const) {
       await meet(officer);
     });
 
+    it('Amina pays the fee by mobile money, confirming on her phone, and the case moves on to the decision', async () => {
+      await amina.goto(`${app.url}/applications/${applicationId}`);
+      await meet(amina);
+      await clickAndLoad(amina, amina.locator('main a[href^="/pay/"]'));
+      const payPath = pathOf(amina);
+      await meet(amina);
+      await amina.locator('#phone').fill('+253 77 81 23 45');
+      await clickAndLoad(amina, submitButton(amina, `${payPath}/mobile-money`));
+      assert.ok(amina.url().startsWith(`${mobileMoney.url}/pay/`), `on the provider's page: ${amina.url()}`);
+      await clickAndLoad(amina, amina.locator('button[value="confirm"]'));
+      assert.equal(pathOf(amina), payPath, 'back on the pay page');
+      await meet(amina);
+      // The provider's callback settled the invoice; the case moves on in the background.
+      await app.jobs.drain();
+      await amina.goto(`${app.url}/applications/${applicationId}`);
+      assert.match(await amina.locator('main').innerText(), new RegExp(t('invoice.states.paid')));
+      await meet(amina);
+    });
+
     it('the head of the ministry grants the licence', async () => {
       await head.goto(`${app.url}/work`);
       await meet(head);
@@ -149,6 +174,21 @@ for (const locale of ['en', 'ar'] as const) {
       await meet(amina);
       await clickAndLoad(amina, amina.locator(`main a[href="/applications/${applicationId}/outputs/licence"]`));
       assert.match(await amina.locator('main .certificate').innerText(), new RegExp(trackingNumber));
+      await meet(amina);
+    });
+
+    it('downloads the signed PDF, and the verification page its QR code leads to says it is genuine', async () => {
+      const [download] = await Promise.all([amina.waitForEvent('download'), amina.locator(`main a[href="/applications/${applicationId}/outputs/licence/pdf"]`).click()]);
+      const pdf = await download.path();
+      assert.ok(pdf, 'the PDF was downloaded');
+      await clickAndLoad(amina, amina.locator('main a[href^="/verify/"]'));
+      await meet(amina);
+      const verifyPath = pathOf(amina);
+      await amina.locator('input[type="file"]').setInputFiles(pdf);
+      await clickAndLoad(amina, submitButton(amina, verifyPath));
+      assert.equal(pathOf(amina), verifyPath);
+      assert.equal(await amina.locator('main .verify-file-genuine').count(), 1, 'the file is the one issued');
+      assert.match(await amina.locator('main .facts').last().innerText(), new RegExp(trackingNumber));
       await meet(amina);
     });
   });

@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import { buildDaftari, type Daftari } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/platform/log.ts';
-import { seedDemo } from '../../src/demo/seed-demo.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { freePort } from './ports.ts';
 
 import { DEMO_PASSWORD } from '../../src/demo/seed-demo.ts';
 
@@ -24,7 +24,7 @@ export interface TestApp extends Daftari {
 export interface TestAppOptions {
   /** Extra environment, as an operator would set it. */
   env?: Record<string, string>;
-  /** Seed the demo agencies and accounts (default true). */
+  /** Start from the demo data: agencies, accounts, services, registries (default true; seeded once per run). */
   seed?: boolean;
   /** Listen on a real port (browser, OIDC and multi-process tests); otherwise use inject(). */
   listen?: boolean;
@@ -36,21 +36,20 @@ export interface TestAppOptions {
 
 /** A whole Daftari on its own fresh database, demo data included; no background timers unless started. */
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
-  const testDb = opts.database ?? (await createTestDatabase());
+  const seeded = opts.seed !== false && !opts.database;
+  const testDb = opts.database ?? (await createTestDatabase({ demo: seeded }));
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'daftari-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: testDb.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', ...opts.env });
+  // A listening app knows its address before it starts, so callbacks from gateways (BASE_URL) reach it.
+  const port = opts.listen ? await freePort() : 0;
+  const listenAt = { PORT: String(port), ...(opts.listen ? { BASE_URL: `http://127.0.0.1:${port}` } : {}) };
+  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: testDb.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...listenAt, ...opts.env });
   const log = opts.log ?? createLogger(config.logLevel);
   const daftari = await buildDaftari({ config, log, databaseUrl: testDb.url, migrate: false });
-  if (opts.seed !== false && !opts.database) {
-    await seedDemo(daftari.database.db, daftari.jobs);
-    // Settle what the seed set in motion (register links), so every test starts from a quiet queue.
-    await daftari.jobs.drain();
-  }
+
   let url = '';
   if (opts.listen) {
-    await daftari.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = daftari.app.server.address();
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    await daftari.app.listen({ port, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${port}`;
   }
   return {
     ...daftari,

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /**
- * Each test file gets its own database, cloned from the migrated template that
- * scripts/run-tests.ts prepared on the run's one PostgreSQL server.
+ * Each test file gets its own database, cloned from a template that scripts/run-tests.ts
+ * prepared on the run's one PostgreSQL server: migrated and empty, or with the demo data too.
  */
 export interface TestDatabase {
   url: string;
@@ -23,8 +23,8 @@ export function serverUrl(database: string): string {
   return url.toString();
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const template = env('DAFTARI_TEST_TEMPLATE');
+export async function createTestDatabase(opts: { demo?: boolean } = {}): Promise<TestDatabase> {
+  const template = env(opts.demo ? 'DAFTARI_TEST_DEMO_TEMPLATE' : 'DAFTARI_TEST_TEMPLATE');
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl('postgres') });
   await admin.connect();

@@ -3,7 +3,8 @@
  * DEMO_PASSWORD) and what HTTP status they get. The accessibility audit and the page-weight
  * bench both walk this list, so a new page is added here once.
  */
-export type Visitor = 'anonymous' | 'amina' | 'admin';
+export const VISITORS = ['anonymous', 'amina', 'admin', 'officer.trade', 'cashier.trade', 'finance.trade'] as const;
+export type Visitor = (typeof VISITORS)[number];
 
 export interface PageVisit {
   name: string;
@@ -35,6 +36,31 @@ export const PAGES: PageVisit[] = [
   { name: 'sign in to see my applications', path: '/applications', who: 'anonymous', status: 401 },
   { name: 'worklist', path: '/work', who: 'admin', status: 200 },
   { name: 'worklist, not for citizens', path: '/work', who: 'amina', status: 403 },
+  { name: 'my messages', path: '/outbox', who: 'amina', status: 200 },
+  { name: 'sign in to see my messages', path: '/outbox', who: 'anonymous', status: 401 },
+  { name: 'failed messages', path: '/admin/messages', who: 'admin', status: 200 },
+  { name: 'payments of my agency', path: '/payments', who: 'finance.trade', status: 200 },
+  { name: 'bank statements', path: '/payments/statements', who: 'finance.trade', status: 200 },
+  { name: 'refunds', path: '/payments/refunds', who: 'finance.trade', status: 200 },
+  { name: 'payment reports', path: '/payments/reports', who: 'finance.trade', status: 200 },
+  { name: 'cash desk', path: '/payments/cash', who: 'cashier.trade', status: 200 },
+  { name: 'payments, not for citizens', path: '/payments', who: 'amina', status: 403 },
+  { name: 'worklist of an officer', path: '/work', who: 'officer.trade', status: 200 },
+  { name: 'check a document', path: '/verify', who: 'anonymous', status: 200 },
+  { name: 'published cabinet decisions', path: '/cabinet/decisions', who: 'anonymous', status: 200 },
+  { name: 'eCabinet: clearances', path: '/cabinet', who: 'admin', status: 200 },
+  { name: 'eCabinet, not for citizens', path: '/cabinet', who: 'amina', status: 403 },
+  { name: 'draft a cabinet memo, only for ministries', path: '/cabinet/memos/new', who: 'admin', status: 403 },
+  { name: 'cabinet follow-up, only for the cabinet', path: '/cabinet/follow-up', who: 'admin', status: 403 },
+  { name: 'registries', path: '/admin/registries', who: 'admin', status: 200 },
+  { name: 'registries, not for citizens', path: '/admin/registries', who: 'amina', status: 403 },
+  { name: 'define a registry', path: '/admin/registries/new', who: 'admin', status: 200 },
+  { name: 'a registry', path: '/admin/registries/land-parcels', who: 'admin', status: 200 },
+  { name: 'import into a registry', path: '/admin/registries/land-parcels/import', who: 'admin', status: 200 },
+  { name: 'my consents', path: '/account/consents', who: 'amina', status: 200 },
+  { name: 'who used my data', path: '/account/data-use', who: 'amina', status: 200 },
+  { name: 'sign in to see who used my data', path: '/account/data-use', who: 'anonymous', status: 401 },
+  { name: 'check a document: no such number', path: '/verify/00000000-0000-4000-8000-000000000000', who: 'anonymous', status: 404 },
 ];
 
 /** The same address in another language, as the language links make it. */

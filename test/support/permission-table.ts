@@ -27,7 +27,7 @@ export type Caller = keyof typeof CALLERS;
 const COLUMNS = Object.keys(CALLERS) as Caller[];
 
 export interface Call {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   json?: unknown;
   multipart?: Part[];

@@ -195,3 +195,16 @@ export class RegistrationFixtures {
     return rows[0]!.id;
   }
 }
+
+/**
+ * The cashier of the agency takes the open fees of an application at the counter, and the case,
+ * waiting for them, moves on (the settlement is delivered by the job queue, drained here).
+ */
+export async function payFeesAtCounter(app: TestApp, applicationId: string, cashier = 'cashier.trade'): Promise<void> {
+  const open = (await app.payments.invoicesFor(app.database.db, 'application', applicationId)).filter((i) => i.state === 'open');
+  assert.equal(open.length, 1, 'one open invoice for the fees');
+  const session = await signIn(app, cashier, DEMO_PASSWORD);
+  const paid = await app.app.inject({ method: 'POST', url: '/api/payments/cash', headers: asSession(session), payload: { invoiceId: open[0]!.id, tendered: open[0]!.amount } });
+  assert.equal(paid.statusCode, 201, paid.body);
+  await app.jobs.drain();
+}

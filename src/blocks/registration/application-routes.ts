@@ -45,7 +45,16 @@ export function applicationJson(view: ApplicationView) {
     clockPaused: Boolean(view.caseRow?.clock_paused_since),
     outcome: view.caseRow?.outcome ?? null,
     documents: view.documents.map((d) => ({ id: d.id, type: d.document_type, fileName: d.file_name, mediaType: d.media_type, size: d.size_bytes, uploadedAt: d.uploaded_at.toISOString() })),
-    outputs: view.outputs.map((o) => ({ id: o.output_id, title: o.title, issuedAt: o.issued_at.toISOString(), validUntil: o.valid_until?.toISOString() ?? null, revoked: o.revoked_at !== null })),
+    outputs: view.outputs.map((o) => ({
+      id: o.output_id,
+      title: o.title,
+      issuedAt: o.issued_at.toISOString(),
+      validUntil: o.valid_until?.toISOString() ?? null,
+      revoked: o.revoked_at !== null,
+      // The signed PDF and where anyone can check it (the e-signature block).
+      documentId: o.document_id,
+      verifyPath: o.document_id ? `/verify/${o.document_id}` : null,
+    })),
     history: view.events.map((e) => ({ at: e.at.toISOString(), kind: e.kind, action: e.actionId, from: e.fromState, to: e.toState, by: e.actorName, inputs: e.inputs })),
     actions: view.actions.map((x) => ({ id: x.id, label: x.label, to: x.to, inputs: x.inputs ?? [] })),
     reviews: view.reviews,
@@ -190,9 +199,12 @@ export function applicationRoutes(deps: RegistrationDeps) {
       handler: async (request) => {
         const principal = requirePrincipal(request);
         const mine = await applicationForApplicant(db, principal, request.params.id).catch(() => null);
-        if (mine) return applicationJson(await describeApplication(db, mine, principal, 'applicant'));
-        const staff = await applicationForStaff(db, principal, request.params.id);
-        return applicationJson(await describeApplication(db, staff, principal, 'staff'));
+        const view = mine ? await describeApplication(db, mine, principal, 'applicant') : await describeApplication(db, await applicationForStaff(db, principal, request.params.id), principal, 'staff');
+        const invoices = await deps.payments.invoicesFor(db, 'application', view.application.id);
+        return {
+          ...applicationJson(view),
+          invoices: invoices.map((i) => ({ id: i.id, reference: i.reference, state: i.state, amount: i.amount, paidAmount: i.paidAmount, currency: i.currency, dueAt: i.dueAt.toISOString(), payPath: i.payPath })),
+        };
       },
     });
 

@@ -9,11 +9,12 @@ let omar: Session;
 let officer: Session;
 let head: Session;
 let fireOfficer: Session;
+let cashier: Session;
 let stranger: Session;
 
 before(async () => {
   app = await startTestApp();
-  [amina, omar, officer, head, fireOfficer] = await signInDemo(app, 'amina', 'omar.architect', 'officer.trade', 'head.trade', 'officer.fire');
+  [amina, omar, officer, head, fireOfficer, cashier] = await signInDemo(app, 'amina', 'omar.architect', 'officer.trade', 'head.trade', 'officer.fire', 'cashier.trade');
   stranger = await registerCitizen(app, 'hawa', 'Hawa Daher');
 });
 after(() => app.stop());
@@ -153,6 +154,17 @@ describe('applying for a business licence', () => {
     assert.deepEqual(results.map((r) => r.status).sort(), [200, 409]);
   });
 
+  it('waits for the fee once complete, and moves on to the decision when the cashier takes it', async () => {
+    const waiting = (await call(amina, 'GET', `/api/registration/applications/${id}`)).body;
+    assert.equal(waiting.state.id, 'payment');
+    const [invoice] = waiting.invoices;
+    assert.equal(invoice.state, 'open');
+    const paid = await call(cashier, 'POST', '/api/payments/cash', { invoiceId: invoice.id, tendered: invoice.amount });
+    assert.equal(paid.status, 201, JSON.stringify(paid.body));
+    await app.jobs.drain();
+    assert.equal((await call(amina, 'GET', `/api/registration/applications/${id}`)).body.state.id, 'decision');
+  });
+
   it('needs a reason to refuse, and issues the licence when granted', async () => {
     const noReason = await call(head, 'POST', `/api/workflow/cases/${id}/actions/refuse`, { inputs: {} });
     assert.equal(noReason.status, 400);
@@ -164,7 +176,7 @@ describe('applying for a business licence', () => {
     const mine = await call(amina, 'GET', `/api/registration/applications/${id}`);
     assert.equal(mine.body.outcome, 'granted');
     assert.deepEqual((mine.body.outputs as { id: string }[]).map((o) => o.id), ['licence']);
-    assert.deepEqual((mine.body.history as { kind: string }[]).map((h) => h.kind), ['start', 'action', 'applicant-action', 'action', 'action']);
+    assert.deepEqual((mine.body.history as { kind: string }[]).map((h) => h.kind), ['start', 'action', 'applicant-action', 'action', 'payment-received', 'action']);
   });
 
   it('told the applicant by e-mail at each step', async () => {

@@ -27,7 +27,8 @@ type Review = NonNullable<StateDefinition['reviews']>;
 type Step =
   | { kind: 'action'; from: StateDefinition; to: string; action: ActionDefinition }
   | { kind: 'answer'; from: StateDefinition; to: string; action: NonNullable<StateDefinition['applicantActions']>[number] }
-  | { kind: 'reviews'; from: StateDefinition; to: string; reviews: Review; objecting: boolean };
+  | { kind: 'reviews'; from: StateDefinition; to: string; reviews: Review; objecting: boolean }
+  | { kind: 'payment'; from: StateDefinition; to: string };
 
 let app: TestApp;
 let citizen: Session;
@@ -141,6 +142,7 @@ function shortestPath(definition: ServiceDefinition, outcome: string): Step[] | 
       ...(state.reviews
         ? [{ kind: 'reviews', from: state, to: state.reviews.whenAllAgree, reviews: state.reviews, objecting: false } as const, { kind: 'reviews', from: state, to: state.reviews.whenAnyObjects, reviews: state.reviews, objecting: true } as const]
         : []),
+      ...(state.payment ? [{ kind: 'payment', from: state, to: state.payment.whenPaid } as const] : []),
     ];
     for (const exit of exits) {
       if (cameBy.has(exit.to)) continue;
@@ -154,7 +156,7 @@ function shortestPath(definition: ServiceDefinition, outcome: string): Step[] | 
 /** Issued documents a path calls for: from its actions and from the states it enters. */
 function outputsAlong(definition: ServiceDefinition, steps: Step[]): string[] {
   const stateEffects = (id: string) => definition.workflow.states.find((s) => s.id === id)?.effects ?? [];
-  const effects = [...stateEffects(definition.workflow.initial), ...steps.flatMap((step) => [...(step.kind === 'reviews' ? [] : step.action.effects ?? []), ...stateEffects(step.to)])];
+  const effects = [...stateEffects(definition.workflow.initial), ...steps.flatMap((step) => [...(step.kind === 'action' || step.kind === 'answer' ? (step.action.effects ?? []) : []), ...stateEffects(step.to)])];
   return [...new Set(effects.flatMap((e) => ('issue' in e ? [e.issue] : [])))].sort();
 }
 
@@ -239,6 +241,18 @@ for (const file of files) {
           const response = await call(citizen, 'POST', `/api/registration/applications/${id}/answers`, { actionId: step.action.id, inputs: inputsFor(step.action.inputs), expectedState: step.from.id });
           assert.equal(response.status, 200, `the applicant answers "${step.action.id}": ${JSON.stringify(response.body)}`);
           assert.equal(response.body.transition.to, step.to);
+        } else if (step.kind === 'payment') {
+          // The fees are paid at the agency's counter; the case moves on by itself once they are.
+          const waiting = await call(citizen, 'GET', `/api/registration/applications/${id}`);
+          const invoice = (waiting.body.invoices as Json[]).find((i) => i.state === 'open');
+          assert.ok(invoice, `an open invoice for the fees in "${step.from.id}": ${JSON.stringify(waiting.body.invoices)}`);
+          const cashier = staffFor('cashier', definition.agency);
+          assert.ok(cashier, `no demo account is cashier of ${definition.agency}`);
+          const paid = await call(await sessionOf(cashier), 'POST', '/api/payments/cash', { invoiceId: invoice.id, tendered: invoice.amount });
+          assert.equal(paid.status, 201, `${cashier} takes the fee: ${JSON.stringify(paid.body)}`);
+          await app.jobs.drain();
+          const moved = await call(citizen, 'GET', `/api/registration/applications/${id}`);
+          assert.equal(moved.body.state.id, step.to, 'the case moves on once the fees are paid');
         } else {
           for (const [i, reviewer] of step.reviews.reviewers.entries()) {
             const agency = agencyCodeOf(reviewer.by, definition, data);

@@ -20,6 +20,7 @@ export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './appl
 export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, extendApplicationDeadline, applicationForStaff } from './applications/act-on-application.ts';
 export { describeApplication, type ApplicationView } from './applications/describe-application.ts';
 export { notificationSender, NOTIFY_TASK, fillTemplate, pickText } from './applications/notify-people.ts';
+export { continueCasesWhenPaid, CONTINUE_AFTER_PAYMENT_TASK } from './applications/continue-after-payment.ts';
 export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, computeFees, totalOf, firstIncompleteStep, type FieldError, type FeeLine, type FormData } from './applications/form-engine.ts';
-export { findApplication, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow } from './applications/store.ts';
+export { findApplication, findApplications, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow } from './applications/store.ts';
 export { newTrackingNumber, normaliseTrackingNumber } from './applications/tracking-number.ts';

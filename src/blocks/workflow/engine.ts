@@ -278,6 +278,18 @@ export async function withdrawCase(ctx: WorkflowContext, input: { caseId: string
   return move(ctx, row, current, target, { kind: 'withdraw', actionId: 'withdraw', actor: input.actor, inputs: { reason: input.reason }, effects: [] });
 }
 
+/**
+ * The fees of a case waiting for payment were paid: it moves on to the state's `whenPaid`. A case
+ * that is no longer waiting (moved on already, closed, a repeated event) is left as it is.
+ */
+export async function continueAfterPayment(ctx: WorkflowContext, input: { caseId: string; actor: AuditActor; inputs: Record<string, unknown> }): Promise<Transition | null> {
+  const row = await loadCase(ctx.trx, input.caseId, true);
+  if (!row || row.closed_at) return null;
+  const state = stateOf(ctx.definition, row.state);
+  if (!state.payment) return null;
+  return move(ctx, row, state, stateOf(ctx.definition, state.payment.whenPaid), { kind: 'payment-received', actionId: null, actor: input.actor, inputs: input.inputs, effects: [] });
+}
+
 async function move(ctx: WorkflowContext, row: CaseRow, from: StateDefinition, to: StateDefinition, how: { kind: string; actionId: string | null; actor: AuditActor; inputs: Record<string, unknown>; effects: Effect[] }): Promise<Transition> {
   const { trx } = ctx;
   await closeOpenTasks(trx, row.id, how.actor.id ?? how.actor.name ?? 'system');

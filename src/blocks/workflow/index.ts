@@ -4,6 +4,7 @@ export {
   takeAction,
   takeApplicantAction,
   withdrawCase,
+  continueAfterPayment,
   giveOpinion,
   claimTask,
   releaseTask,

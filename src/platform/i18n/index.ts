@@ -5,9 +5,10 @@ import i18next, { type TFunction } from 'i18next';
 import ICU from 'i18next-icu';
 
 /**
- * Messages live in `src/locales/<locale>.json` as nested objects of ICU MessageFormat strings
- * (`{count, plural, one {# case} other {# cases}}`). A country adds a language by adding a file
- * and listing it in SHIPPED_LOCALES; nothing else changes.
+ * Messages live in `src/locales/<locale>.json` (the portal) and `src/locales/<block>/<locale>.json`
+ * (one folder per block that has pages), as nested objects of ICU MessageFormat strings
+ * (`{count, plural, one {# case} other {# cases}}`), merged into one tree per locale. A country
+ * adds a language by adding a file in each folder and listing it in SHIPPED_LOCALES.
  */
 export const SHIPPED_LOCALES = ['en', 'fr', 'ar'] as const;
 export type Locale = (typeof SHIPPED_LOCALES)[number];
@@ -20,8 +21,28 @@ export type Messages = { [key: string]: string | Messages };
 
 const localesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../locales');
 
+function readMessages(file: string): Messages {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Messages;
+}
+
+/** Fold `extra` into `into`; a key defined twice is a mistake in the files, not something to override. */
+function mergeMessages(into: Messages, extra: Messages, file: string, prefix = ''): void {
+  for (const [key, value] of Object.entries(extra)) {
+    const existing = into[key];
+    if (existing === undefined) into[key] = value;
+    else if (typeof existing === 'object' && typeof value === 'object') mergeMessages(existing, value, file, `${prefix}${key}.`);
+    else throw new Error(`${file}: the message ${prefix}${key} is already defined in another locale file`);
+  }
+}
+
 export function loadMessages(locale: string): Messages {
-  return JSON.parse(fs.readFileSync(path.join(localesDir, `${locale}.json`), 'utf8')) as Messages;
+  const messages = readMessages(path.join(localesDir, `${locale}.json`));
+  const parts = fs.readdirSync(localesDir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  for (const part of parts) {
+    const file = path.join(localesDir, part, `${locale}.json`);
+    if (fs.existsSync(file)) mergeMessages(messages, readMessages(file), file);
+  }
+  return messages;
 }
 
 /** Every leaf key of a message tree, as dotted paths. */

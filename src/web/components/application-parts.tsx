@@ -10,6 +10,7 @@ import {
 } from '../../blocks/registration/index.ts';
 import type { CaseEvent } from '../../blocks/workflow/index.ts';
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '../../platform/i18n/index.ts';
+import type { InvoiceView } from '../../blocks/payments/index.ts';
 import type { PageContext } from '../page-context.ts';
 import { fieldQuestion, formatAnswer, inputQuestion, type Question } from './question-field.tsx';
 import { TableRegion } from './table-region.tsx';
@@ -241,5 +242,43 @@ export function OutputsList({ ctx, view, hrefOf }: { ctx: PageContext; view: App
         </li>
       ))}
     </ul>
+  );
+}
+
+/** What the applicant has been asked to pay and where it stands; the payer gets a link to pay what is open. */
+export function InvoicesSummary({ ctx, invoices, payable }: { ctx: PageContext; invoices: InvoiceView[]; payable: boolean }) {
+  const { t } = ctx;
+  return (
+    <TableRegion label={t('invoice.title')}>
+      <table>
+        <caption>{t('invoice.title')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('invoice.reference')}</th>
+            <th scope="col">{t('invoice.amount')}</th>
+            <th scope="col">{t('invoice.state')}</th>
+            <th scope="col">{t('invoice.due')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {invoices.map((invoice) => (
+            <tr>
+              <td class="tracking">{invoice.reference}</td>
+              <td>{formatMoney(ctx.locale, invoice.amount, invoice.currency, invoice.decimals)}</td>
+              <td>
+                {t(`invoice.states.${invoice.state}`)}
+                {payable && (invoice.state === 'open' || invoice.state === 'partly-paid') && (
+                  <>
+                    {' '}
+                    <a href={invoice.payPath}>{t('invoice.pay')}</a>
+                  </>
+                )}
+              </td>
+              <td>{formatDate(ctx.locale, invoice.dueAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableRegion>
   );
 }

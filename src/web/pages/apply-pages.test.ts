@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { formatMoney, translator } from '../../platform/i18n/index.ts';
 import { registerCitizen, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { postForm, postMultipart, type FormPart } from '../../../test/support/http.ts';
-import { PDF } from '../../../test/support/registration-fixtures.ts';
+import { payFeesAtCounter, PDF } from '../../../test/support/registration-fixtures.ts';
 
 /** Amina reads the portal in French, the language of her account. */
 const fr = translator('fr');
@@ -223,6 +223,7 @@ describe('applying for a business licence through the web pages', () => {
 
   it('shows the decision and the issued licence, ready to print', async () => {
     assertRedirect(await submit(officer, `/work/cases/${id}/actions/accept`, { expectedState: 'completeness' }), `/work/cases/${id}?done=1`);
+    await payFeesAtCounter(app, id);
     assertRedirect(await submit(head, `/work/cases/${id}/actions/approve`, { expectedState: 'decision' }), `/work/cases/${id}?done=1`);
     const granted = await open(amina, `/applications/${id}`);
     const seen = text(granted.body);

@@ -12,6 +12,7 @@ import {
   definitionOf,
   describeApplication,
   documentsOf,
+  outputsOf,
   firstIncompleteStep,
   pickText,
   readStep,
@@ -34,6 +35,7 @@ import {
   type ServiceDefinition,
   type StepDefinition,
 } from '../../blocks/registration/index.ts';
+import type { InvoiceView } from '../../blocks/payments/index.ts';
 import { loadCase } from '../../blocks/workflow/index.ts';
 import { ExpressionError } from '../../platform/expressions/index.ts';
 import { DOCUMENT_MEDIA_TYPES } from '../../platform/files/detect-type.ts';
@@ -42,7 +44,7 @@ import { Problem, type InvalidParam } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { formatDate, formatDateTime, formatList } from '../../platform/i18n/index.ts';
-import { AnswersSummary, Deadlines, DocumentsList, EventDetails, FeesTable, HistoryTable, OutputsList, statusOf } from '../components/application-parts.tsx';
+import { AnswersSummary, Deadlines, DocumentsList, EventDetails, FeesTable, HistoryTable, InvoicesSummary, OutputsList, statusOf } from '../components/application-parts.tsx';
 import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
 import { fieldQuestion, inputQuestion, QuestionField } from '../components/question-field.tsx';
 import { TableRegion } from '../components/table-region.tsx';
@@ -416,7 +418,7 @@ function ApplicationsPage({ ctx, drafts, submitted, olderHref }: { ctx: PageCont
 
 const NOTICES = ['answered', 'withdrawn'] as const;
 
-function ApplicationPage({ ctx, view, refused, notice }: { ctx: PageContext; view: ApplicationView; refused?: RefusedForm; notice?: string }) {
+function ApplicationPage({ ctx, view, invoices, refused, notice }: { ctx: PageContext; view: ApplicationView; invoices: InvoiceView[]; refused?: RefusedForm; notice?: string }) {
   const { t } = ctx;
   const { application, definition, caseRow } = view;
   const form = (name: string) => (refused?.form === name ? refused : undefined);
@@ -443,6 +445,7 @@ function ApplicationPage({ ctx, view, refused, notice }: { ctx: PageContext; vie
         <dd>{application.submitted_at ? formatDateTime(ctx.locale, application.submitted_at) : ''}</dd>
         <Deadlines ctx={ctx} view={view} forStaff={false} />
       </dl>
+      {invoices.length > 0 && <InvoicesSummary ctx={ctx} invoices={invoices} payable />}
       {view.applicantActions.length > 0 && caseRow && (
         <section aria-labelledby="asked-title" class="asked">
           <h2 id="asked-title">{t('applications.askedTitle')}</h2>
@@ -515,7 +518,18 @@ function OutputPage({ ctx, view, output, agencyName }: { ctx: PageContext; view:
         <dt>{t('output.validUntil')}</dt>
         <dd>{output.valid_until ? formatDate(ctx.locale, output.valid_until) : t('output.noEnd')}</dd>
       </dl>
-      <p class="muted">{t('output.print')}</p>
+      {output.document_id && (
+        <>
+          <p>
+            <a href={appPath(view.application.id, `/outputs/${output.output_id}/pdf`)} download>
+              {t('output.pdf')}
+            </a>
+          </p>
+          <p class="muted">
+            {t('output.print')} <a href={`/verify/${output.document_id}`}>{t('output.check')}</a>
+          </p>
+        </>
+      )}
       <p class="no-print"><a href={appPath(view.application.id)}>{t('output.back')}</a></p>
     </article>
   );
@@ -598,9 +612,10 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
     const renderApplication = async (request: FastifyRequest, reply: FastifyReply, application: ApplicationRow, refused?: RefusedForm, status = 200) => {
       const ctx = ctxOf(request, reply);
       const view = await describeApplication(db, application, requirePrincipal(request), 'applicant');
+      const invoices = await deps.payments.invoicesFor(db, 'application', application.id);
       const done = ctx.search.get('done');
       const notice = (NOTICES as readonly string[]).includes(done ?? '') ? ctx.t(`applications.done.${done}`) : undefined;
-      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} refused={refused} notice={notice} /> }, status);
+      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} refused={refused} notice={notice} /> }, status);
     };
 
     app.get('/applications/:id', {
@@ -812,6 +827,22 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
         const agency = await findAgencyByCode(db, definition.agency);
         const agencyName = agency ? pickText(agency.names, ctx.locale) : definition.agency;
         return sendPage(reply, ctx, { title: pickText(output.title, ctx.locale), body: <OutputPage ctx={ctx} view={view} output={output} agencyName={agencyName} /> });
+      },
+    });
+
+    app.get('/applications/:id/outputs/:outputId/pdf', {
+      config: { access: CITIZENS },
+      schema: { summary: 'The signed PDF of a document issued on an application', tags: ['web'], params: Type.Object({ id: Uuid, outputId: DefinitionId }, { additionalProperties: false }) },
+      handler: async (request, reply) => {
+        const { application } = await mine(request, request.params.id);
+        const output = (await outputsOf(db, application.id)).find((o) => o.output_id === request.params.outputId);
+        const pdf = output?.document_id ? await deps.signer.pdf(db, output.document_id) : null;
+        if (!pdf) throw Problem.notFound('No signed document was issued under this name on this application.');
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `attachment; filename="${pdf.fileName.replace(/[^\w.-]/g, '_')}"`)
+          .header('cache-control', 'private, no-store')
+          .send(pdf.bytes);
       },
     });
   };

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { publishDefinition } from '../../blocks/registration/index.ts';
 import { formatMoney, translator } from '../../platform/i18n/index.ts';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
-import { PDF } from '../../../test/support/registration-fixtures.ts';
+import { payFeesAtCounter, PDF } from '../../../test/support/registration-fixtures.ts';
 
 /** Staff accounts have no language of their own: their pages follow the browser, here English. */
 const en = translator('en');
@@ -269,6 +269,7 @@ describe('the case file', () => {
 
   it('lets only the head decide, and closes the case when granted', async () => {
     assertRedirect(await submit(officer, `/work/cases/${id}/actions/accept`, { expectedState: 'completeness' }), `/work/cases/${id}?done=1`);
+    await payFeesAtCounter(app, id);
     const officerView = await open(officer, `/work/cases/${id}`);
     assert.doesNotMatch(officerView.body, /\/actions\/approve"/);
     assert.equal((await submit(officer, `/work/cases/${id}/actions/approve`, { expectedState: 'decision' })).statusCode, 403);

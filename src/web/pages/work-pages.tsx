@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findUserById, holdersOfRole } from '../../blocks/identity/index.ts';
+import { messagesAbout, type MessageView } from '../../blocks/messaging/index.ts';
+import type { InvoiceView } from '../../blocks/payments/index.ts';
 import {
   actOnApplication,
   applicationForStaff,
@@ -9,7 +11,7 @@ import {
   definitionOf,
   describeApplication,
   extendApplicationDeadline,
-  findApplication,
+  findApplications,
   pickText,
   reviewApplication,
   type ApplicationRow,
@@ -23,8 +25,9 @@ import { Problem } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { formatDateTime } from '../../platform/i18n/index.ts';
-import { AnswersSummary, Deadlines, DocumentsList, FeesTable, HistoryTable, OutputsList, stateLabel, statusOf } from '../components/application-parts.tsx';
+import { AnswersSummary, Deadlines, DocumentsList, FeesTable, HistoryTable, InvoicesSummary, OutputsList, stateLabel, statusOf } from '../components/application-parts.tsx';
 import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
+import { DeliveryLog } from '../components/delivery-log.tsx';
 import { inputQuestion, QuestionField } from '../components/question-field.tsx';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
@@ -172,6 +175,9 @@ interface CaseFile {
   names: Map<string, string>;
   /** For the head of an agency: the people each open task of that agency can be handed to. */
   assignable: Map<string, { id: string; name: string }[]>;
+  invoices: InvoiceView[];
+  /** What was sent to the people concerned, and whether it reached them. */
+  messages: MessageView[];
 }
 
 function AssignForm({ ctx, caseId, taskId, people, current, back, subject }: { ctx: PageContext; caseId: string; taskId: string; people: { id: string; name: string }[]; current: string | null; back: string; subject: string }) {
@@ -296,12 +302,15 @@ function CaseFilePage({ ctx, file, refused, notice }: { ctx: PageContext; file: 
       <DocumentsList ctx={ctx} definition={definition} applicationId={application.id} documents={view.documents} />
       <h2>{t('fees.title')}</h2>
       <FeesTable ctx={ctx} definition={definition} lines={application.fees} total={view.totalFee} />
+      {file.invoices.length > 0 && <InvoicesSummary ctx={ctx} invoices={file.invoices} payable={false} />}
       {view.outputs.length > 0 && (
         <>
           <h2>{t('applications.outputs')}</h2>
           <OutputsList ctx={ctx} view={view} />
         </>
       )}
+      <h2>{t('work.case.messages')}</h2>
+      <DeliveryLog ctx={ctx} messages={file.messages} />
       <h2>{t('work.case.tasks')}</h2>
       <TableRegion label={t('work.case.tasks')}>
         <table>
@@ -384,17 +393,13 @@ export function workPages(deps: RegistrationDeps, oidcLabel: string | null) {
         const after = q.after === undefined ? undefined : readWorklistPosition(q.after);
         if (after === null) throw Problem.invalidField('/query/after', 'is not a position in this list');
         const items = await worklist(db, principal, { mine: filters.mine, serviceId: filters.service || undefined, state: filters.state || undefined, overdue: filters.overdue, after, limit: PAGE_SIZE });
-        const [rows, names, definitions] = await Promise.all([
-          Promise.all(
-            items.map(async (item) => {
-              const application = await findApplication(db, item.subjectId);
-              const definition = await definitionOf(db, item.serviceId, application?.service_version ?? 1);
-              return { item, application, definition };
-            }),
-          ),
-          namesOf(items.map((i) => i.assigneeId)),
-          currentDefinitions(db),
-        ]);
+        const [applications, names, definitions] = await Promise.all([findApplications(db, items.map((i) => i.subjectId)), namesOf(items.map((i) => i.assigneeId)), currentDefinitions(db)]);
+        const rows = await Promise.all(
+          items.map(async (item) => {
+            const application = applications.get(item.subjectId);
+            return { item, application, definition: await definitionOf(db, item.serviceId, application?.service_version ?? 1) };
+          }),
+        );
         const last = items.at(-1);
         const next = new URLSearchParams([...new URLSearchParams(request.url.split('?')[1] ?? '')].filter(([name]) => name !== 'after' && name !== 'lang'));
         if (last) next.set('after', worklistPosition(last));
@@ -421,7 +426,9 @@ export function workPages(deps: RegistrationDeps, oidcLabel: string | null) {
       for (const task of view.tasks.filter((t) => !t.completed_at && hasRole(principal, 'agency-head', t.agency_id))) {
         assignable.set(task.id, (await holdersOfRole(db, task.role, task.agency_id)).map((u) => ({ id: u.id, name: u.display_name })));
       }
-      return { view, names, assignable, submittedBy: names.get(application.created_by) ?? '' };
+      const invoices = await deps.payments.invoicesFor(db, 'application', application.id);
+      const messages = await messagesAbout(db, 'application', application.id);
+      return { view, names, assignable, submittedBy: names.get(application.created_by) ?? '', invoices, messages };
     };
 
     const renderCase = async (request: FastifyRequest, reply: FastifyReply, id: string, refused?: RefusedForm, status = 200, problem?: Problem) => {

@@ -30,7 +30,7 @@ export async function actOnApplication(deps: RegistrationDeps, input: { applicat
   const application = await applicationForStaff(deps.db, input.principal, input.applicationId);
   return withWorkflow(deps, application, input.requestId, async (ctx, definition) => {
     const transition = await takeAction(ctx, { caseId: application.id, actionId: input.actionId, principal: input.principal, inputs: input.inputs, expectedState: input.expectedState, scope: { ...definition.fees?.tables } });
-    await applyEffects(deps, ctx.trx, definition, application, transition);
+    await applyEffects(deps, ctx.trx, definition, application, transition, ctx.requestId);
     return transition;
   });
 }
@@ -40,7 +40,7 @@ export async function reviewApplication(deps: RegistrationDeps, input: { applica
   const application = await applicationForStaff(deps.db, input.principal, input.applicationId);
   return withWorkflow(deps, application, input.requestId, async (ctx, definition) => {
     const transition = await giveOpinion(ctx, { caseId: application.id, reviewId: input.reviewId, principal: input.principal, opinion: input.opinion, conditions: input.conditions });
-    if (transition) await applyEffects(deps, ctx.trx, definition, application, transition);
+    if (transition) await applyEffects(deps, ctx.trx, definition, application, transition, ctx.requestId);
     return transition;
   });
 }
@@ -57,7 +57,7 @@ export async function answerAsApplicant(deps: RegistrationDeps, input: { applica
   for (const upload of input.uploads) await attachDocument(deps, { applicationId: application.id, upload, principal: input.principal, requestId: input.requestId, allowSubmitted: true });
   return withWorkflow(deps, application, input.requestId, async (ctx) => {
     const transition = await takeApplicantAction(ctx, { caseId: application.id, actionId: input.actionId, actor: actorOf(input.principal), inputs: input.inputs, expectedState: input.expectedState });
-    await applyEffects(deps, ctx.trx, definition, application, transition);
+    await applyEffects(deps, ctx.trx, definition, application, transition, ctx.requestId);
     return transition;
   });
 }
@@ -73,7 +73,7 @@ export async function withdrawApplication(deps: RegistrationDeps, input: { appli
   if (application.status !== 'submitted') throw Problem.conflict('A draft is discarded, not withdrawn.');
   return withWorkflow(deps, application, input.requestId, async (ctx, definition) => {
     const transition = await withdrawCase(ctx, { caseId: application.id, actor: actorOf(input.principal), reason: input.reason });
-    await applyEffects(deps, ctx.trx, definition, application, transition);
+    await applyEffects(deps, ctx.trx, definition, application, transition, ctx.requestId);
     return transition;
   });
 }

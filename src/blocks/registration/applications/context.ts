@@ -3,6 +3,9 @@ import type { BlobStore } from '../../../platform/files/blob-store.ts';
 import { hasRole, type Principal } from '../../../platform/http/access.ts';
 import { Problem } from '../../../platform/http/problem.ts';
 import type { JobQueue } from '../../../platform/jobs/queue.ts';
+import type { Signer } from '../../esignature/index.ts';
+import type { Messenger } from '../../messaging/index.ts';
+import type { Payments } from '../../payments/index.ts';
 import { canActFor, findAgencyByCode, principalForUser } from '../../identity/index.ts';
 import type { AgencyIds } from '../../workflow/index.ts';
 import { findDefinition } from '../definitions.ts';
@@ -13,6 +16,12 @@ export interface RegistrationDeps {
   db: Db;
   jobs: JobQueue;
   blobs: BlobStore;
+  /** Fees the workflow waits for (states with `payment`). */
+  payments: Payments;
+  /** Signs the documents a service issues. */
+  signer: Signer;
+  /** Sends the notifications a service declares. */
+  messenger: Messenger;
 }
 
 /** Agency codes to ids, for definitions that name agencies by code. */

@@ -4,6 +4,7 @@ import { caseEvents, caseTasks, loadCase, mayTake, type CaseEvent, type CaseRow,
 import type { ServiceDefinition, StateDefinition } from '../definition/schema.ts';
 import { agencyIdsOf, definitionOf } from './context.ts';
 import { totalOf } from './form-engine.ts';
+import { documentStatus } from '../../esignature/index.ts';
 import { documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow } from './store.ts';
 
 /**
@@ -34,7 +35,11 @@ const INTERNAL_EVENTS = new Set(['claim', 'release', 'assign', 'escalate', 'opin
 
 export async function describeApplication(executor: Executor, application: ApplicationRow, principal: Principal | null, audience: 'applicant' | 'staff'): Promise<ApplicationView> {
   const definition = await definitionOf(executor, application.service_id, application.service_version);
-  const [caseRow, documents, outputs] = await Promise.all([loadCase(executor, application.id), documentsOf(executor, application.id), outputsOf(executor, application.id)]);
+  const [caseRow, documents, issued] = await Promise.all([loadCase(executor, application.id), documentsOf(executor, application.id), outputsOf(executor, application.id)]);
+  // A signed document is revoked in the e-signature block (where /verify reads it), so that is what the application shows.
+  const outputs = await Promise.all(
+    issued.map(async (output) => (output.document_id ? { ...output, revoked_at: (await documentStatus(executor, output.document_id))?.revokedAt ?? output.revoked_at } : output)),
+  );
   const state = caseRow ? definition.workflow.states.find((s) => s.id === caseRow.state) ?? null : null;
   const [allEvents, tasks] = caseRow ? await Promise.all([caseEvents(executor, caseRow.id), caseTasks(executor, caseRow.id)]) : [[], []];
   const events = audience === 'staff' ? allEvents : allEvents.filter((e) => !INTERNAL_EVENTS.has(e.kind)).map((e) => ({ ...e, actorName: e.actorType === 'user' && e.kind.startsWith('applicant') ? e.actorName : null }));

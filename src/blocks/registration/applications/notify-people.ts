@@ -1,6 +1,6 @@
 import type { Db, Executor } from '../../../platform/db/database.ts';
 import type { JobQueue } from '../../../platform/jobs/queue.ts';
-import type { Mailer } from '../../../platform/mail/mailer.ts';
+import type { Messenger } from '../../messaging/index.ts';
 import { findUserById, holdersOfRole } from '../../identity/index.ts';
 import { agencyCodeOf } from '../../workflow/index.ts';
 import { agencyIdsOf, definitionOf } from './context.ts';
@@ -34,36 +34,39 @@ export async function queueNotifications(executor: Executor, jobs: JobQueue, def
 }
 
 /**
- * The job: e-mail the applicant (in the language they applied in) or the officers who work the
- * case. SMS goes out through the messaging block once it exists; until then only e-mail is sent.
+ * The job: hand the notification to the messaging block, for the applicant (in the language they
+ * applied in, by e-mail and SMS as declared) or the officers who work the case (by e-mail). Each
+ * message has a key of this job, recipient and channel, so a retried job queues nothing twice.
  */
-export function notificationSender(db: Db, mailer: Mailer) {
+export function notificationSender(db: Db, messenger: Messenger) {
   return async ({ applicationId, notificationId, vars }: { applicationId: string; notificationId: string; vars: Record<string, unknown> }, ctx: { jobId: number }) => {
     const application = await findApplication(db, applicationId);
     if (!application) return;
     const definition = await definitionOf(db, application.service_id, application.service_version);
     const notification = (definition.notifications ?? []).find((n) => n.id === notificationId);
-    if (!notification || !notification.channels.includes('email')) return;
-    const recipients: { email: string | null; locale: string | null }[] = [];
+    if (!notification) return;
+    const recipients: { id: string; email: string | null; phone: string | null; locale: string | null }[] = [];
     if (notification.to === 'applicant') {
       const user = await findUserById(db, application.created_by);
-      if (user) recipients.push({ email: user.email, locale: application.locale });
+      if (user) recipients.push({ id: user.id, email: user.email, phone: user.phone, locale: application.locale });
     } else {
       const state = definition.workflow.states.find((s) => s.id === vars.state);
       const assignee = state?.assignee ?? { role: 'officer' };
       const agencyId = await agencyIdsOf(db)(agencyCodeOf(assignee, definition, application.data));
-      recipients.push(...(await holdersOfRole(db, assignee.role, agencyId)));
+      recipients.push(...(await holdersOfRole(db, assignee.role, agencyId)).map((officer) => ({ ...officer, phone: null })));
     }
-    for (const [index, recipient] of recipients.entries()) {
-      if (!recipient.email) continue;
+    for (const recipient of recipients) {
       const locale = recipient.locale ?? 'en';
       const values = { ...answersAsText(definition, application.data, locale), ...vars, trackingNumber: application.tracking_number };
-      await mailer.send({
-        to: recipient.email,
-        subject: fillTemplate(pickText(notification.subject, locale), values),
-        text: fillTemplate(pickText(notification.body, locale), values),
-        messageId: `<job-${ctx.jobId}-${index}@daftari>`,
-      });
+      const subject = fillTemplate(pickText(notification.subject, locale), values);
+      const common = { locale, about: { type: 'application', id: application.id }, agencyId: application.agency_id, template: `${definition.id}.${notification.id}` };
+      if (notification.channels.includes('email') && recipient.email) {
+        await messenger.queue(db, { ...common, channel: 'email', to: recipient.email, subject, body: fillTemplate(pickText(notification.body, locale), values), dedupeKey: `notify:${ctx.jobId}:${recipient.id}:email` });
+      }
+      if (notification.channels.includes('sms') && recipient.phone) {
+        const text = notification.sms ? fillTemplate(pickText(notification.sms, locale), values) : subject;
+        await messenger.queue(db, { ...common, channel: 'sms', to: recipient.phone, body: text, dedupeKey: `notify:${ctx.jobId}:${recipient.id}:sms` });
+      }
     }
   };
 }

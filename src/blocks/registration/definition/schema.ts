@@ -179,6 +179,20 @@ export const StateSchema = Type.Object(
     outcome: Type.Optional(Type.Union([Type.Literal('granted'), Type.Literal('refused'), Type.Literal('withdrawn'), Type.Literal('closed')])),
     /** What happens whenever a case enters this state (e.g. an instant service issues its document on submission). */
     effects: Type.Optional(Type.Array(EffectSchema, { maxItems: 10 })),
+    /**
+     * The case waits here for the applicant to pay the fees: entering the state opens an invoice
+     * for them, and the case moves on to `whenPaid` by itself once it is paid in full.
+     */
+    payment: Type.Optional(
+      Type.Object(
+        {
+          whenPaid: Id('next state once the fees are paid'),
+          /** Days the applicant has to pay (default 30). */
+          dueDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -215,6 +229,8 @@ export const NotificationSchema = Type.Object(
     channels: Type.Array(Type.Union([Type.Literal('email'), Type.Literal('sms')]), { minItems: 1, uniqueItems: true }),
     subject: Text,
     body: Text,
+    /** The text message per language (at most 320 characters); without it an SMS carries the subject. */
+    sms: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z]{2}$' }), Type.String({ minLength: 1, maxLength: 320 }), { minProperties: 1 })),
   },
   { additionalProperties: false },
 );

@@ -80,12 +80,12 @@ describe('a broken definition is refused with the JSON pointer, line and column 
       '      outcome: withdrawn\n',
       '      outcome: withdrawn\n    - id: archived\n      label: { en: Archived, fr: Archivée, ar: مؤرشفة }\n      outcome: closed\n',
     ]);
-    assertProblems(source, [{ pointer: '/workflow/states/6', message: /^the state "archived" cannot be reached from "completeness"$/, at: positionOf(source, 'id: archived') }]);
+    assertProblems(source, [{ pointer: '/workflow/states/7', message: /^the state "archived" cannot be reached from "completeness"$/, at: positionOf(source, 'id: archived') }]);
   });
 
   it('an action naming a role that does not exist', () => {
-    const source = broken('business-licence.yaml', ['          to: granted\n', '          to: granted\n          by: { role: minister }\n']);
-    assertProblems(source, [{ pointer: '/workflow/states/2/actions/0/by/role', message: /^"minister" is not a role \(known roles: admin, agency-head, officer/, at: positionOf(source, 'role: minister', 'minister') }]);
+    const source = broken('business-licence.yaml', ['          to: granted\n', '          to: granted\n          by: { role: harbour-master }\n']);
+    assertProblems(source, [{ pointer: '/workflow/states/3/actions/0/by/role', message: /^"harbour-master" is not a role \(known roles: admin, agency-head, officer/, at: positionOf(source, 'role: harbour-master', 'harbour-master') }]);
   });
 
   it('a fee formula over a field the form does not have', () => {
@@ -118,7 +118,7 @@ describe('a broken definition is refused with the JSON pointer, line and column 
       '      outcome: granted\n',
       '      outcome: granted\n      actions:\n        - id: reopen\n          label: { en: Reopen, fr: Rouvrir, ar: إعادة فتح }\n          to: completeness\n',
     ]);
-    assertProblems(source, [{ pointer: '/workflow/states/3/outcome', message: /^a final state \(with an outcome\) cannot have actions/, at: positionOf(source, 'outcome: granted', 'granted') }]);
+    assertProblems(source, [{ pointer: '/workflow/states/4/outcome', message: /^a final state \(with an outcome\) cannot have actions/, at: positionOf(source, 'outcome: granted', 'granted') }]);
   });
 
   it('a select without options points at the field', () => {

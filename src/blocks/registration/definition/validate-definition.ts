@@ -150,6 +150,7 @@ function exitsOf(state: StateDefinition): string[] {
     ...(state.actions ?? []).map((a) => a.to),
     ...(state.applicantActions ?? []).map((a) => a.to),
     ...(state.reviews ? [state.reviews.whenAllAgree, state.reviews.whenAnyObjects] : []),
+    ...(state.payment ? [state.payment.whenPaid] : []),
   ];
 }
 
@@ -299,6 +300,11 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
       knownState(state.reviews.whenAnyObjects, `${p}/reviews/whenAnyObjects`);
       uniqueIds(state.reviews.reviewers, `${p}/reviews/reviewers`, 'review');
       state.reviews.reviewers.forEach((r, i) => checkActor(r.by, `${p}/reviews/reviewers/${i}/by`));
+    }
+    if (state.payment) {
+      knownState(state.payment.whenPaid, `${p}/payment/whenPaid`);
+      if (!def.fees) add(`${p}/payment`, 'the case waits for payment, but the service has no fees');
+      if (state.payment.whenPaid === state.id) add(`${p}/payment/whenPaid`, 'a paid case must move on to another state');
     }
   });
   (def.workflow.withdrawableFrom ?? []).forEach((id, i) => knownState(id, `/workflow/withdrawableFrom/${i}`));

@@ -73,4 +73,16 @@ export const registrationMigrations: MigrationSet = {
         )`.execute(db);
     },
   },
+  '2026-11-23T1800_registration_signed_outputs': {
+    async up(db) {
+      // The signed PDF of an issued document lives in the e-signature block; this is its id there.
+      await sql`ALTER TABLE registration_outputs ADD COLUMN document_id uuid`.execute(db);
+    },
+  },
+  '2026-11-23T1801_registration_applications_by_creator': {
+    async up(db) {
+      // "My applications" of an architect or a counter clerk: those they made for others (bench/reads.ts).
+      await sql`CREATE INDEX registration_applications_creator ON registration_applications (created_by, created_at DESC)`.execute(db);
+    },
+  },
 };
