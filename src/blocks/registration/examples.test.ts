@@ -9,7 +9,7 @@ import { DEMO_ACCOUNTS, DEMO_AGENCIES } from '../../demo/seed-demo.ts';
 import { agencyCodeOf } from '../workflow/index.ts';
 import type { ActionDefinition, FieldDefinition, ServiceDefinition, StateDefinition } from './definition/schema.ts';
 import { visibleSteps, type FormData } from './index.ts';
-import { PDF } from '../../../test/support/registration-fixtures.ts';
+import { payFeesAtCounter, PDF } from '../../../test/support/registration-fixtures.ts';
 
 /**
  * Every service in services/ works end to end, whatever it declares: answers are built from its
@@ -243,14 +243,9 @@ for (const file of files) {
           assert.equal(response.body.transition.to, step.to);
         } else if (step.kind === 'payment') {
           // The fees are paid at the agency's counter; the case moves on by itself once they are.
-          const waiting = await call(citizen, 'GET', `/api/registration/applications/${id}`);
-          const invoice = (waiting.body.invoices as Json[]).find((i) => i.state === 'open');
-          assert.ok(invoice, `an open invoice for the fees in "${step.from.id}": ${JSON.stringify(waiting.body.invoices)}`);
           const cashier = staffFor('cashier', definition.agency);
           assert.ok(cashier, `no demo account is cashier of ${definition.agency}`);
-          const paid = await call(await sessionOf(cashier), 'POST', '/api/payments/cash', { invoiceId: invoice.id, tendered: invoice.amount });
-          assert.equal(paid.status, 201, `${cashier} takes the fee: ${JSON.stringify(paid.body)}`);
-          await app.jobs.drain();
+          await payFeesAtCounter(app, id, cashier);
           const moved = await call(citizen, 'GET', `/api/registration/applications/${id}`);
           assert.equal(moved.body.state.id, step.to, 'the case moves on once the fees are paid');
         } else {

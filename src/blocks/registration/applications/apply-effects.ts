@@ -95,13 +95,12 @@ async function askForFees(deps: RegistrationDeps, trx: Tx, definition: ServiceDe
     await deps.jobs.enqueue(trx, CONTINUE_AFTER_PAYMENT_TASK, { invoiceId: null, subjectType: 'application', subjectId: application.id, purpose: 'fees' }, { dedupeKey: `no-fees:${application.id}` });
     return;
   }
-  const applicant = await findUserById(trx, application.created_by);
   await deps.payments.openInvoice(trx, {
     agencyId: application.agency_id,
     subjectType: 'application',
     subjectId: application.id,
     purpose: 'fees',
-    payer: { partyId: application.applicant_party_id, userId: application.created_by, name: (await holderOf(trx, application)) ?? applicant?.display_name ?? '', locale: application.locale },
+    payer: { partyId: application.applicant_party_id, userId: application.created_by, name: (await holderOf(trx, application)) ?? '', locale: application.locale },
     currency: definition.fees!.currency,
     decimals: definition.fees!.decimals,
     lines: application.fees.map((f) => ({ id: f.id, label: f.label, amount: f.amount })),
