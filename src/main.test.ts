@@ -29,7 +29,7 @@ describe('the daftari command', { concurrency: true }, () => {
     const run = await daftari(['--help']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Usage: daftari \[options\] \[command\]/);
-    for (const command of ['serve', 'migrate', 'seed', 'users', 'audit']) assert.match(run.stdout, new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['serve', 'migrate', 'seed', 'users', 'audit', 'backup', 'restore']) assert.match(run.stdout, new RegExp(`^  ${command} `, 'm'));
     assert.match(run.stdout, /^Environment:$/m);
     assert.match(run.stdout, /^  DATABASE_URL +postgres:\/\//m);
   });
@@ -40,6 +40,8 @@ describe('the daftari command', { concurrency: true }, () => {
     [['seed'], /load the demo agencies and accounts/],
     [['users', 'create'], /never the command line .*--username <name>/],
     [['audit', 'verify'], /check the whole chain .*exits 2 if tampering is found/],
+    [['backup'], /one consistent snapshot.*keep it as safe as DATA_DIR/],
+    [['restore'], /new, empty database .*all or nothing/],
   ];
   for (const [command, description] of commands) {
     it(`${command.join(' ')} --help explains the command and exits 0 without doing it`, async () => {
