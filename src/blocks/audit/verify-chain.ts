@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { Db } from '../../platform/db/database.ts';
+import type { Db, Executor, Tx } from '../../platform/db/database.ts';
 import type { NodeKeys } from '../../platform/crypto/keys.ts';
-import { chainHash, checkpointPayload, GENESIS_HASH, readSignedHead } from './link-chain.ts';
+import { chainHash, checkpointPayload, GENESIS_HASH, readSignedHead, type SignedHead } from './link-chain.ts';
 import { entryDigest, type StoredEntryFields } from './record-entry.ts';
 
 export interface ChainProblem {
@@ -36,6 +36,14 @@ const BATCH = 5000;
  * (every hash recomputed) no longer matches the checkpoints signed with the node key.
  */
 export async function verifyChain(db: Db, keys: NodeKeys, opts: { headFile?: string } = {}): Promise<ChainReport> {
+  // The linker keeps running while the chain is walked: entries, checkpoints and heads must come
+  // from one snapshot, or a checkpoint signed meanwhile would look like deleted entries. The head
+  // file is written after its checkpoint commits, so read before the snapshot it is never ahead of it.
+  const signedHead = opts.headFile ? await readSignedHead(opts.headFile) : null;
+  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => verifySnapshot(trx, keys, signedHead));
+}
+
+async function verifySnapshot(db: Tx, keys: NodeKeys, signedHead: SignedHead | null): Promise<ChainReport> {
   let expectedSeq = 1;
   let prev = GENESIS_HASH;
   let linked = 0;
@@ -110,7 +118,6 @@ export async function verifyChain(db: Db, keys: NodeKeys, opts: { headFile?: str
     note({ entryId: extra.rows[0]?.id ?? null, chainSeq: newest.chain_seq + 1, reason: 'entries were linked after the newest signed checkpoint (inserted by hand)' });
   }
   if (!firstProblem && linked > 0 && !newest) note({ entryId: null, chainSeq: 1, reason: 'linked entries have no signed checkpoint (checkpoints deleted)' });
-  const signedHead = opts.headFile ? await readSignedHead(opts.headFile) : null;
   if (!firstProblem && signedHead) {
     let trusted = false;
     try {
@@ -134,7 +141,7 @@ export async function verifyChain(db: Db, keys: NodeKeys, opts: { headFile?: str
   };
 }
 
-async function checkpointHashes(db: Db, seqs: number[]): Promise<Map<number, string>> {
+async function checkpointHashes(db: Executor, seqs: number[]): Promise<Map<number, string>> {
   if (seqs.length === 0) return new Map();
   const { rows } = await sql<{ chain_seq: number; hash: string }>`
     SELECT chain_seq, hash FROM audit_entries WHERE chain_seq = ANY(${seqs}::bigint[])`.execute(db);

@@ -33,8 +33,11 @@ export function openDatabase(url: string, opts: { max?: number; applicationName?
     application_name: opts.applicationName ?? 'daftari',
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
+  // A client losing its connection (server restart or crash) must not crash the process: an idle
+  // one is reported here, and one checked out (inside a transaction, between two statements) emits
+  // 'error' on itself, which the statement in flight also sees and the request answers with 503.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }) as Db;
   let closed: Promise<void> | undefined;
   return {
