@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CookieJar, csrfFrom } from './app.ts';
 import { DAFTARI_BIN } from './cli.ts';
-import { postmasterPid } from './embedded-postgres.ts';
+import pg from 'pg';
+import { postmasterPid, queryEmbedded } from './embedded-postgres.ts';
 import { freePort } from './ports.ts';
 
 /**
@@ -34,7 +35,55 @@ export interface CrashRunReport {
   changedOnRetry: string[];
   /** `GET /api/audit/verification` as the administrator, after the last restart. */
   audit: { valid: boolean; unlinked: number; firstProblem: unknown };
+  /** What the database holds afterwards for the keys the run sent. */
+  stored: StoredApplication[];
   node: Node;
+}
+
+export interface StoredApplication {
+  id: string;
+  idempotency_key: string;
+  has_case: boolean;
+  audited: boolean;
+}
+
+/** Each crash-run application, with whether its case and audit entry were committed with it. */
+const STORED_SQL = `
+  SELECT a.id::text, a.idempotency_key,
+    EXISTS (SELECT 1 FROM workflow_cases c WHERE c.id = a.id) AS has_case,
+    EXISTS (SELECT 1 FROM audit_entries e WHERE e.subject_id = a.id::text) AS audited
+  FROM registration_applications a WHERE a.idempotency_key LIKE 'crash-%'`;
+
+async function storedApplications(opts: CrashRunOptions, node: Node): Promise<StoredApplication[]> {
+  if (!opts.databaseUrl) return queryEmbedded<StoredApplication>(opts.dataDir, node.embeddedPgPort, STORED_SQL);
+  const client = new pg.Client({ connectionString: opts.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<StoredApplication>(STORED_SQL)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every way the run broke a promise; empty when nothing acknowledged was lost or doubled. */
+export function brokenPromises(report: CrashRunReport): string[] {
+  const problems: string[] = [];
+  if (report.acknowledged.size === 0) problems.push('no submission was acknowledged');
+  for (const key of report.changedOnRetry) problems.push(`${key} was answered with another application on a retry`);
+  const byKey = new Map<string, StoredApplication[]>();
+  for (const row of report.stored) byKey.set(row.idempotency_key, [...(byKey.get(row.idempotency_key) ?? []), row]);
+  for (const [key, id] of report.acknowledged) {
+    const found = byKey.get(key) ?? [];
+    if (found.length !== 1) problems.push(`acknowledged ${key} is stored ${found.length} times`);
+    else if (found[0]!.id !== id) problems.push(`${key} was acknowledged as ${id} but is stored as ${found[0]!.id}`);
+  }
+  const unacknowledged = report.stored.filter((r) => !report.acknowledged.has(r.idempotency_key));
+  if (unacknowledged.length > 0) problems.push(`${unacknowledged.length} stored applications were never acknowledged`);
+  const halfWritten = report.stored.filter((r) => !r.has_case || !r.audited);
+  if (halfWritten.length > 0) problems.push(`${halfWritten.length} applications lack their case or audit entry`);
+  if (!report.audit.valid) problems.push(`the audit chain does not verify: ${JSON.stringify(report.audit.firstProblem)}`);
+  if (report.audit.unlinked > 0) problems.push(`${report.audit.unlinked} audit entries were never linked`);
+  return problems;
 }
 
 const PASSWORD = 'daftari-demo-2026';
@@ -189,5 +238,5 @@ export async function runCrashRounds(opts: CrashRunOptions): Promise<CrashRunRep
     if (!audit.valid || audit.unlinked === 0 || attempt === 50) break;
     await sleep(200);
   }
-  return { submitted, acknowledged, retried, changedOnRetry, audit, node };
+  return { submitted, acknowledged, retried, changedOnRetry, audit, stored: await storedApplications(opts, node), node };
 }
