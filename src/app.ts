@@ -153,7 +153,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(paymentsRoutes({ ...paymentsDeps, payments, oidcLabel: oidc?.label ?? null }));
   await app.register(registriesRoutes({ ...registriesDeps, registries, oidcLabel: oidc?.label ?? null }));
   await app.register(consentRoutes({ db, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
-  await app.register(schedulerRoutes({ db, jobs, scheduler, baseUrl: config.baseUrl }));
+  await app.register(schedulerRoutes({ db, jobs, scheduler, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
   await app.register(ecabinetRoutes({ db, jobs, blobs, signer, messenger, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
   await app.register(sitePages(oidc?.label ?? null));
   await app.register(accountPages({ db, jobs, sessions, oidc }));

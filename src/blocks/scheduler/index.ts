@@ -6,6 +6,7 @@ import { bookSlot, cancelBooking, rescheduleBooking, type BookingRequest, type S
 import { freeSlots, type Slot } from './free-slots.ts';
 import { reminderSender, REMIND_TASK } from './reminders.ts';
 import { schedulerApi } from './routes.ts';
+import { schedulerPages } from '../../web/pages/scheduler-pages.tsx';
 import { bookingsOfSubject, findBooking, type Booking, type ResourceKind, type Subject } from './store.ts';
 
 export { schedulerMigrations } from './migrations/index.ts';
@@ -40,8 +41,9 @@ export function createScheduler(deps: SchedulerDeps & { messenger: Messenger }):
   };
 }
 
-export function schedulerRoutes(deps: SchedulerDeps & { scheduler: Scheduler; baseUrl: string }) {
+export function schedulerRoutes(deps: SchedulerDeps & { scheduler: Scheduler; baseUrl: string; oidcLabel: string | null }) {
   return async (app: App) => {
     await app.register(schedulerApi(deps));
+    await app.register(schedulerPages(deps));
   };
 }

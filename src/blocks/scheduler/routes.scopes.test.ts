@@ -74,6 +74,17 @@ const ROWS: Row[] = [
       return { method: 'DELETE', url: `/api/scheduler/agencies/${AGENCY}/holidays/2027-12-31` };
     },
   },
+
+  { route: 'GET /agency/scheduler/:agency', access: STAFF,                              expect: [401, 403, 403, 200, 403, 200, 200], call: async (f) => (await tradeCalendar(f), { method: 'GET', url: `/agency/scheduler/${AGENCY}?year=2027` }) },
+  { route: 'POST /agency/scheduler/:agency/holidays', access: STAFF,                    expect: [401, 403, 403, 303, 403, 303, 303], call: () => ({ method: 'POST', url: `/agency/scheduler/${AGENCY}/holidays`, json: { day: '2027-05-01', name: 'Labour Day' } }) },
+  { route: 'POST /agency/scheduler/:agency/holidays/:day/remove', access: STAFF,        expect: [401, 403, 403, 303, 403, 303, 303],
+    call: async (f) => {
+      const { agencyId } = await tradeCalendar(f);
+      await setHoliday(f.app.database.db, agencyId, { day: '2027-12-30', names: { en: 'Bridge day' } }, acting);
+      return { method: 'POST', url: `/agency/scheduler/${AGENCY}/holidays/2027-12-30/remove`, json: {} };
+    },
+  },
+  { route: 'GET /agency/scheduler/resources/:id/agenda', access: STAFF,                 expect: [401, 403, 403, 200, 403, 200, 200], call: async (f) => ({ method: 'GET', url: `/agency/scheduler/resources/${(await tradeCalendar(f)).roomId}/agenda?week=2027-02-01` }) },
 ];
 
-permissionTable({ covers: (path) => path.startsWith('/api/scheduler'), rows: ROWS });
+permissionTable({ covers: (path) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler'), rows: ROWS });

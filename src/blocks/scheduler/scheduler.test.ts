@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { startTestApp, type TestApp } from '../../../test/support/app.ts';
+import { asSession, signInDemo, startTestApp, type TestApp } from '../../../test/support/app.ts';
+import { assertProblem } from '../../../test/support/http.ts';
 import { startSmtpInbox, type SmtpInbox } from '../../../test/support/smtp-inbox.ts';
 import { startSmsGatewaySimulator, type Simulator } from '../../simulators/index.ts';
 import type { ReceivedSms } from '../../simulators/sms-gateway.ts';
@@ -251,5 +252,43 @@ describe('reminders', () => {
     const mail = inbox.to(person.email);
     assert.equal(mail.length, 1);
     assert.match(mail[0]!.text, /12:00/);
+  });
+});
+
+describe('over HTTP, for the officer of the Building Permits Department', () => {
+  it('a booking of a taken time is refused with problem+json 409; the booking downloads as an .ics file', async () => {
+    await freeDay('2027-01-13');
+    const [officer] = await signInDemo(app, 'officer.permits');
+    const json = { kind: 'inspector', resourceId: ahmed, start: djibouti('2027-01-13', '10:00').toISOString(), durationMinutes: 60, subject: { type: 'application', id: 'permit-http' }, attendees: [], title: 'Site inspection, Héron' };
+    const first = await app.app.inject({ method: 'POST', url: '/api/scheduler/agencies/urban-permits/bookings', headers: asSession(officer), payload: json });
+    assert.equal(first.statusCode, 201, first.body);
+    const second = await app.app.inject({ method: 'POST', url: '/api/scheduler/agencies/urban-permits/bookings', headers: asSession(officer), payload: json });
+    assert.match(assertProblem(second, 409).detail, /no longer free/);
+    const ics = await app.app.inject({ method: 'GET', url: `/api/scheduler/bookings/${first.json<{ id: string }>().id}.ics`, headers: asSession(officer) });
+    assert.equal(ics.statusCode, 200);
+    assert.match(ics.headers['content-type'] as string, /^text\/calendar/);
+    assert.match(ics.body, /\r\nDTSTART:20270113T070000Z\r\n/);
+    assert.match(ics.body, /\r\nSUMMARY:Site inspection\\, Héron\r\n/);
+  });
+
+  it("the inspector's week shows the booking in Djibouti time, in Arabic right to left", async () => {
+    await freeDay('2027-01-13');
+    await app.scheduler.book(visit(djibouti('2027-01-13', '08:30'), { resourceId: ahmed, title: 'Site inspection, Balbala' }));
+    const [officer] = await signInDemo(app, 'officer.permits');
+    const page = await app.app.inject({ method: 'GET', url: `/agency/scheduler/resources/${ahmed}/agenda?week=2027-01-10&lang=ar`, headers: asSession(officer) });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<html[^>]*lang="ar"[^>]*dir="rtl"|<html[^>]*dir="rtl"[^>]*lang="ar"/);
+    assert.match(page.body, /Site inspection, Balbala/);
+    assert.match(page.body, /datetime="2027-01-13T05:30:00.000Z"/);
+  });
+
+  it('the holidays page lists Djibouti\'s holidays and takes a new one from its form', async () => {
+    const [officer] = await signInDemo(app, 'officer.permits');
+    const page = await app.app.inject({ method: 'GET', url: '/agency/scheduler/urban-permits?year=2027&lang=fr', headers: asSession(officer) });
+    assert.match(page.body, /Fête de l’indépendance/);
+    assert.match(page.body, /Aïd el-Fitr/);
+    const saved = await app.app.inject({ method: 'POST', url: '/agency/scheduler/urban-permits/holidays', headers: { ...asSession(officer), 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: officer.csrf, day: '2027-01-14', name: 'Journée de deuil' }).toString() });
+    assert.equal(saved.statusCode, 303);
+    assert.deepEqual(await app.scheduler.freeSlots({ agencyId, kind: 'inspector', ...dayRange('2027-01-14'), durationMinutes: 60 }), []);
   });
 });
