@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { Db } from '../../platform/db/database.ts';
 import { access, hasAnyRole, requirePrincipal, requireRole, type Principal } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import { Problems, Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { actorOf } from '../audit/index.ts';
-import { findAgencyByCode } from '../identity/index.ts';
+import { findAgencyByCode, type Agency } from '../identity/index.ts';
 import { addResource, removeHoliday, setHoliday, setWorkingHours } from './admin.ts';
 import type { SchedulerDeps } from './bookings.ts';
 import { icsOf } from './icalendar.ts';
@@ -50,6 +51,13 @@ function ensureDate(value: string, pointer: string): Date {
   return date;
 }
 
+/** The agency of a code, and the caller as its staff; 404 for an unknown code, 403 for anyone else. */
+export async function staffAgency(db: Db, request: FastifyRequest, code: string): Promise<{ agency: Agency; principal: Principal }> {
+  const agency = await findAgencyByCode(db, code);
+  if (!agency) throw Problem.notFound(`No agency has code "${code}".`);
+  return { agency, principal: requireRole(request, SCHEDULER_STAFF, agency.id) };
+}
+
 export function schedulerApi(deps: SchedulerDeps & { scheduler: Scheduler; baseUrl: string }) {
   const { db, scheduler } = deps;
   const host = new URL(deps.baseUrl).hostname;
@@ -61,8 +69,8 @@ export function schedulerApi(deps: SchedulerDeps & { scheduler: Scheduler; baseU
   }
 
   async function staffOf(request: FastifyRequest, code: string): Promise<{ principal: Principal; agencyId: string }> {
-    const agencyId = await agencyIdOf(code);
-    return { principal: requireRole(request, SCHEDULER_STAFF, agencyId), agencyId };
+    const { agency, principal } = await staffAgency(db, request, code);
+    return { principal, agencyId: agency.id };
   }
 
   /** Staff of the booking's agency, or a person the booking is for; anyone else is told it does not exist. */

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import type { Db } from '../../platform/db/database.ts';
 import { access, requireRole } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
@@ -7,9 +6,9 @@ import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { pick } from '../../blocks/catalogue/index.ts';
 import { actorOf } from '../../blocks/audit/index.ts';
-import { findAgencyByCode, type Agency } from '../../blocks/identity/index.ts';
+import type { Agency } from '../../blocks/identity/index.ts';
 import { removeHoliday, setHoliday } from '../../blocks/scheduler/admin.ts';
-import { SCHEDULER_STAFF } from '../../blocks/scheduler/routes.ts';
+import { SCHEDULER_STAFF, staffAgency } from '../../blocks/scheduler/routes.ts';
 import { bookingsOfResource, calendarOf, findResource, holidaysOf, hoursOf, resourcesOf, type AgencyCalendar, type Booking, type Holiday, type Resource, type WorkingRange } from '../../blocks/scheduler/store.ts';
 import { nextDay, zonedDay, zonedInstant } from '../../blocks/scheduler/zoned-time.ts';
 import { CsrfField, FormText } from '../components/forms.tsx';
@@ -123,20 +122,13 @@ function AgendaPage({ ctx, resource, timezone, days, bookings }: { ctx: PageCont
 
 /** Officers' pages: an agency's hours and holidays, and a resource's week. */
 export function schedulerPages({ db, oidcLabel }: { db: Db; oidcLabel: string | null }) {
-  async function staffAgency(request: FastifyRequest, code: string): Promise<Agency> {
-    const agency = await findAgencyByCode(db, code);
-    if (!agency) throw Problem.notFound(`No agency has code "${code}".`);
-    requireRole(request, SCHEDULER_STAFF, agency.id);
-    return agency;
-  }
-
   return async (app: App) => {
     app.get('/agency/scheduler/:agency', {
       config: { access: access.roles(...SCHEDULER_STAFF) },
       schema: { summary: "An agency's working hours, resources and holidays (staff of the agency)", tags: ['web'], params: AgencyParams, querystring: Type.Object({ year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })), done: Type.Optional(Type.String({ maxLength: 20 })), ...Lang }) },
       handler: async (request, reply) => {
         const ctx = pageContext(request, reply, oidcLabel);
-        const agency = await staffAgency(request, request.params.agency);
+        const { agency } = await staffAgency(db, request, request.params.agency);
         const year = request.query.year ?? new Date().getUTCFullYear();
         const [calendar, hours, holidays, resources] = await Promise.all([calendarOf(db, agency.id), hoursOf(db, agency.id), holidaysOf(db, agency.id, `${year}-01-01`, `${year}-12-31`), resourcesOf(db, agency.id)]);
         const done = request.query.done;
@@ -151,7 +143,7 @@ export function schedulerPages({ db, oidcLabel }: { db: Db; oidcLabel: string | 
       schema: { summary: 'Declare a holiday, named in the language of the page (form)', tags: ['web'], params: AgencyParams, body: Type.Object({ _csrf: FormText(200), day: Type.String({ pattern: DAY }), name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }) },
       handler: async (request, reply) => {
         const ctx = pageContext(request, reply, oidcLabel);
-        const agency = await staffAgency(request, request.params.agency);
+        const { agency } = await staffAgency(db, request, request.params.agency);
         await setHoliday(db, agency.id, { day: request.body.day, names: { [ctx.locale]: request.body.name } }, { actor: actorOf(request.principal), requestId: request.id });
         return reply.redirect(`/agency/scheduler/${agency.code}?year=${request.body.day.slice(0, 4)}&done=saved`, 303);
       },
@@ -161,7 +153,7 @@ export function schedulerPages({ db, oidcLabel }: { db: Db; oidcLabel: string | 
       config: { access: access.roles(...SCHEDULER_STAFF) },
       schema: { summary: 'Remove a holiday (form)', tags: ['web'], params: Type.Object({ agency: AgencyParams.properties.agency, day: Type.String({ pattern: DAY }) }), body: Type.Object({ _csrf: FormText(200) }, { additionalProperties: false }) },
       handler: async (request, reply) => {
-        const agency = await staffAgency(request, request.params.agency);
+        const { agency } = await staffAgency(db, request, request.params.agency);
         await removeHoliday(db, agency.id, request.params.day, { actor: actorOf(request.principal), requestId: request.id });
         return reply.redirect(`/agency/scheduler/${agency.code}?year=${request.params.day.slice(0, 4)}&done=removed`, 303);
       },
