@@ -77,6 +77,7 @@ const ROWS: Row[] = [
 
   { route: 'GET /agency/scheduler/:agency', access: STAFF,                              expect: [401, 403, 403, 200, 403, 200, 200], call: async (f) => (await tradeCalendar(f), { method: 'GET', url: `/agency/scheduler/${AGENCY}?year=2027` }) },
   { route: 'POST /agency/scheduler/:agency/holidays', access: STAFF,                    expect: [401, 403, 403, 303, 403, 303, 303], call: () => ({ method: 'POST', url: `/agency/scheduler/${AGENCY}/holidays`, json: { day: '2027-05-01', name: 'Labour Day' } }) },
+  { route: 'POST /agency/scheduler/:agency/hours', access: STAFF,                       expect: [401, 403, 403, 303, 403, 303, 303], call: async (f) => (await tradeCalendar(f), { method: 'POST', url: `/agency/scheduler/${AGENCY}/hours`, json: { timezone: 'Africa/Djibouti', ...Object.fromEntries(EVERY_DAY.flatMap((d) => [[`opens${d.weekday}`, '07:00'], [`closes${d.weekday}`, '14:00']])) } }) },
   { route: 'POST /agency/scheduler/:agency/holidays/:day/remove', access: STAFF,        expect: [401, 403, 403, 303, 403, 303, 303],
     call: async (f) => {
       const { agencyId } = await tradeCalendar(f);

@@ -291,4 +291,17 @@ describe('over HTTP, for the officer of the Building Permits Department', () => 
     assert.equal(saved.statusCode, 303);
     assert.deepEqual(await app.scheduler.freeSlots({ agencyId, kind: 'inspector', ...dayRange('2027-01-14'), durationMinutes: 60 }), []);
   });
+
+  it('the hours form sets the week: a day left empty is closed', async () => {
+    const [officer] = await signInDemo(app, 'officer.permits');
+    const week = Object.fromEntries([0, 1, 2, 3, 4].flatMap((d) => [[`opens${d}`, '07:00'], [`closes${d}`, d === 0 ? '12:00' : '14:00']]));
+    const saved = await app.app.inject({ method: 'POST', url: '/agency/scheduler/urban-permits/hours', headers: { ...asSession(officer), 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: officer.csrf, timezone: 'Africa/Djibouti', bufferMinutes: '30', ...week, opens5: '', closes5: '' }).toString() });
+    assert.equal(saved.statusCode, 303, saved.body);
+    await freeDay('2027-01-17');
+    const sunday = await app.scheduler.freeSlots({ agencyId, kind: 'inspector', ...dayRange('2027-01-17'), durationMinutes: 60 });
+    assert.equal(sunday.at(-1)!.end.toISOString(), djibouti('2027-01-17', '12:00').toISOString(), 'Sunday now closes at noon');
+    const page = await app.app.inject({ method: 'GET', url: '/agency/scheduler/urban-permits?done=hours&lang=fr', headers: asSession(officer) });
+    assert.match(page.body, /Les heures d’ouverture ont été enregistrées/);
+    assert.match(page.body, /name="closes0" aria-label="[^"]+" value="12:00"/);
+  });
 });

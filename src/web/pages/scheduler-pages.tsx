@@ -7,7 +7,7 @@ import type { App } from '../../platform/http/server.ts';
 import { pick } from '../../blocks/catalogue/index.ts';
 import { actorOf } from '../../blocks/audit/index.ts';
 import type { Agency } from '../../blocks/identity/index.ts';
-import { removeHoliday, setHoliday } from '../../blocks/scheduler/admin.ts';
+import { removeHoliday, setHoliday, setWorkingHours } from '../../blocks/scheduler/admin.ts';
 import { SCHEDULER_STAFF, staffAgency } from '../../blocks/scheduler/routes.ts';
 import { bookingsOfResource, calendarOf, findResource, holidaysOf, hoursOf, resourcesOf, type AgencyCalendar, type Booking, type Holiday, type Resource, type WorkingRange } from '../../blocks/scheduler/store.ts';
 import { nextDay, zonedDay, zonedInstant } from '../../blocks/scheduler/zoned-time.ts';
@@ -18,6 +18,22 @@ import { sendPage } from '../render.tsx';
 const Lang = { lang: Type.Optional(Type.String({ maxLength: 5 })) };
 const AgencyParams = Type.Object({ agency: Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$' }) });
 const DAY = '^\\d{4}-\\d{2}-\\d{2}$';
+const WEEK = [0, 1, 2, 3, 4, 5, 6];
+const Clock = Type.Optional(Type.String({ pattern: '^(\\d{2}:\\d{2})?$' }));
+const HoursForm = Type.Object({ _csrf: FormText(200), timezone: Type.String({ minLength: 1, maxLength: 64 }), bufferMinutes: Type.Optional(Type.String({ pattern: '^\\d{0,3}$' })), ...Object.fromEntries(WEEK.flatMap((d) => [[`opens${d}`, Clock], [`closes${d}`, Clock]])) }, { additionalProperties: false });
+
+const minuteOf = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+
+/** One range per weekday from the form; a day with neither time is closed. */
+function rangesOf(form: Record<string, string | undefined>): WorkingRange[] {
+  return WEEK.flatMap((weekday) => {
+    const opens = form[`opens${weekday}`];
+    const closes = form[`closes${weekday}`];
+    if (!opens && !closes) return [];
+    if (!opens || !closes) throw Problem.invalidField(`/body/${opens ? 'closes' : 'opens'}${weekday}`, 'give both the opening and the closing time, or neither');
+    return [{ weekday, opensMinute: minuteOf(opens), closesMinute: minuteOf(closes) === 0 ? 1440 : minuteOf(closes) }];
+  });
+}
 
 const minutesText = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 const weekdayName = (locale: string, weekday: number) => new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2027, 0, 3 + weekday)));
@@ -33,18 +49,30 @@ function AdminPage({ ctx, agency, calendar, hours, holidays, resources, year, no
       {notice && <p class="notice" role="status">{notice}</p>}
       <h2>{t('scheduler.pages.hours')}</h2>
       {calendar && <p>{t('scheduler.pages.timezone', { timezone: calendar.timezone })}</p>}
-      {hours.length === 0 ? (
-        <p>{t('scheduler.pages.noHours')}</p>
-      ) : (
+      {hours.length === 0 && <p>{t('scheduler.pages.noHours')}</p>}
+      <form method="post" action={`${base}/hours`}>
+        <CsrfField ctx={ctx} />
+        <p><label for="hours-timezone">{t('scheduler.pages.timezoneLabel')}</label> <input id="hours-timezone" name="timezone" required maxLength={64} value={calendar?.timezone ?? 'Africa/Djibouti'} /></p>
+        <p><label for="hours-buffer">{t('scheduler.pages.buffer')}</label> <input id="hours-buffer" name="bufferMinutes" type="number" min={0} max={240} value={String(calendar?.bufferMinutes ?? 0)} /></p>
         <table>
+          <caption>{t('scheduler.pages.hoursHint')}</caption>
           <thead><tr><th scope="col">{t('scheduler.pages.day')}</th><th scope="col">{t('scheduler.pages.opens')}</th><th scope="col">{t('scheduler.pages.closes')}</th></tr></thead>
           <tbody>
-            {hours.map((h) => (
-              <tr><th scope="row">{weekdayName(ctx.locale, h.weekday)}</th><td>{minutesText(h.opensMinute)}</td><td>{minutesText(h.closesMinute)}</td></tr>
-            ))}
+            {WEEK.map((weekday) => {
+              const range = hours.find((h) => h.weekday === weekday);
+              const day = weekdayName(ctx.locale, weekday);
+              return (
+                <tr>
+                  <th scope="row">{day}</th>
+                  <td><input type="time" name={`opens${weekday}`} aria-label={`${day}: ${t('scheduler.pages.opens')}`} value={range ? minutesText(range.opensMinute) : ''} /></td>
+                  <td><input type="time" name={`closes${weekday}`} aria-label={`${day}: ${t('scheduler.pages.closes')}`} value={range ? minutesText(range.closesMinute) : ''} /></td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
-      )}
+        <p><button type="submit">{t('scheduler.pages.saveHours')}</button></p>
+      </form>
       <h2>{t('scheduler.pages.resources')}</h2>
       <ul>
         {resources.map((r) => (
@@ -132,7 +160,7 @@ export function schedulerPages({ db, oidcLabel }: { db: Db; oidcLabel: string | 
         const year = request.query.year ?? new Date().getUTCFullYear();
         const [calendar, hours, holidays, resources] = await Promise.all([calendarOf(db, agency.id), hoursOf(db, agency.id), holidaysOf(db, agency.id, `${year}-01-01`, `${year}-12-31`), resourcesOf(db, agency.id)]);
         const done = request.query.done;
-        const notice = done === 'saved' ? ctx.t('scheduler.pages.saved') : done === 'removed' ? ctx.t('scheduler.pages.removed') : null;
+        const notice = done === 'saved' || done === 'removed' || done === 'hours' ? ctx.t(`scheduler.notices.${done}`) : null;
         const title = ctx.t('scheduler.pages.adminTitle', { agency: pick(agency.names, ctx.locale) || agency.code });
         return sendPage(reply, ctx, { title, body: <AdminPage ctx={ctx} agency={agency} calendar={calendar} hours={hours.get('') ?? []} holidays={holidays} resources={resources} year={year} notice={notice} />, private: true });
       },
@@ -146,6 +174,17 @@ export function schedulerPages({ db, oidcLabel }: { db: Db; oidcLabel: string | 
         const { agency } = await staffAgency(db, request, request.params.agency);
         await setHoliday(db, agency.id, { day: request.body.day, names: { [ctx.locale]: request.body.name } }, { actor: actorOf(request.principal), requestId: request.id });
         return reply.redirect(`/agency/scheduler/${agency.code}?year=${request.body.day.slice(0, 4)}&done=saved`, 303);
+      },
+    });
+
+    app.post('/agency/scheduler/:agency/hours', {
+      config: { access: access.roles(...SCHEDULER_STAFF) },
+      schema: { summary: "Set an agency's time zone, buffer and weekly hours (form)", tags: ['web'], params: AgencyParams, body: HoursForm },
+      handler: async (request, reply) => {
+        const { agency } = await staffAgency(db, request, request.params.agency);
+        const form = request.body as Record<string, string | undefined>;
+        await setWorkingHours(db, { agencyId: agency.id, timezone: form.timezone!, bufferMinutes: form.bufferMinutes ? Number(form.bufferMinutes) : 0, ranges: rangesOf(form) }, { actor: actorOf(request.principal), requestId: request.id });
+        return reply.redirect(`/agency/scheduler/${agency.code}?done=hours`, 303);
       },
     });
 
