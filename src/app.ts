@@ -36,6 +36,7 @@ import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } fro
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
 import { ecabinetMigrations, ecabinetRoutes } from './usecases/ecabinet/index.ts';
+import { createScheduler, schedulerMigrations, schedulerRoutes, type Scheduler } from './blocks/scheduler/index.ts';
 import { LocalBlobStore } from './platform/files/blob-store.ts';
 import { accountPages } from './web/pages/account-pages.tsx';
 import { cataloguePages } from './web/pages/catalogue-pages.tsx';
@@ -58,6 +59,7 @@ export const MIGRATIONS = combineMigrations([
   registriesMigrations,
   consentMigrations,
   ecabinetMigrations,
+  schedulerMigrations,
 ]);
 
 export interface Daftari {
@@ -71,6 +73,7 @@ export interface Daftari {
   messenger: Messenger;
   payments: Payments;
   registries: Registries;
+  scheduler: Scheduler;
   /** Begin background work (job worker, audit linker, clean-ups) when this process runs it. */
   startBackground(): void;
   /** Stop accepting requests, finish in-flight ones, stop background work, close the pool. */
@@ -122,6 +125,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   const registries = createRegistries(registriesDeps);
   const registration: RegistrationDeps = { db, jobs, blobs, payments, signer, messenger };
   continueCasesWhenPaid(registration);
+  const scheduler = createScheduler({ db, jobs, messenger });
 
   const app = await createHttpServer({
     log,
@@ -149,6 +153,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(paymentsRoutes({ ...paymentsDeps, payments, oidcLabel: oidc?.label ?? null }));
   await app.register(registriesRoutes({ ...registriesDeps, registries, oidcLabel: oidc?.label ?? null }));
   await app.register(consentRoutes({ db, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
+  await app.register(schedulerRoutes({ db, jobs, scheduler, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
   await app.register(ecabinetRoutes({ db, jobs, blobs, signer, messenger, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
   await app.register(sitePages(oidc?.label ?? null));
   await app.register(accountPages({ db, jobs, sessions, oidc }));
@@ -169,6 +174,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
     signer,
     messenger,
     payments,
+    scheduler,
     registries,
     startBackground() {
       if (!config.runWorker || background.length > 0) return;

@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR } from '../blocks/audit/index.ts';
 import { publishDefinition } from '../blocks/registration/index.ts';
 import { agencyCodes, applyImport, findServiceByCode, validateImport } from '../blocks/catalogue/index.ts';
 import { seedDemoRegistriesAndConsents } from '../blocks/consent/index.ts';
+import { seedDemoScheduler } from '../blocks/scheduler/index.ts';
 import { createAgency, createUser, findAgencyByCode, findUserByLogin, recordMandate, principalForUser, type NewUser } from '../blocks/identity/index.ts';
 
 /** The example services, one definition file each. */
@@ -91,6 +92,7 @@ export async function seedDemo(db: Db, jobs: JobQueue, cabinet?: { signer: Signe
     if (isNew) created.push(`service ${definition.serviceId} version ${definition.version}`);
   }
   created.push(...(await seedDemoRegistriesAndConsents(db)));
+  created.push(...(await seedDemoScheduler(db)));
   if (cabinet) created.push(...(await seedEcabinetDemo(db, { ...cabinet, jobs })));
   return { created };
 }

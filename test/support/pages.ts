@@ -57,6 +57,7 @@ export const PAGES: PageVisit[] = [
   { name: 'define a registry', path: '/admin/registries/new', who: 'admin', status: 200 },
   { name: 'a registry', path: '/admin/registries/land-parcels', who: 'admin', status: 200 },
   { name: 'import into a registry', path: '/admin/registries/land-parcels/import', who: 'admin', status: 200 },
+  { name: 'an agency calendar: hours and holidays', path: '/agency/scheduler/urban-permits?year=2027', who: 'admin', status: 200 },
   { name: 'my consents', path: '/account/consents', who: 'amina', status: 200 },
   { name: 'who used my data', path: '/account/data-use', who: 'amina', status: 200 },
   { name: 'sign in to see who used my data', path: '/account/data-use', who: 'anonymous', status: 401 },
