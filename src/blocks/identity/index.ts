@@ -8,7 +8,7 @@ export { registerCitizen } from './register-citizen.ts';
 export { defineRole, grantableRoles, CITIZEN_ROLE } from './roles.ts';
 export { endAllSessions, endCurrentSession, listSessions, purgeExpiredSessions, sessionCookieName, startSession, type SessionSettings } from './sessions.ts';
 export { signInWithPassword, SIGN_IN_REFUSED, SIGN_IN_THROTTLED } from './sign-in.ts';
-export { findAgencyByCode, findPartyById, findUserByContact, findUserByLogin, findUserById, holdersOfRole, identityDb, type Agency, type User } from './store.ts';
+export { findAgencyByCode, findPartyById, findPersonByNationalId, findUserByContact, findUserByLogin, findUserById, holdersOfRole, identityDb, type Agency, type User } from './store.ts';
 export { E164, normaliseMobile } from './phone.ts';
 export { purgeOldWindows } from './throttle.ts';
 export { identityMigrations } from './migrations/index.ts';
