@@ -132,3 +132,28 @@ describe('what an agent may do', () => {
     assertProblem(await app.app.inject({ method: 'POST', url: `/api/registration/applications/${assisted.id}/withdraw`, headers: asSession(agent), payload: { reason: 'not mine to withdraw' } }), 403);
   });
 });
+
+describe('the pages of an assisted application', () => {
+  it('say on the status page that it was made at a service centre, and by whom', async () => {
+    const { id } = (await assist(agent, stallFor())).json();
+    const page = await app.app.inject({ method: 'GET', url: `/applications/${id}`, headers: asSession(amina) });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Dans un point de service, par Neema Mwakyusa/);
+    assert.doesNotMatch(page.body, /Consentement enregistré/, 'the consent details are for staff');
+  });
+
+  it('show the officer the agent and the consent recorded, on the case file', async () => {
+    const { id } = (await assist(agent, stallFor())).json();
+    const [officer] = await signInDemo(app, 'officer.trade');
+    const page = await app.app.inject({ method: 'GET', url: `/work/cases/${id}`, headers: asSession(officer) });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /At a service centre, by Neema Mwakyusa/);
+    assert.match(page.body, /Consent recorded: national-id-card checked, signed form/);
+  });
+
+  it('say an online application was made online', async () => {
+    const online = await app.app.inject({ method: 'POST', url: '/api/registration/applications', headers: asSession(amina), payload: { serviceId: 'market-stall', data: { stallName: 'Web', market: 'central', cooking: false }, idempotencyKey: 'online-page-1' } });
+    const page = await app.app.inject({ method: 'GET', url: `/applications/${online.json().id}`, headers: asSession(amina) });
+    assert.match(page.body, /<dd>En ligne/);
+  });
+});
