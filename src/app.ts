@@ -23,6 +23,7 @@ import {
   purgeOldWindows,
   SEND_RESET_TASK,
   type SessionSettings,
+  phoneLinkRoutes,
 } from './blocks/identity/index.ts';
 import { catalogueMigrations, catalogueRoutes, IMPORT_TASK, importRunner, linkRegisterToDefinitions } from './blocks/catalogue/index.ts';
 import { continueCasesWhenPaid, definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
@@ -31,7 +32,7 @@ import { escalateOverdueCases } from './blocks/registration/applications/escalat
 import { govstackRegistrationRoutes } from './blocks/registration/govstack/routes.ts';
 import { deadlineChecker, DEADLINE_TASK, workflowMigrations } from './blocks/workflow/index.ts';
 import { createSigner, esignatureMigrations, esignatureRoutes, type Signer } from './blocks/esignature/index.ts';
-import { createMessenger, messagingMigrations, messagingRoutes, type Messenger } from './blocks/messaging/index.ts';
+import { createMessenger, messagingMigrations, messagingRoutes, phoneCodeSender, type Messenger } from './blocks/messaging/index.ts';
 import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
@@ -139,6 +140,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(operationsRoutes(db, MIGRATIONS, registry));
   await app.register(jobRoutes(db, jobs, retryAudit));
   await app.register(identityRoutes(db, jobs, sessions));
+  await app.register(phoneLinkRoutes(db, phoneCodeSender(messenger)));
   await app.register(auditRoutes(db, keys));
   await app.register(catalogueRoutes(db, jobs));
   await app.register(definitionRoutes(db, jobs, config.baseUrl));

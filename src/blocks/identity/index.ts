@@ -13,3 +13,5 @@ export { E164, normaliseMobile } from './phone.ts';
 export { purgeOldWindows } from './throttle.ts';
 export { identityMigrations } from './migrations/index.ts';
 export { identityRoutes } from './routes.ts';
+export { phoneLinkRoutes } from './link-phone-routes.ts';
+export { confirmPhoneLink, requestPhoneLink, CODE_ATTEMPTS, CODE_MINUTES, type SendCode } from './link-phone.ts';

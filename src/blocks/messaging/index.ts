@@ -16,6 +16,7 @@ import { messagesAboutRows } from './store.ts';
 export { messagingMigrations } from './migrations/index.ts';
 export { requeueMessage, type MessageView, type Messenger, type OutgoingMessage } from './messenger.ts';
 export { maskRecipient } from './recipients.ts';
+export { phoneCodeSender } from './phone-codes.ts';
 export { DELIVERY_REPORTS_PATH, SEND_ATTEMPTS, SEND_TASK } from './send-message.ts';
 export { httpSmsGateway, PermanentFailure, type OutgoingSms, type SmsGateway } from './sms-gateway.ts';
 export { GOVSTACK_MESSAGING_PREFIX, GOVSTACK_REQUEST, MESSAGING_CLIENT_ROLE } from './govstack/routes.ts';
