@@ -22,16 +22,17 @@ import {
   purgeExpiredSessions,
   purgeOldWindows,
   SEND_RESET_TASK,
+  phoneLinkRoutes,
   type SessionSettings,
 } from './blocks/identity/index.ts';
 import { catalogueMigrations, catalogueRoutes, IMPORT_TASK, importRunner, linkRegisterToDefinitions } from './blocks/catalogue/index.ts';
-import { continueCasesWhenPaid, definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
+import { answerStatusSms, continueCasesWhenPaid, definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
 import { applicationRoutes } from './blocks/registration/application-routes.ts';
 import { escalateOverdueCases } from './blocks/registration/applications/escalate-overdue.ts';
 import { govstackRegistrationRoutes } from './blocks/registration/govstack/routes.ts';
 import { deadlineChecker, DEADLINE_TASK, workflowMigrations } from './blocks/workflow/index.ts';
 import { createSigner, esignatureMigrations, esignatureRoutes, type Signer } from './blocks/esignature/index.ts';
-import { createMessenger, messagingMigrations, messagingRoutes, type Messenger } from './blocks/messaging/index.ts';
+import { createMessenger, messagingMigrations, messagingRoutes, phoneCodeSender, type Messenger } from './blocks/messaging/index.ts';
 import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
@@ -143,13 +144,14 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(operationsRoutes(db, MIGRATIONS, registry));
   await app.register(jobRoutes(db, jobs, retryAudit));
   await app.register(identityRoutes(db, jobs, sessions));
+  await app.register(phoneLinkRoutes(db, phoneCodeSender(messenger)));
   await app.register(auditRoutes(db, keys));
   await app.register(catalogueRoutes(db, jobs));
   await app.register(definitionRoutes(db, jobs, config.baseUrl));
   await app.register(applicationRoutes(registration));
   await app.register(govstackRegistrationRoutes(registration, config.baseUrl));
   await app.register(esignatureRoutes({ db, blobs, dataDir: config.dataDir, baseUrl: config.baseUrl, signer, oidcLabel: oidc?.label ?? null }));
-  await app.register(messagingRoutes({ ...messagingDeps, messenger, demo: config.demo, oidcLabel: oidc?.label ?? null }));
+  await app.register(messagingRoutes({ ...messagingDeps, messenger, demo: config.demo, oidcLabel: oidc?.label ?? null, inboundSms: [answerStatusSms] }));
   await app.register(paymentsRoutes({ ...paymentsDeps, payments, oidcLabel: oidc?.label ?? null }));
   await app.register(registriesRoutes({ ...registriesDeps, registries, oidcLabel: oidc?.label ?? null }));
   await app.register(consentRoutes({ db, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));

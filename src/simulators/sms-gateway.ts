@@ -77,7 +77,7 @@ function inboxPage(messages: ReceivedSms[]): string {
 ${messages.length === 0 ? '<p>No text message yet.</p>' : `<ol>${items}</ol>`}</body></html>`;
 }
 
-export async function startSmsGatewaySimulator(opts: SimulatorOptions): Promise<Simulator> {
+export async function startSmsGatewaySimulator(opts: SimulatorOptions & { inboundUrl?: string }): Promise<Simulator> {
   const received: ReceivedSms[] = [];
   const byReference = new Map<string, ReceivedSms>();
   const timers = new Set<NodeJS.Timeout>();
@@ -129,6 +129,28 @@ export async function startSmsGatewaySimulator(opts: SimulatorOptions): Promise<
     return { id: entry.id };
   };
 
+  /**
+   * A phone texts the platform's number: `POST /phone` {from, text, deliverTo?}, forwarded signed to
+   * Daftari's inbound path (deliverTo, else the inboundUrl the simulator was started with).
+   */
+  const fromPhone = async (request: http.IncomingMessage): Promise<{ id: string; answeredWith: number }> => {
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse((await readBody(request)).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new Refusal(400, 'the body is not JSON');
+    }
+    const { from, text, deliverTo = opts.inboundUrl } = input;
+    if (typeof from !== 'string' || !E164.test(from)) throw new Refusal(400, '"from" must be a phone number in E.164 form');
+    if (typeof text !== 'string' || text.length === 0 || text.length > 1600) throw new Refusal(400, '"text" must be 1 to 1600 characters');
+    if (typeof deliverTo !== 'string' || !/^https?:\/\//.test(deliverTo)) throw new Refusal(400, 'say where Daftari listens: "deliverTo" or the inboundUrl option');
+    const id = randomUUID();
+    const body = JSON.stringify({ from, text, id });
+    const response = await fetch(deliverTo, { method: 'POST', headers: { 'content-type': 'application/json', ...signatureHeaders(opts.secret, body) }, body, signal: inFlight.signal });
+    await response.arrayBuffer().catch(() => undefined);
+    return { id, answeredWith: response.status };
+  };
+
   const server = http.createServer((request, response) => {
     const send = (status: number, type: string, body: string) => {
       if (response.headersSent) return;
@@ -140,6 +162,7 @@ export async function startSmsGatewaySimulator(opts: SimulatorOptions): Promise<
     const handle = async () => {
       if (path === '/messages' && request.method === 'POST') return json(202, { ...(await accept(request)), status: 'accepted' });
       if (path === '/messages.json' && request.method === 'GET') return json(200, received);
+      if (path === '/phone' && request.method === 'POST') return json(200, await fromPhone(request));
       if (path === '/' && request.method === 'GET') return send(200, 'text/html; charset=utf-8', inboxPage(received));
       if (['/', '/messages', '/messages.json'].includes(path ?? '')) throw new Refusal(405, 'method not allowed');
       throw new Refusal(404, 'not found');

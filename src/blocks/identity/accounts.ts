@@ -120,7 +120,7 @@ export async function createUser(db: Db, input: NewUser, acting: ActingAs = SYST
   });
 }
 
-function mobileOrProblem(input: string): string {
+export function mobileOrProblem(input: string): string {
   const phone = normaliseMobile(input);
   if (!phone) throw Problem.invalidField('/body/phone', 'must be a mobile number in international form, like +253 77 12 34 56', 'phone');
   return phone;

@@ -150,6 +150,18 @@ const ROUTES: RouteSpec[] = [
     cases: [['a new citizen', 204], ['api-client', 403, 'clients have no password'], ['anonymous', 401]],
   },
   {
+    route: 'POST /api/identity/phone-link',
+    access: 'roles: citizen',
+    call: () => ({ method: 'POST', url: '/api/identity/phone-link', json: { phone: `+2537790${String(++counter).padStart(4, '0')}` } }),
+    cases: [['a new citizen', 202], ['officer.permits', 403, 'staff accounts link no phone here'], ['api-client', 403], ['anonymous', 401]],
+  },
+  {
+    route: 'POST /api/identity/phone-link/confirm',
+    access: 'roles: citizen',
+    call: () => ({ method: 'POST', url: '/api/identity/phone-link/confirm', json: { code: '123456' } }),
+    cases: [['a new citizen', 400, 'no code was asked for'], ['officer.permits', 403], ['api-client', 403], ['anonymous', 401]],
+  },
+  {
     route: 'POST /api/identity/password-resets',
     access: 'public',
     call: () => ({ method: 'POST', url: '/api/identity/password-resets', json: { login: 'nobody@example.org' } }),

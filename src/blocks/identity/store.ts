@@ -167,6 +167,17 @@ export async function holdersOfRole(executor: Executor, role: string, agencyId: 
   return result.rows;
 }
 
+/**
+ * The account of the person with this national ID, for a counter agent who has checked their ID
+ * card. Two accounts on one person would make the choice a guess, so then there is no answer.
+ */
+export async function findPersonByNationalId(executor: Executor, nationalId: string): Promise<Pick<User, 'id' | 'party_id' | 'phone' | 'locale' | 'display_name'> | undefined> {
+  const result = await sql<Pick<User, 'id' | 'party_id' | 'phone' | 'locale' | 'display_name'>>`
+    SELECT u.id, u.party_id, u.phone, u.locale, u.display_name FROM identity_users u JOIN identity_parties p ON p.id = u.party_id
+    WHERE p.kind = 'person' AND p.national_id = ${nationalId.trim()} AND u.disabled_at IS NULL LIMIT 2`.execute(executor);
+  return result.rows.length === 1 ? result.rows[0] : undefined;
+}
+
 export async function findPartyById(executor: Executor, id: string): Promise<Party | undefined> {
   const result = await sql<Party>`SELECT * FROM identity_parties WHERE id = ${id}`.execute(executor);
   return result.rows[0];

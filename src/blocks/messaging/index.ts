@@ -8,7 +8,7 @@ import { messagingPages } from '../../web/pages/messaging-pages.tsx';
 import { defineRole } from '../identity/index.ts';
 import { govstackMessagingRoutes, MESSAGING_CLIENT_ROLE } from './govstack/routes.ts';
 import { queueMessage, viewOf, type Messenger, type MessageView } from './messenger.ts';
-import { deliveryReportRoutes } from './routes.ts';
+import { deliveryReportRoutes, type InboundSmsHandler } from './routes.ts';
 import { messageSender, SEND_TASK } from './send-message.ts';
 import { httpSmsGateway } from './sms-gateway.ts';
 import { messagesAboutRows } from './store.ts';
@@ -16,6 +16,9 @@ import { messagesAboutRows } from './store.ts';
 export { messagingMigrations } from './migrations/index.ts';
 export { requeueMessage, type MessageView, type Messenger, type OutgoingMessage } from './messenger.ts';
 export { maskRecipient } from './recipients.ts';
+export { phoneCodeSender } from './phone-codes.ts';
+export { INBOUND_SMS_PATH, type InboundSmsHandler } from './routes.ts';
+export { splitSms, smsEncoding, type SmsEncoding, type SmsParts } from './sms-parts.ts';
 export { DELIVERY_REPORTS_PATH, SEND_ATTEMPTS, SEND_TASK } from './send-message.ts';
 export { httpSmsGateway, PermanentFailure, type OutgoingSms, type SmsGateway } from './sms-gateway.ts';
 export { GOVSTACK_MESSAGING_PREFIX, GOVSTACK_REQUEST, MESSAGING_CLIENT_ROLE } from './govstack/routes.ts';
@@ -44,9 +47,9 @@ export async function messagesAbout(executor: Executor, type: string, id: string
   return (await messagesAboutRows(executor, type, id)).map(viewOf);
 }
 
-export function messagingRoutes(deps: MessagingDeps & { messenger: Messenger; demo: boolean; oidcLabel: string | null }) {
+export function messagingRoutes(deps: MessagingDeps & { messenger: Messenger; demo: boolean; oidcLabel: string | null; inboundSms?: InboundSmsHandler[] }) {
   return async (app: App) => {
-    await app.register(deliveryReportRoutes(deps));
+    await app.register(deliveryReportRoutes({ ...deps, inboundSms: deps.inboundSms ?? [] }));
     await app.register(govstackMessagingRoutes(deps));
     await app.register(messagingPages({ db: deps.db, jobs: deps.jobs, oidcLabel: deps.oidcLabel, phoneInbox: deps.demo && deps.smsGateway ? deps.smsGateway.url : null }));
   };

@@ -7,6 +7,7 @@ import { findUserByContact } from '../identity/index.ts';
 import { isDeliverable, maskRecipient } from './recipients.ts';
 import { SEND_ATTEMPTS, SEND_TASK } from './send-message.ts';
 import { addEvent, findMessage, insertMessage, messagingDb, type MessageRow } from './store.ts';
+import { MAX_PARTS as SMS_MAX_PARTS, splitSms } from './sms-parts.ts';
 
 export interface OutgoingMessage {
   channel: 'email' | 'sms';
@@ -62,8 +63,6 @@ export function viewOf(row: MessageRow): MessageView {
 }
 
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
-// Ten SMS segments: longer texts are refused by most gateways anyway.
-const SMS_MAX = 1600;
 const BODY_MAX = 100_000;
 
 function checked(message: OutgoingMessage): void {
@@ -73,7 +72,11 @@ function checked(message: OutgoingMessage): void {
   if (message.channel === 'email' && !message.subject?.trim()) problems.push(['/subject', 'an e-mail needs a subject']);
   if ((message.subject?.length ?? 0) > 500) problems.push(['/subject', 'is longer than 500 characters']);
   if (!message.body.trim()) problems.push(['/body', 'is empty']);
-  if (message.body.length > (message.channel === 'sms' ? SMS_MAX : BODY_MAX)) problems.push(['/body', `is longer than ${message.channel === 'sms' ? SMS_MAX : BODY_MAX} characters`]);
+  if (message.channel === 'sms') {
+    // Parts, not characters, are the limit: Cyrillic or Arabic text reaches it in 670 characters, Latin text in 1,530.
+    const sms = splitSms(message.body);
+    if (sms.parts.length > SMS_MAX_PARTS) problems.push(['/body', `needs ${sms.parts.length} SMS parts (${sms.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2'}); at most ${SMS_MAX_PARTS} are sent`]);
+  } else if (message.body.length > BODY_MAX) problems.push(['/body', `is longer than ${BODY_MAX} characters`]);
   if (problems.length > 0) throw Problem.badRequest(`The message cannot be sent: ${problems.map(([p, r]) => `${p} ${r}`).join('; ')}.`, problems.map(([pointer, reason]) => ({ pointer, reason })));
 }
 

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { assertProblem } from '../../../test/support/http.ts';
 import { createApiClient, createUser, findUserByLogin } from '../identity/index.ts';
-import { DELIVERY_REPORTS_PATH, GOVSTACK_MESSAGING_PREFIX as P, MESSAGING_CLIENT_ROLE } from './index.ts';
+import { DELIVERY_REPORTS_PATH, GOVSTACK_MESSAGING_PREFIX as P, INBOUND_SMS_PATH, MESSAGING_CLIENT_ROLE } from './index.ts';
 import { signatureHeaders } from '../../platform/http/signed-calls.ts';
 
 type Who =
@@ -116,6 +116,12 @@ const ROUTES: RouteSpec[] = [
     access: 'public',
     call: async () => ({ method: 'POST', url: DELIVERY_REPORTS_PATH, json: { reference: await queuedSms(), messageId: randomUUID(), status: 'delivered' } }),
     cases: [['gateway', 200, 'signed with the shared secret'], ['anonymous', 401, 'unsigned'], ['admin', 401, 'a session is no signature']],
+  },
+  {
+    route: `POST ${INBOUND_SMS_PATH}`,
+    access: 'public',
+    call: () => ({ method: 'POST', url: INBOUND_SMS_PATH, json: { from: '+25377999888', text: 'hello' } }),
+    cases: [['gateway', 200, 'signed with the shared secret'], ['anonymous', 401, 'unsigned'], ['amina', 401, 'a session is no signature']],
   },
   {
     route: 'GET /outbox',

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../../config.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { access } from '../../platform/http/access.ts';
@@ -8,6 +9,7 @@ import type { App } from '../../platform/http/server.ts';
 import { applyDeliveryReport } from './message-status.ts';
 import { checkSignature, keepRawBody, rawBodyOf, type SignatureCheck } from '../../platform/http/signed-calls.ts';
 import { DELIVERY_REPORTS_PATH } from './send-message.ts';
+import type { Messenger } from './messenger.ts';
 
 const DeliveryReportBody = Type.Object(
   {
@@ -21,13 +23,33 @@ const DeliveryReportBody = Type.Object(
 );
 
 const REFUSALS: Record<Exclude<SignatureCheck, 'valid'>, string> = {
-  missing: 'A delivery report must be signed: send the x-daftari-timestamp and x-daftari-signature headers.',
-  stale: 'The delivery report is signed at a time too far from now; sign it afresh.',
-  forged: 'The signature of the delivery report does not match its content.',
+  missing: 'A call from the SMS gateway must be signed: send the x-daftari-timestamp and x-daftari-signature headers.',
+  stale: 'The call is signed at a time too far from now; sign it afresh.',
+  forged: 'The signature does not match the content of the call.',
 };
 
+/** Before the body is validated: whoever cannot sign learns nothing about what we expect. */
+function signedByGateway(smsGateway: GatewayConfig | undefined, what: string) {
+  return async (request: FastifyRequest) => {
+    if (!smsGateway) throw Problem.unauthorized(`No SMS gateway is configured here, so no ${what} can be verified.`);
+    const check = checkSignature(smsGateway.secret, request.headers, rawBodyOf(request));
+    if (check !== 'valid') {
+      request.log.warn({ check, ip: request.ip }, `SMS ${what} refused`);
+      throw Problem.unauthorized(REFUSALS[check]);
+    }
+  };
+}
+
+/**
+ * Answers a text someone sent to the platform's number, or null when it is no command this
+ * handler knows. Given the sender's number as the gateway reports it.
+ */
+export type InboundSmsHandler = (db: Db, sms: { from: string; text: string }) => Promise<{ body: string; locale: string; userId: string | null } | null>;
+
+export const INBOUND_SMS_PATH = '/messaging/sms/inbound';
+
 /** Delivery reports an SMS gateway posts back (server to server: no session, no CSRF token, a signature instead). */
-export function deliveryReportRoutes({ db, smsGateway }: { db: Db; smsGateway: GatewayConfig | undefined }) {
+export function deliveryReportRoutes({ db, smsGateway, messenger, inboundSms }: { db: Db; smsGateway: GatewayConfig | undefined; messenger: Messenger; inboundSms: InboundSmsHandler[] }) {
   return async (app: App) => {
     app.post(DELIVERY_REPORTS_PATH, {
       config: { access: access.public, csrfExempt: true },
@@ -39,20 +61,35 @@ export function deliveryReportRoutes({ db, smsGateway }: { db: Db; smsGateway: G
         response: { 200: Type.Object({ status: Type.String(), changed: Type.Boolean() }), ...Problems },
       },
       preParsing: keepRawBody,
-      // Before the body is validated: whoever cannot sign learns nothing about what we expect.
-      preValidation: async (request) => {
-        if (!smsGateway) throw Problem.unauthorized('No SMS gateway is configured here, so no delivery report can be verified.');
-        const check = checkSignature(smsGateway.secret, request.headers, rawBodyOf(request));
-        if (check !== 'valid') {
-          request.log.warn({ check, ip: request.ip }, 'SMS delivery report refused');
-          throw Problem.unauthorized(REFUSALS[check]);
-        }
-      },
+      preValidation: signedByGateway(smsGateway, 'delivery report'),
       handler: async (request) => {
         const { reference, messageId, status, error } = request.body;
         const result = await applyDeliveryReport(db, { reference, messageId, status, error });
         if (!result.changed) request.log.info({ reference, reported: status, current: result.status }, 'SMS delivery report changed nothing (repeated or out of order)');
         return result;
+      },
+    });
+
+    app.post(INBOUND_SMS_PATH, {
+      config: { access: access.public, csrfExempt: true },
+      bodyLimit: 16 * 1024,
+      schema: {
+        summary: 'A text a person sent to the platform, posted by the SMS gateway and signed like its delivery reports; a known command (STATUS <tracking number>) is answered by SMS',
+        tags: ['messaging'],
+        body: Type.Object({ from: Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' }), text: Type.String({ maxLength: 1600 }), id: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ answered: Type.Boolean() }), ...Problems },
+      },
+      preParsing: keepRawBody,
+      preValidation: signedByGateway(smsGateway, 'inbound message'),
+      handler: async (request) => {
+        const { from, text, id } = request.body;
+        for (const handle of inboundSms) {
+          const answer = await handle(db, { from, text });
+          if (!answer) continue;
+          await messenger.queue(db, { channel: 'sms', to: from, locale: answer.locale, body: answer.body, userId: answer.userId, template: 'messaging.inbound-answer', ...(id ? { dedupeKey: `inbound:${id}` } : {}), requestId: request.id });
+          return { answered: true };
+        }
+        return { answered: false };
       },
     });
   };

@@ -13,6 +13,7 @@ import { describeApplication, type ApplicationView } from './applications/descri
 import { attachDocument, discardDraft, removeDocument, saveStep, startApplication, type Upload } from './applications/draft-application.ts';
 import { applicationsOf, documentsOf, findByTrackingNumber } from './applications/store.ts';
 import { applyInOneStep, submitApplication } from './applications/submit-application.ts';
+import { AGENT_ROLE, applicationForAssistant, applyForPresentPerson } from './applications/apply-for-present-person.ts';
 import { normaliseTrackingNumber } from './applications/tracking-number.ts';
 
 const ServiceId = Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' });
@@ -60,6 +61,8 @@ export function applicationJson(view: ApplicationView) {
     reviews: view.reviews,
     applicantActions: view.applicantActions.map((x) => ({ id: x.id, label: x.label, inputs: x.inputs ?? [], documents: x.documents ?? false })),
     mayWithdraw: view.mayWithdraw,
+    channel: a.channel,
+    assistedBy: view.assistedBy,
   };
 }
 
@@ -112,6 +115,31 @@ export function applicationRoutes(deps: RegistrationDeps) {
         const { application, created } = await applyInOneStep(deps, { serviceId: request.body.serviceId, data: request.body.data, principal, onBehalfOf: request.body.onBehalfOf, idempotencyKey: key, locale: localeOf(request), requestId: request.id });
         const view = await describeApplication(db, application, principal, 'applicant');
         return reply.code(created ? 201 : 200).send(applicationJson(view));
+      },
+    });
+
+    app.post('/api/registration/assisted-applications', {
+      config: { access: access.roles(AGENT_ROLE) },
+      schema: {
+        summary: 'An agent at a service centre applies for the person present, after checking their ID and recording their consent; the tracking number goes to their phone by SMS',
+        tags: ['registration'],
+        body: Type.Object({
+          serviceId: ServiceId,
+          data: Answers,
+          person: Type.Object({
+            nationalId: Type.String({ minLength: 3, maxLength: 40, pattern: '^[A-Za-z0-9-]+$' }),
+            idDocument: Type.Union([Type.Literal('national-id-card'), Type.Literal('passport'), Type.Literal('voter-card'), Type.Literal('birth-certificate')]),
+            consentMethod: Type.Union([Type.Literal('signed-form'), Type.Literal('verbal'), Type.Literal('thumbprint')]),
+          }, { additionalProperties: false }),
+          idempotencyKey: IdempotencyKey,
+        }, { additionalProperties: false }),
+        response: { 200: ApplicationOut, 201: ApplicationOut, ...Problems },
+      },
+      handler: async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const { application, created, smsQueued } = await applyForPresentPerson(deps, { ...request.body, principal, requestId: request.id });
+        const view = await describeApplication(db, application, principal, 'applicant');
+        return reply.code(created ? 201 : 200).send({ ...applicationJson(view), smsQueued });
       },
     });
 
@@ -198,7 +226,7 @@ export function applicationRoutes(deps: RegistrationDeps) {
       schema: { summary: 'An application, for its applicant (or their agent) or for the staff working it', tags: ['registration'], params: AppParams, response: { 200: ApplicationOut, ...Problems } },
       handler: async (request) => {
         const principal = requirePrincipal(request);
-        const mine = await applicationForApplicant(db, principal, request.params.id).catch(() => null);
+        const mine = (await applicationForApplicant(db, principal, request.params.id).catch(() => null)) ?? (await applicationForAssistant(db, principal, request.params.id).catch(() => null));
         const view = mine ? await describeApplication(db, mine, principal, 'applicant') : await describeApplication(db, await applicationForStaff(db, principal, request.params.id), principal, 'staff');
         const invoices = await deps.payments.invoicesFor(db, 'application', view.application.id);
         return {

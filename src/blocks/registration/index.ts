@@ -1,3 +1,8 @@
+import { defineRole } from '../identity/index.ts';
+import { AGENT_ROLE } from './applications/apply-for-present-person.ts';
+
+defineRole(AGENT_ROLE, 'Agent at a service centre or post office: applies for people who are present, with their consent');
+
 export { registrationMigrations } from './migrations/index.ts';
 export { definitionRoutes } from './definition-routes.ts';
 export {
@@ -16,6 +21,8 @@ export { validateDefinition, validateDefinitionSource, reachableStates, type Def
 export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type FieldDefinition, type StepDefinition, type DocumentDefinition, type StateDefinition, type ActionDefinition, type InputDefinition } from './definition/schema.ts';
 export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
+export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE } from './applications/apply-for-present-person.ts';
+export { answerStatusSms, statusForPhone } from './applications/answer-status-sms.ts';
 export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './applications/submit-application.ts';
 export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, extendApplicationDeadline, applicationForStaff } from './applications/act-on-application.ts';
 export { describeApplication, type ApplicationView } from './applications/describe-application.ts';

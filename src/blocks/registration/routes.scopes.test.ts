@@ -38,6 +38,11 @@ const ROWS: Row[] = [
     route: 'POST /api/registration/applications', access: CITIZENS_ONLY,                              expect: [401, 201, 201, 403, 403, 403, 403],
     call: (f) => ({ method: 'POST', url: '/api/registration/applications', json: { serviceId: 'market-stall', data: { stallName: 'Stall', market: 'harbour', cooking: false }, idempotencyKey: f.unique('scopes-key') } }),
   },
+  {
+    route: 'POST /api/registration/assisted-applications', access: 'roles: agent', what: 'none of these callers is a counter agent (assisted.test.ts has the agents)',
+                                                                                                      expect: [401, 403, 403, 403, 403, 403, 403],
+    call: (f) => ({ method: 'POST', url: '/api/registration/assisted-applications', json: { serviceId: 'market-stall', data: { stallName: 'Stall', market: 'harbour', cooking: false }, person: { nationalId: 'DJ-1985-000123', idDocument: 'national-id-card', consentMethod: 'signed-form' }, idempotencyKey: f.unique('assisted-key') } }),
+  },
   { route: 'POST /api/registration/drafts', access: CITIZENS_ONLY,                                   expect: [401, 201, 201, 403, 403, 403, 403], call: () => ({ method: 'POST', url: '/api/registration/drafts', json: { serviceId: 'business-licence' } }) },
   {
     route: 'PUT /api/registration/drafts/:id/steps/:stepId', access: CITIZENS_ONLY,                   expect: [401, 200, 404, 403, 403, 403, 403],

@@ -115,6 +115,21 @@ export function FeesTable({ ctx, definition, lines, total }: { ctx: PageContext;
 }
 
 /** Deadlines of an open case: the legal one (paused while the applicant is asked for more) and, for staff, the current step's. */
+/** How the application came in; staff also see the consent an agent recorded at the counter. */
+export function ChannelFacts({ ctx, view, forStaff }: { ctx: PageContext; view: ApplicationView; forStaff: boolean }) {
+  const { t } = ctx;
+  const consent = view.application.assisted_consent;
+  return (
+    <>
+      <dt>{t('assisted.channel.label')}</dt>
+      <dd>
+        {view.assistedBy ? <>{t('assisted.channel.assisted', { agent: view.assistedBy.name })}</> : t('assisted.channel.online')}
+        {forStaff && consent && <><br />{t('assisted.channel.consent', { idDocument: consent.idDocument, method: t(`assisted.consentMethod.${consent.method}`) })}</>}
+      </dd>
+    </>
+  );
+}
+
 export function Deadlines({ ctx, view, forStaff }: { ctx: PageContext; view: ApplicationView; forStaff: boolean }) {
   const { t } = ctx;
   const row = view.caseRow;

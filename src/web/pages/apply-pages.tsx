@@ -44,7 +44,7 @@ import { Problem, type InvalidParam } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { formatDate, formatDateTime, formatList } from '../../platform/i18n/index.ts';
-import { AnswersSummary, Deadlines, DocumentsList, EventDetails, FeesTable, HistoryTable, InvoicesSummary, OutputsList, statusOf } from '../components/application-parts.tsx';
+import { AnswersSummary, ChannelFacts, Deadlines, DocumentsList, EventDetails, FeesTable, HistoryTable, InvoicesSummary, OutputsList, statusOf } from '../components/application-parts.tsx';
 import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
 import { fieldQuestion, inputQuestion, QuestionField } from '../components/question-field.tsx';
 import { TableRegion } from '../components/table-region.tsx';
@@ -443,6 +443,7 @@ function ApplicationPage({ ctx, view, invoices, refused, notice }: { ctx: PageCo
         </dd>
         <dt>{t('applications.submittedOn')}</dt>
         <dd>{application.submitted_at ? formatDateTime(ctx.locale, application.submitted_at) : ''}</dd>
+        <ChannelFacts ctx={ctx} view={view} forStaff={false} />
         <Deadlines ctx={ctx} view={view} forStaff={false} />
       </dl>
       {invoices.length > 0 && <InvoicesSummary ctx={ctx} invoices={invoices} payable />}

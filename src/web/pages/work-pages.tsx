@@ -25,7 +25,7 @@ import { Problem } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { formatDateTime } from '../../platform/i18n/index.ts';
-import { AnswersSummary, Deadlines, DocumentsList, FeesTable, HistoryTable, InvoicesSummary, OutputsList, stateLabel, statusOf } from '../components/application-parts.tsx';
+import { AnswersSummary, ChannelFacts, Deadlines, DocumentsList, FeesTable, HistoryTable, InvoicesSummary, OutputsList, stateLabel, statusOf } from '../components/application-parts.tsx';
 import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
 import { DeliveryLog } from '../components/delivery-log.tsx';
 import { inputQuestion, QuestionField } from '../components/question-field.tsx';
@@ -230,6 +230,7 @@ function CaseFilePage({ ctx, file, refused, notice }: { ctx: PageContext; file: 
         <dd>{application.submitted_at ? formatDateTime(ctx.locale, application.submitted_at) : ''}</dd>
         <dt>{t('work.case.submittedBy')}</dt>
         <dd><bdi>{file.submittedBy}</bdi></dd>
+        <ChannelFacts ctx={ctx} view={view} forStaff />
         <Deadlines ctx={ctx} view={view} forStaff />
       </dl>
       {open && (view.actions.length > 0 || view.reviews.length > 0 || mayExtend || file.assignable.size > 0 || openTasks.some((task) => mayClaim(principal, asTask(task)) || mayRelease(principal, asTask(task)))) && (

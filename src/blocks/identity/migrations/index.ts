@@ -126,4 +126,21 @@ export const identityMigrations: MigrationSet = {
       await sql`CREATE INDEX identity_users_phone ON identity_users (phone) WHERE phone IS NOT NULL`.execute(db);
     },
   },
+  // One-time codes that prove a person holds the phone they link; only the code's hash is kept.
+  '2026-12-02T1410_identity_phone_links': {
+    async up(db) {
+      await sql`
+        CREATE TABLE identity_phone_links (
+          id uuid PRIMARY KEY,
+          user_id uuid NOT NULL REFERENCES identity_users(id),
+          phone text NOT NULL,
+          code_hash text NOT NULL,
+          attempts integer NOT NULL DEFAULT 0,
+          expires_at timestamptz NOT NULL,
+          confirmed_at timestamptz,
+          created_at timestamptz NOT NULL DEFAULT now()
+        )`.execute(db);
+      await sql`CREATE INDEX identity_phone_links_user ON identity_phone_links (user_id, created_at DESC)`.execute(db);
+    },
+  },
 };

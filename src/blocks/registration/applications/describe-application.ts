@@ -5,6 +5,7 @@ import type { ServiceDefinition, StateDefinition } from '../definition/schema.ts
 import { agencyIdsOf, definitionOf } from './context.ts';
 import { totalOf } from './form-engine.ts';
 import { documentStatus } from '../../esignature/index.ts';
+import { findUserById } from '../../identity/index.ts';
 import { documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow } from './store.ts';
 
 /**
@@ -29,13 +30,20 @@ export interface ApplicationView {
   reviews: { id: string; label: Record<string, string> }[];
   applicantActions: NonNullable<StateDefinition['applicantActions']>;
   mayWithdraw: boolean;
+  /** The agent who applied for the person at a counter (channel `assisted`). */
+  assistedBy: { id: string; name: string } | null;
 }
 
 const INTERNAL_EVENTS = new Set(['claim', 'release', 'assign', 'escalate', 'opinion']);
 
 export async function describeApplication(executor: Executor, application: ApplicationRow, principal: Principal | null, audience: 'applicant' | 'staff'): Promise<ApplicationView> {
   const definition = await definitionOf(executor, application.service_id, application.service_version);
-  const [caseRow, documents, issued] = await Promise.all([loadCase(executor, application.id), documentsOf(executor, application.id), outputsOf(executor, application.id)]);
+  const [caseRow, documents, issued, assistant] = await Promise.all([
+    loadCase(executor, application.id),
+    documentsOf(executor, application.id),
+    outputsOf(executor, application.id),
+    application.assisted_by ? findUserById(executor, application.assisted_by) : undefined,
+  ]);
   // A signed document is revoked in the e-signature block (where /verify reads it), so that is what the application shows.
   const outputs = await Promise.all(
     issued.map(async (output) => (output.document_id ? { ...output, revoked_at: (await documentStatus(executor, output.document_id))?.revokedAt ?? output.revoked_at } : output)),
@@ -64,6 +72,7 @@ export async function describeApplication(executor: Executor, application: Appli
     reviews,
     applicantActions: open && audience === 'applicant' ? state.applicantActions ?? [] : [],
     mayWithdraw: Boolean(open && audience === 'applicant' && (definition.workflow.withdrawableFrom ?? []).includes(caseRow.state)),
+    assistedBy: assistant ? { id: assistant.id, name: assistant.display_name } : null,
   };
 }
 

@@ -10,6 +10,9 @@ export interface ApplicationRow {
   applicant_party_id: string;
   created_by: string;
   assisted_by: string | null;
+  channel: 'online' | 'assisted';
+  /** What the agent recorded before applying for a person who was present. */
+  assisted_consent: AssistedConsent | null;
   status: 'draft' | 'submitted';
   data: FormData;
   fees: FeeLine[];
@@ -19,6 +22,15 @@ export interface ApplicationRow {
   created_at: Date;
   updated_at: Date;
   submitted_at: Date | null;
+}
+
+export interface AssistedConsent {
+  /** The identity document the agent checked, and its number. */
+  idDocument: string;
+  idNumber: string;
+  /** How the person gave consent: signed the paper form, said so aloud (witnessed), or a thumbprint. */
+  method: 'signed-form' | 'verbal' | 'thumbprint';
+  recordedAt: string;
 }
 
 export interface DocumentRow {

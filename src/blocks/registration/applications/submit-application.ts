@@ -14,7 +14,7 @@ import { FormInvalid } from './draft-application.ts';
 import { checkAnswers, computeFees, visibleDocuments, visibleSteps, type FeeLine, type FormData } from './form-engine.ts';
 import { queueNotifications } from './notify-people.ts';
 import { applyEffects } from './apply-effects.ts';
-import { documentsOf, findApplication, findByIdempotencyKey, type ApplicationRow } from './store.ts';
+import { documentsOf, findApplication, findByIdempotencyKey, type ApplicationRow, type AssistedConsent } from './store.ts';
 import { newTrackingNumber } from './tracking-number.ts';
 
 export const APPLICATION_SUBMITTED = 'registration.application-submitted';
@@ -67,7 +67,7 @@ async function submitLocked(deps: RegistrationDeps, trx: Tx, application: Applic
   const initial = definition.workflow.initial;
   await queueNotifications(trx, deps.jobs, definition, submitted, { on: ['submitted'], explicit: [], vars: { state: initial }, key: 'submitted' });
   await applyEffects(deps, trx, definition, submitted, { caseId: application.id, from: initial, to: initial, actionId: null, effects: started.effects, outcome: started.outcome, inputs: {} }, requestId);
-  await deps.jobs.emit(trx, APPLICATION_SUBMITTED, { applicationId: application.id, serviceId: definition.id, agencyId: application.agency_id }, { dedupeKey: application.id });
+  await deps.jobs.emit(trx, APPLICATION_SUBMITTED, { applicationId: application.id, serviceId: definition.id, agencyId: application.agency_id, channel: application.channel }, { dedupeKey: application.id });
   return submitted;
 }
 
@@ -79,19 +79,37 @@ async function uniqueTrackingNumber(trx: Tx, serviceId: string): Promise<string>
   }
 }
 
+/** Who applies and how: the signed-in applicant online, or an agent at a counter for the person present. */
+export interface Applying {
+  serviceId: string;
+  data: Record<string, unknown>;
+  applicantPartyId: string;
+  createdBy: string;
+  assisted: { by: string; consent: AssistedConsent } | null;
+  principal: Principal;
+  idempotencyKey: string;
+  locale: string;
+  requestId: string;
+}
+
 /**
  * Apply and submit in one call (API clients, assisted channels): answers for every step at once.
  * The idempotency key makes a retried request return the first result instead of a second application.
  */
 export async function applyInOneStep(deps: RegistrationDeps, input: { serviceId: string; data: Record<string, unknown>; principal: Principal; onBehalfOf?: string | null; idempotencyKey: string; locale: string; requestId: string }): Promise<{ application: ApplicationRow; created: boolean }> {
-  const { db } = deps;
   if (input.principal.kind !== 'user' || !input.principal.partyId) throw Problem.forbidden('Sign in with a personal or business account to apply.');
-  const earlier = await findByIdempotencyKey(db, input.principal.id, input.idempotencyKey);
+  const applicant = input.onBehalfOf ?? input.principal.partyId;
+  if (!(await canActFor(deps.db, input.principal, applicant, input.serviceId))) throw Problem.forbidden('You hold no mandate to apply for this person or organisation.');
+  return createAndSubmit(deps, { ...input, applicantPartyId: applicant, createdBy: input.principal.id, assisted: null });
+}
+
+/** Insert the application and submit it in one transaction; a repeated idempotency key returns the first one. */
+export async function createAndSubmit(deps: RegistrationDeps, input: Applying, beforeCommit?: (trx: Tx, submitted: ApplicationRow) => Promise<void>): Promise<{ application: ApplicationRow; created: boolean }> {
+  const { db } = deps;
+  const earlier = await findByIdempotencyKey(db, input.createdBy, input.idempotencyKey);
   if (earlier) return { application: earlier, created: false };
   const current = await currentDefinition(db, input.serviceId);
   if (!current) throw Problem.notFound('No service open for applications has this id.');
-  const applicant = input.onBehalfOf ?? input.principal.partyId;
-  if (!(await canActFor(db, input.principal, applicant, input.serviceId))) throw Problem.forbidden('You hold no mandate to apply for this person or organisation.');
   const known = new Set(current.document.form.steps.flatMap((s) => s.fields.map((f) => f.id)));
   const unknown = Object.keys(input.data).filter((k) => !known.has(k));
   if (unknown.length > 0) throw Problem.badRequest(`Unknown fields: ${unknown.join(', ')}.`, unknown.map((k) => ({ pointer: `/body/data/${k}`, reason: 'is not a field of this service' })));
@@ -100,16 +118,20 @@ export async function applyInOneStep(deps: RegistrationDeps, input: { serviceId:
       const id = randomUUID();
       const visible = visibleSteps(current.document, input.data as FormData);
       const raw = Object.fromEntries(visible.flatMap((s) => s.fields.map((f) => [f.id, input.data[f.id]] as const)));
+      const channel = input.assisted ? 'assisted' : 'online';
       await sql`
-        INSERT INTO registration_applications (id, service_id, service_version, agency_id, applicant_party_id, created_by, status, data, idempotency_key, locale)
-        VALUES (${id}, ${current.serviceId}, ${current.version}, ${current.agencyId}, ${applicant}, ${input.principal.id}, 'draft', ${JSON.stringify(raw)}::jsonb, ${input.idempotencyKey}, ${input.locale})`.execute(trx);
+        INSERT INTO registration_applications (id, service_id, service_version, agency_id, applicant_party_id, created_by, assisted_by, channel, assisted_consent, status, data, idempotency_key, locale)
+        VALUES (${id}, ${current.serviceId}, ${current.version}, ${current.agencyId}, ${input.applicantPartyId}, ${input.createdBy}, ${input.assisted?.by ?? null}, ${channel},
+                ${input.assisted ? JSON.stringify(input.assisted.consent) : null}::jsonb, 'draft', ${JSON.stringify(raw)}::jsonb, ${input.idempotencyKey}, ${input.locale})`.execute(trx);
       const draft = (await findApplication(trx, id, true))!;
-      return { application: await submitLocked(deps, trx, draft, input.principal, input.requestId), created: true };
+      const submitted = await submitLocked(deps, trx, draft, input.principal, input.requestId);
+      await beforeCommit?.(trx, submitted);
+      return { application: submitted, created: true };
     });
   } catch (err) {
     // Two identical requests at once: the loser of the unique index returns the winner's result.
     if ((err as { code?: string }).code === '23505') {
-      const winner = await findByIdempotencyKey(db, input.principal.id, input.idempotencyKey);
+      const winner = await findByIdempotencyKey(db, input.createdBy, input.idempotencyKey);
       if (winner) return { application: winner, created: false };
     }
     throw err;

@@ -85,4 +85,12 @@ export const registrationMigrations: MigrationSet = {
       await sql`CREATE INDEX registration_applications_creator ON registration_applications (created_by, created_at DESC)`.execute(db);
     },
   },
+  '2026-12-02T1400_registration_channel': {
+    async up(db) {
+      // How the application came in; an assisted one also keeps the consent the agent recorded.
+      await sql`ALTER TABLE registration_applications ADD COLUMN channel text NOT NULL DEFAULT 'online' CHECK (channel IN ('online', 'assisted'))`.execute(db);
+      await sql`ALTER TABLE registration_applications ADD COLUMN assisted_consent jsonb`.execute(db);
+      await sql`CREATE INDEX registration_applications_assisted ON registration_applications (assisted_by, created_at DESC) WHERE assisted_by IS NOT NULL`.execute(db);
+    },
+  },
 };
