@@ -36,12 +36,18 @@ export const RESCHEDULED_EVENT = 'scheduler.rescheduled';
 export const CANCELLED_EVENT = 'scheduler.cancelled';
 export const DEFAULT_MAX_RESCHEDULES = 2;
 const NO_OVERLAP = 'scheduler_bookings_no_overlap';
+const SAME_KEY = 'scheduler_bookings_idempotency_key_key';
 
 const slotTaken = () => Problem.conflict('This time is no longer free: choose another slot.');
 
 function isOverlap(err: unknown): boolean {
   const e = err as { code?: string; constraint?: string };
   return e.code === '23P01' && e.constraint === NO_OVERLAP;
+}
+
+function isSameKey(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === SAME_KEY;
 }
 
 /** Run in the caller's transaction, or in a new one. */
@@ -60,14 +66,18 @@ async function candidates(executor: Executor, req: { agencyId: string; kind: Res
  * Insert under a savepoint, so that losing a race to another booking (the exclusion constraint)
  * leaves the caller's transaction usable for the next resource or for its own error handling.
  */
-async function tryInsert(trx: Tx, values: Parameters<typeof insertBooking>[1]): Promise<Booking | null> {
+async function tryInsert(trx: Tx, values: Parameters<typeof insertBooking>[1]): Promise<{ booking: Booking; earlier: boolean } | null> {
   await sql`SAVEPOINT scheduler_book`.execute(trx);
   try {
     const booking = await insertBooking(trx, values);
     await sql`RELEASE SAVEPOINT scheduler_book`.execute(trx);
-    return booking;
+    return { booking, earlier: false };
   } catch (err) {
     await sql`ROLLBACK TO SAVEPOINT scheduler_book`.execute(trx);
+    if (!isOverlap(err) && !isSameKey(err)) throw err;
+    // A retry that ran alongside the first request: either constraint waited for that one to commit.
+    const earlier = values.idempotencyKey ? await findBookingByKey(trx, values.idempotencyKey) : null;
+    if (earlier) return { booking: earlier, earlier: true };
     if (isOverlap(err)) return null;
     throw err;
   }
@@ -91,8 +101,10 @@ export async function bookSlot(deps: SchedulerDeps, executor: Executor, req: Boo
     if (free.length === 0) throw slotTaken();
     const end = new Date(req.start.getTime() + req.durationMinutes * 60_000);
     for (const resourceId of free) {
-      const booking = await tryInsert(trx, { id: randomUUID(), agencyId: req.agencyId, resourceId, subject: req.subject, title: req.title.trim(), start: req.start, end, attendees: req.attendees, bufferMinutes: calendar.bufferMinutes, idempotencyKey: req.idempotencyKey ?? null, createdBy: req.actor });
-      if (!booking) continue;
+      const inserted = await tryInsert(trx, { id: randomUUID(), agencyId: req.agencyId, resourceId, subject: req.subject, title: req.title.trim(), start: req.start, end, attendees: req.attendees, bufferMinutes: calendar.bufferMinutes, idempotencyKey: req.idempotencyKey ?? null, createdBy: req.actor });
+      if (!inserted) continue;
+      const { booking } = inserted;
+      if (inserted.earlier) return booking;
       await recordAudit(trx, { actor: req.actor, agencyId: req.agencyId, action: 'scheduler.book', subjectType: 'booking', subjectId: booking.id, requestId: req.requestId ?? null, details: { resourceId, start: booking.start.toISOString(), end: booking.end.toISOString(), about: req.subject }, change: { title: booking.title, attendees: booking.attendees.length } });
       await deps.jobs.emit(trx, BOOKED_EVENT, eventOf(booking), { dedupeKey: `${booking.id}:0` });
       await scheduleReminder(deps, trx, booking);

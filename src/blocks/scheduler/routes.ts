@@ -135,7 +135,7 @@ export function schedulerApi(deps: SchedulerDeps & { scheduler: Scheduler; baseU
       handler: async (request) => bookingOut(await visibleBooking(requirePrincipal(request), request.params.id)),
     });
 
-    app.get('/api/scheduler/bookings/:id(^[0-9a-f-]{36}).ics', {
+    app.get('/api/scheduler/bookings/:id.ics', {
       config: { access: access.signedIn },
       schema: { summary: 'A booking as an iCalendar file (RFC 5545)', tags: ['scheduler'], params: Type.Object({ id: Uuid }), response: { 200: Type.String({ description: "text/calendar" }), ...Problems } },
       handler: async (request, reply) => {

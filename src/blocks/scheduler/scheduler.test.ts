@@ -154,6 +154,14 @@ describe('booking', () => {
     assert.equal((await app.scheduler.bookingsFor(request.subject)).length, 1);
   });
 
+  it('retried while the first request is still running returns that one booking too', async () => {
+    await freeDay(SUNDAY);
+    const request = visit(djibouti(SUNDAY, '13:00'), { idempotencyKey: `parallel-retry-${serial}` });
+    const [a, b] = await Promise.all([app.scheduler.book(request), app.scheduler.book(request)]);
+    assert.equal(a.id, b.id);
+    assert.equal((await app.scheduler.bookingsFor(request.subject)).length, 1);
+  });
+
   it('inside a caller\'s transaction that loses the race leaves that transaction usable', async () => {
     await freeDay(SUNDAY);
     await app.scheduler.book(visit(djibouti(SUNDAY, '11:00'), { resourceId: ahmed }));
