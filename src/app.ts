@@ -35,6 +35,7 @@ import { createMessenger, messagingMigrations, messagingRoutes, type Messenger }
 import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
+import { analyticsMigrations, subscribeToFacts } from './blocks/analytics/index.ts';
 import { ecabinetMigrations, ecabinetRoutes } from './usecases/ecabinet/index.ts';
 import { LocalBlobStore } from './platform/files/blob-store.ts';
 import { accountPages } from './web/pages/account-pages.tsx';
@@ -58,6 +59,7 @@ export const MIGRATIONS = combineMigrations([
   registriesMigrations,
   consentMigrations,
   ecabinetMigrations,
+  analyticsMigrations,
 ]);
 
 export interface Daftari {
@@ -111,6 +113,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   linkRegisterToDefinitions(db, jobs);
   jobs.register(DEADLINE_TASK, deadlineChecker(db, jobs));
   escalateOverdueCases(db, jobs, mailer, config.baseUrl);
+  subscribeToFacts(db, jobs);
   const blobs = new LocalBlobStore(`${config.dataDir}/blobs`);
   const signer = createSigner({ db, blobs, dataDir: config.dataDir, baseUrl: config.baseUrl });
   const messagingDeps = { db, jobs, mailer, log, smsGateway: config.smsGateway, baseUrl: config.baseUrl };

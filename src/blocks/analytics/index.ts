@@ -1,0 +1,2 @@
+export { analyticsMigrations } from './migrations/index.ts';
+export { subscribeToFacts, refreshRollups, REFRESH_ROLLUPS_TASK } from './facts.ts';
