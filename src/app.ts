@@ -35,7 +35,7 @@ import { createMessenger, messagingMigrations, messagingRoutes, type Messenger }
 import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
-import { analyticsMigrations, subscribeToFacts } from './blocks/analytics/index.ts';
+import { analyticsMigrations, REFRESH_INTERVAL_MS, requestRefresh, subscribeToFacts } from './blocks/analytics/index.ts';
 import { ecabinetMigrations, ecabinetRoutes } from './usecases/ecabinet/index.ts';
 import { LocalBlobStore } from './platform/files/blob-store.ts';
 import { accountPages } from './web/pages/account-pages.tsx';
@@ -180,6 +180,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
         startPeriodic('session-purge', 15 * 60_000, () => purgeExpiredSessions(db, sessions), log),
         startPeriodic('throttle-purge', 60 * 60_000, () => purgeOldWindows(db), log),
         startPeriodic('job-purge', 60 * 60_000, () => jobs.purgeDone(7), log),
+        startPeriodic('analytics-refresh', REFRESH_INTERVAL_MS, () => requestRefresh(db, jobs), log),
       ];
       background = [jobs.startWorker({ connectionString: databaseUrl }), ...periodic];
     },

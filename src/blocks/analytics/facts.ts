@@ -48,3 +48,13 @@ export async function refreshRollups(db: Db): Promise<void> {
       GROUP BY 1, 2, 3, 4`.execute(trx);
   });
 }
+
+export const REFRESH_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * Ask for a refresh as a durable job, one per interval: every process runs the same timer, and the
+ * dedupe key lets only the first request of each interval through.
+ */
+export async function requestRefresh(db: Db, jobs: JobQueue, now = Date.now()): Promise<void> {
+  await jobs.enqueue(db, REFRESH_ROLLUPS_TASK, {}, { dedupeKey: `${REFRESH_ROLLUPS_TASK}:${Math.floor(now / REFRESH_INTERVAL_MS)}` });
+}

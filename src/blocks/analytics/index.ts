@@ -1,2 +1,2 @@
 export { analyticsMigrations } from './migrations/index.ts';
-export { subscribeToFacts, refreshRollups, REFRESH_ROLLUPS_TASK } from './facts.ts';
+export { subscribeToFacts, refreshRollups, requestRefresh, REFRESH_ROLLUPS_TASK, REFRESH_INTERVAL_MS } from './facts.ts';

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { APPLICATION_SUBMITTED } from '../registration/index.ts';
 import { CASE_MOVED } from '../workflow/index.ts';
-import { refreshRollups } from './index.ts';
+import { REFRESH_INTERVAL_MS, REFRESH_ROLLUPS_TASK, refreshRollups, requestRefresh } from './index.ts';
 
 let app: TestApp;
 const agencyId = randomUUID();
@@ -88,5 +88,18 @@ describe('analytics rollups agree with the raw events', () => {
     await app.jobs.drain();
     const [after] = await rows<{ outcome: string }>(`SELECT outcome FROM analytics_decisions WHERE application_id = $1`, [first!.application_id]);
     assert.equal(after!.outcome, 'granted');
+  });
+
+  it('refreshes through one durable job per interval, however many processes ask', async () => {
+    const slot = Math.floor(Date.now() / REFRESH_INTERVAL_MS) * REFRESH_INTERVAL_MS;
+    await requestRefresh(app.database.db, app.jobs, slot + 1);
+    await requestRefresh(app.database.db, app.jobs, slot + 2);
+    await requestRefresh(app.database.db, app.jobs, slot + REFRESH_INTERVAL_MS);
+    const jobs = await rows<{ state: string }>(`SELECT state FROM platform_jobs WHERE task = $1`, [REFRESH_ROLLUPS_TASK]);
+    assert.equal(jobs.length, 2);
+    await app.database.pool.query(`DELETE FROM analytics_daily`);
+    await app.jobs.drain();
+    const [total] = await rows<{ received: number }>(`SELECT coalesce(sum(received), 0)::int AS received FROM analytics_daily WHERE agency_id = $1`, [agencyId]);
+    assert.equal(total!.received, 60);
   });
 });
