@@ -36,6 +36,7 @@ import { createMessenger, messagingMigrations, messagingRoutes, phoneCodeSender,
 import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
+import { analyticsMigrations, REFRESH_INTERVAL_MS, requestRefresh, subscribeToFacts } from './blocks/analytics/index.ts';
 import { ecabinetMigrations, ecabinetRoutes } from './usecases/ecabinet/index.ts';
 import { createScheduler, schedulerMigrations, schedulerRoutes, type Scheduler } from './blocks/scheduler/index.ts';
 import { LocalBlobStore } from './platform/files/blob-store.ts';
@@ -61,6 +62,7 @@ export const MIGRATIONS = combineMigrations([
   consentMigrations,
   ecabinetMigrations,
   schedulerMigrations,
+  analyticsMigrations,
 ]);
 
 export interface Daftari {
@@ -115,6 +117,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   linkRegisterToDefinitions(db, jobs);
   jobs.register(DEADLINE_TASK, deadlineChecker(db, jobs));
   escalateOverdueCases(db, jobs, mailer, config.baseUrl);
+  subscribeToFacts(db, jobs);
   const blobs = new LocalBlobStore(`${config.dataDir}/blobs`);
   const signer = createSigner({ db, blobs, dataDir: config.dataDir, baseUrl: config.baseUrl });
   const messagingDeps = { db, jobs, mailer, log, smsGateway: config.smsGateway, baseUrl: config.baseUrl };
@@ -185,6 +188,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
         startPeriodic('session-purge', 15 * 60_000, () => purgeExpiredSessions(db, sessions), log),
         startPeriodic('throttle-purge', 60 * 60_000, () => purgeOldWindows(db), log),
         startPeriodic('job-purge', 60 * 60_000, () => jobs.purgeDone(7), log),
+        startPeriodic('analytics-refresh', REFRESH_INTERVAL_MS, () => requestRefresh(db, jobs), log),
       ];
       background = [jobs.startWorker({ connectionString: databaseUrl }), ...periodic];
     },
