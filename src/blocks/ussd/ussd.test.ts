@@ -4,9 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { PassThrough } from 'node:stream';
 import { asSession, signInDemo, startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { MARKET_STALL } from '../../../test/support/registration-fixtures.ts';
 import { signatureHeaders } from '../../platform/http/signed-calls.ts';
+import { runUssdPhone } from '../../simulators/ussd-phone.ts';
 import { publishDefinition } from '../registration/index.ts';
 import { SCREEN_MAX, USSD_PATH } from './index.ts';
 
@@ -61,5 +63,15 @@ describe('the USSD menu', () => {
   it('refuses a request the gateway did not sign, or signed with another secret', async () => {
     assert.equal((await dial(AMINA_PHONE, '', null)).status, 401);
     assert.equal((await dial(AMINA_PHONE, '', 'another-secret-of-16-chars')).status, 401);
+  });
+});
+
+describe('the USSD phone simulator (npx daftari ussd-sim)', () => {
+  it('plays a whole session from typed keypresses, screen after screen', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    input.end(`1\n${trackingNumber}\n`);
+    const screens = await runUssdPhone({ url: `${app.url}${USSD_PATH}`, secret: SECRET, phone: AMINA_PHONE, serviceCode: '*384*1#', input, output });
+    assert.deepEqual(screens, ['CON Daftari\n1 Suivre une demande', 'CON Entrez le numéro de suivi', `END ${trackingNumber} (Market stall permit) : Check`]);
   });
 });
