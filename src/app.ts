@@ -32,6 +32,7 @@ import { escalateOverdueCases } from './blocks/registration/applications/escalat
 import { govstackRegistrationRoutes } from './blocks/registration/govstack/routes.ts';
 import { deadlineChecker, DEADLINE_TASK, workflowMigrations } from './blocks/workflow/index.ts';
 import { createSigner, esignatureMigrations, esignatureRoutes, type Signer } from './blocks/esignature/index.ts';
+import { ussdRoutes } from './blocks/ussd/index.ts';
 import { createMessenger, messagingMigrations, messagingRoutes, phoneCodeSender, type Messenger } from './blocks/messaging/index.ts';
 import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
@@ -148,6 +149,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(jobRoutes(db, jobs, retryAudit));
   await app.register(identityRoutes(db, jobs, sessions));
   await app.register(phoneLinkRoutes(db, phoneCodeSender(messenger)));
+  await app.register(ussdRoutes({ db, secret: config.ussdSecret }));
   await app.register(auditRoutes(db, keys));
   await app.register(catalogueRoutes(db, jobs));
   await app.register(definitionRoutes(db, jobs, config.baseUrl));

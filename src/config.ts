@@ -39,6 +39,8 @@ export interface Config {
   mobileMoney: GatewayConfig | undefined;
   /** The SMS gateway's API; unset in demo mode starts the simulator in this process. */
   smsGateway: GatewayConfig | undefined;
+  /** The HMAC secret the USSD gateway signs its requests with; unset, the USSD channel refuses every call. */
+  ussdSecret: string | undefined;
   /** Start the mobile-money and SMS simulators for gateways that are not configured (default: in demo mode). */
   simulators: boolean;
   /** The account applicants pay bank transfers into, shown with the payment reference. */
@@ -93,6 +95,12 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function secretOf(env: Env, name: string): string | undefined {
+  const secret = env[name]?.trim();
+  if (secret !== undefined && secret !== '' && secret.length < 16) throw new ConfigError(name, 'a shared secret of at least 16 characters');
+  return secret || undefined;
+}
+
 function gateway(env: Env, urlName: string, secretName: string): GatewayConfig | undefined {
   const address = url(env, urlName, ['http:', 'https:']);
   const secret = env[secretName]?.trim();
@@ -145,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     mobileMoney: gateway(env, 'MOBILE_MONEY_URL', 'MOBILE_MONEY_SECRET'),
     smsGateway: gateway(env, 'SMS_GATEWAY_URL', 'SMS_GATEWAY_SECRET'),
+    ussdSecret: secretOf(env, 'USSD_GATEWAY_SECRET'),
     simulators: boolean(env, 'SIMULATORS', boolean(env, 'DEMO', databaseUrl === undefined)),
     bankAccount: env.BANK_ACCOUNT?.trim() || 'DJ21 0001 0000 0123 4567 8901 234 (Trésor public, Banque Centrale de Djibouti)',
   };
@@ -171,6 +180,7 @@ export const CONFIG_HELP: [string, string][] = [
   ['TRUST_PROXY', 'trust X-Forwarded-* from a reverse proxy (default false)'],
   ['MOBILE_MONEY_URL, MOBILE_MONEY_SECRET', 'mobile-money provider API and the HMAC secret of its callbacks'],
   ['SMS_GATEWAY_URL, SMS_GATEWAY_SECRET', 'SMS gateway API and the HMAC secret of its delivery reports'],
+  ['USSD_GATEWAY_SECRET', 'HMAC secret the USSD gateway signs its requests with (docs/channels.md)'],
   ['SIMULATORS', 'start the mobile-money and SMS simulators for gateways not configured (default: as DEMO)'],
   ['BANK_ACCOUNT', 'account shown to applicants who pay by bank transfer'],
 ];

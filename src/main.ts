@@ -19,6 +19,7 @@ import { Problem } from './platform/http/problem.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo/seed-demo.ts';
 import { ECABINET_DEMO_ACCOUNTS } from './usecases/ecabinet/index.ts';
 import { startMissingSimulators, type RunningSimulator } from './simulators/index.ts';
+import { runUssdPhone } from './simulators/ussd-phone.ts';
 
 interface Connection {
   url: string;
@@ -350,6 +351,17 @@ function program(): Command {
         }
       });
       if (!valid) process.exitCode = 2;
+    });
+
+  cli.command('ussd-sim')
+    .description('dial the USSD channel from this terminal, as a basic phone would (type a choice, Enter)')
+    .option('--phone <number>', 'the calling phone, E.164', '+25377812345')
+    .option('--url <url>', 'the USSD callback (default: BASE_URL/ussd)')
+    .option('--code <service-code>', 'the USSD code dialled', '*384*1#')
+    .action(async (opts: { phone: string; url?: string; code: string }) => {
+      const config = loadConfig();
+      if (!config.ussdSecret) throw new CliError('Set USSD_GATEWAY_SECRET to the secret the server was started with.');
+      await runUssdPhone({ url: opts.url ?? `${config.baseUrl}/ussd`, secret: config.ussdSecret, phone: opts.phone, serviceCode: opts.code, input: process.stdin, output: process.stdout });
     });
 
   return cli;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { queueMessage } from './messenger.ts';
 import { smsEncoding, splitSms } from './sms-parts.ts';
 
 describe('SMS encoding and parts', () => {
@@ -61,7 +62,6 @@ describe('SMS encoding and parts', () => {
 
 describe('the SMS limit of the messenger', () => {
   it('refuses a text of more than ten parts, counted in its encoding', async () => {
-    const { queueMessage } = await import('./messenger.ts');
     const noQueue = {} as Parameters<typeof queueMessage>[0];
     const tooLong = { channel: 'sms' as const, to: '+25377123456', locale: 'tg', body: 'ш'.repeat(671) };
     await assert.rejects(queueMessage(noQueue, {} as never, tooLong), /needs 11 SMS parts \(UCS-2\)/);

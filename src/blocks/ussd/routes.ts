@@ -1,0 +1,58 @@
+import { Type } from '@sinclair/typebox';
+import type { Db } from '../../platform/db/database.ts';
+import { access } from '../../platform/http/access.ts';
+import { Problem } from '../../platform/http/problem.ts';
+import { Problems } from '../../platform/http/schemas.ts';
+import type { App } from '../../platform/http/server.ts';
+import { checkSignature, keepRawBody, rawBodyOf } from '../../platform/http/signed-calls.ts';
+import { findUserByContact, findUserById, normaliseMobile } from '../identity/index.ts';
+import { statusForPhone } from '../registration/index.ts';
+import { nextScreen } from './menu.ts';
+
+export const USSD_PATH = '/ussd';
+
+const UssdRequest = Type.Object(
+  {
+    sessionId: Type.String({ minLength: 1, maxLength: 100 }),
+    serviceCode: Type.String({ minLength: 1, maxLength: 40 }),
+    phoneNumber: Type.String({ minLength: 5, maxLength: 30 }),
+    text: Type.String({ maxLength: 500 }),
+  },
+  { additionalProperties: true },
+);
+
+/**
+ * The USSD gateway's callback: a form POST per screen, signed with the shared secret like the SMS
+ * gateway's calls (HMAC of `<timestamp>.<body>`), answered in text/plain with `CON …` or `END …`.
+ */
+export function ussdRoutes({ db, secret }: { db: Db; secret: string | undefined }) {
+  return async (app: App) => {
+    app.post(USSD_PATH, {
+      config: { access: access.public, csrfExempt: true },
+      bodyLimit: 8 * 1024,
+      schema: {
+        summary: 'A USSD gateway asks for the next screen of a session (sessionId, serviceCode, phoneNumber, text = the inputs so far joined by *); signed with the shared secret',
+        tags: ['ussd'],
+        body: UssdRequest,
+        response: { 200: Type.String({ description: 'CON <screen> to wait for input, END <screen> to close' }), ...Problems },
+      },
+      preParsing: keepRawBody,
+      preValidation: async (request) => {
+        if (!secret) throw Problem.unauthorized('No USSD gateway is configured here (USSD_GATEWAY_SECRET).');
+        const check = checkSignature(secret, request.headers, rawBodyOf(request));
+        if (check !== 'valid') {
+          request.log.warn({ check, ip: request.ip }, 'USSD request refused');
+          throw Problem.unauthorized('The USSD request is not signed with the shared secret, or the signature is stale.');
+        }
+      },
+      handler: async (request, reply) => {
+        const phone = normaliseMobile(request.body.phoneNumber);
+        if (!phone) throw Problem.invalidField('/body/phoneNumber', 'is not an international mobile number');
+        const holder = await findUserByContact(db, 'sms', phone);
+        const linkedLocale = holder ? ((await findUserById(db, holder.id))?.locale ?? null) : null;
+        const body = await nextScreen({ statusFor: async (number, from) => (await statusForPhone(db, number, from))?.text ?? null }, { phone, text: request.body.text, linkedLocale });
+        return reply.type('text/plain; charset=utf-8').send(body);
+      },
+    });
+  };
+}
