@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Db } from '../platform/db/database.ts';
 import type { JobQueue } from '../platform/jobs/queue.ts';
 import type { Signer } from '../blocks/esignature/index.ts';
@@ -13,6 +14,17 @@ import { createAgency, createUser, findAgencyByCode, findUserByLogin, recordMand
 
 /** The example services, one definition file each. */
 export const SERVICES_DIR = new URL('../../services/', import.meta.url);
+/** A use case keeps its definitions in its own folder, beside the few hooks it needs. */
+const USECASES_DIR = new URL('../usecases/', import.meta.url);
+
+const isDefinition = (file: string) => /\.ya?ml$/.test(file);
+
+/** Absolute paths of every service definition: services/*.yaml, then src/usecases/<case>/*.yaml. */
+export function serviceDefinitionFiles(): string[] {
+  const inFolder = (folder: URL) => fs.readdirSync(folder).filter(isDefinition).sort().map((file) => fileURLToPath(new URL(file, folder)));
+  const cases = fs.readdirSync(USECASES_DIR, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return [...inFolder(SERVICES_DIR), ...cases.flatMap((name) => inFolder(new URL(`${name}/`, USECASES_DIR)))];
+}
 
 /** Every demo account signs in with this password (documented in the README). */
 export const DEMO_PASSWORD = 'daftari-demo-2026';
@@ -88,8 +100,8 @@ export async function seedDemo(db: Db, jobs: JobQueue, cabinet?: { signer: Signe
     await applyImport(db, records, SYSTEM_ACTOR, 'seed');
     created.push(`${records.length} public services in the register`);
   }
-  for (const file of fs.readdirSync(SERVICES_DIR).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-    const { definition, created: isNew } = await publishDefinition(db, jobs, { source: fs.readFileSync(new URL(file, SERVICES_DIR), 'utf8') }, null, 'seed');
+  for (const file of serviceDefinitionFiles()) {
+    const { definition, created: isNew } = await publishDefinition(db, jobs, { source: fs.readFileSync(file, 'utf8') }, null, 'seed');
     if (isNew) created.push(`service ${definition.serviceId} version ${definition.version}`);
   }
   created.push(...(await seedDemoRegistriesAndConsents(db)));

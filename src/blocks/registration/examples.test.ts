@@ -5,20 +5,19 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
-import { DEMO_ACCOUNTS, DEMO_AGENCIES } from '../../demo/seed-demo.ts';
+import { DEMO_ACCOUNTS, DEMO_AGENCIES, serviceDefinitionFiles } from '../../demo/seed-demo.ts';
 import { agencyCodeOf } from '../workflow/index.ts';
 import type { ActionDefinition, FieldDefinition, ServiceDefinition, StateDefinition } from './definition/schema.ts';
 import { visibleSteps, type FormData } from './index.ts';
 import { payFeesAtCounter, PDF } from '../../../test/support/registration-fixtures.ts';
 
 /**
- * Every service in services/ works end to end, whatever it declares: answers are built from its
+ * Every service in services/ and the use-case folders works end to end, whatever it declares: answers are built from its
  * form, documents from its list, and the workflow is walked along the shortest path of its own
  * graph to a successful outcome, each step taken by a demo account whose grants fit. A new
  * definition file is covered by adding it, with no change here.
  */
 
-const SERVICES_DIR = path.resolve(import.meta.dirname, '../../../services');
 const SUCCESS = ['granted', 'closed'];
 
 type Json = Record<string, any>;
@@ -160,14 +159,15 @@ function outputsAlong(definition: ServiceDefinition, steps: Step[]): string[] {
   return [...new Set(effects.flatMap((e) => ('issue' in e ? [e.issue] : [])))].sort();
 }
 
-const files = fs.readdirSync(SERVICES_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const files = serviceDefinitionFiles();
 
 for (const file of files) {
-  const definition = parse(fs.readFileSync(path.join(SERVICES_DIR, file), 'utf8')) as ServiceDefinition;
+  const definition = parse(fs.readFileSync(file, 'utf8')) as ServiceDefinition;
   const outcome = SUCCESS.find((o) => shortestPath(definition, o)) ?? SUCCESS[0]!;
   const steps = shortestPath(definition, outcome) ?? [];
 
-  describe(`${definition.id} (services/${file})`, () => {
+  describe(`${definition.id} (${path.relative(ROOT, file)})`, () => {
     let id: string;
     let data: FormData;
 

@@ -4,15 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { grantableRoles } from '../../identity/index.ts';
-import { DEMO_AGENCIES } from '../../../demo/seed-demo.ts';
+import { DEMO_AGENCIES, serviceDefinitionFiles } from '../../../demo/seed-demo.ts';
 import { validateDefinitionSource, type DefinitionProblem, type MeaningContext } from './validate-definition.ts';
 import { runDaftari, type CliRun } from '../../../../test/support/cli.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../../..');
-const SERVICES = path.join(ROOT, 'services');
+const DEFINITIONS = serviceDefinitionFiles();
 const context: MeaningContext = { roles: new Set(grantableRoles().map((r) => r.name)), agencies: new Set(DEMO_AGENCIES.map((a) => a.code)) };
 
-const example = (file: string) => fs.readFileSync(path.join(SERVICES, file), 'utf8');
+/** An example by file name, wherever it lives (services/ or a use-case folder). */
+const example = (file: string) => fs.readFileSync(DEFINITIONS.find((p) => path.basename(p) === file)!, 'utf8');
 
 /** An example with text replaced, each piece found exactly once, as someone editing the file would break it. */
 function broken(file: string, ...edits: [from: string, to: string][]): string {
@@ -51,7 +51,7 @@ function assertProblems(source: string, expected: Expected[]): DefinitionProblem
 }
 
 describe('the example services', () => {
-  const files = fs.readdirSync(SERVICES).filter((f) => /\.ya?ml$/.test(f));
+  const files = DEFINITIONS.map((p) => path.basename(p));
 
   it('are all there', () => {
     assert.deepEqual(files.sort(), ['birth-certificate-copy.yaml', 'business-licence.yaml', 'construction-permit.yaml', 'public-complaint.yaml']);
