@@ -1,13 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../../config.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { access } from '../../platform/http/access.ts';
-import { Problem } from '../../platform/http/problem.ts';
 import { Problems } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { applyDeliveryReport } from './message-status.ts';
-import { checkSignature, keepRawBody, rawBodyOf, type SignatureCheck } from '../../platform/http/signed-calls.ts';
+import { keepRawBody, requireGatewaySignature } from '../../platform/http/signed-calls.ts';
 import { DELIVERY_REPORTS_PATH } from './send-message.ts';
 import type { Messenger } from './messenger.ts';
 
@@ -21,24 +19,6 @@ const DeliveryReportBody = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const REFUSALS: Record<Exclude<SignatureCheck, 'valid'>, string> = {
-  missing: 'A call from the SMS gateway must be signed: send the x-daftari-timestamp and x-daftari-signature headers.',
-  stale: 'The call is signed at a time too far from now; sign it afresh.',
-  forged: 'The signature does not match the content of the call.',
-};
-
-/** Before the body is validated: whoever cannot sign learns nothing about what we expect. */
-function signedByGateway(smsGateway: GatewayConfig | undefined, what: string) {
-  return async (request: FastifyRequest) => {
-    if (!smsGateway) throw Problem.unauthorized(`No SMS gateway is configured here, so no ${what} can be verified.`);
-    const check = checkSignature(smsGateway.secret, request.headers, rawBodyOf(request));
-    if (check !== 'valid') {
-      request.log.warn({ check, ip: request.ip }, `SMS ${what} refused`);
-      throw Problem.unauthorized(REFUSALS[check]);
-    }
-  };
-}
 
 /**
  * Answers a text someone sent to the platform's number, or null when it is no command this
@@ -61,7 +41,7 @@ export function deliveryReportRoutes({ db, smsGateway, messenger, inboundSms }: 
         response: { 200: Type.Object({ status: Type.String(), changed: Type.Boolean() }), ...Problems },
       },
       preParsing: keepRawBody,
-      preValidation: signedByGateway(smsGateway, 'delivery report'),
+      preValidation: requireGatewaySignature(smsGateway?.secret, 'SMS delivery report'),
       handler: async (request) => {
         const { reference, messageId, status, error } = request.body;
         const result = await applyDeliveryReport(db, { reference, messageId, status, error });
@@ -80,7 +60,7 @@ export function deliveryReportRoutes({ db, smsGateway, messenger, inboundSms }: 
         response: { 200: Type.Object({ answered: Type.Boolean() }), ...Problems },
       },
       preParsing: keepRawBody,
-      preValidation: signedByGateway(smsGateway, 'inbound message'),
+      preValidation: requireGatewaySignature(smsGateway?.secret, 'inbound SMS'),
       handler: async (request) => {
         const { from, text, id } = request.body;
         for (const handle of inboundSms) {

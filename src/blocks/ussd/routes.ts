@@ -4,7 +4,7 @@ import { access } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import { Problems } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
-import { checkSignature, keepRawBody, rawBodyOf } from '../../platform/http/signed-calls.ts';
+import { keepRawBody, requireGatewaySignature } from '../../platform/http/signed-calls.ts';
 import { findUserByContact, findUserById, normaliseMobile } from '../identity/index.ts';
 import { statusForPhone } from '../registration/index.ts';
 import { nextScreen } from './menu.ts';
@@ -37,14 +37,7 @@ export function ussdRoutes({ db, secret }: { db: Db; secret: string | undefined 
         response: { 200: Type.String({ description: 'CON <screen> to wait for input, END <screen> to close' }), ...Problems },
       },
       preParsing: keepRawBody,
-      preValidation: async (request) => {
-        if (!secret) throw Problem.unauthorized('No USSD gateway is configured here (USSD_GATEWAY_SECRET).');
-        const check = checkSignature(secret, request.headers, rawBodyOf(request));
-        if (check !== 'valid') {
-          request.log.warn({ check, ip: request.ip }, 'USSD request refused');
-          throw Problem.unauthorized('The USSD request is not signed with the shared secret, or the signature is stale.');
-        }
-      },
+      preValidation: requireGatewaySignature(secret, 'USSD request'),
       handler: async (request, reply) => {
         const phone = normaliseMobile(request.body.phoneNumber);
         if (!phone) throw Problem.invalidField('/body/phoneNumber', 'is not an international mobile number');

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
+import { Problem } from './problem.ts';
 
 /**
  * Calls between Daftari and an outside gateway (SMS, mobile money), both ways, carry an
@@ -56,3 +57,25 @@ export async function keepRawBody(request: FastifyRequest, _reply: unknown, payl
 export function rawBodyOf(request: FastifyRequest): Buffer {
   return Buffer.concat(rawBodies.get(request) ?? []);
 }
+
+const REFUSALS: Record<Exclude<SignatureCheck, 'valid'>, string> = {
+  missing: 'A call from the gateway must be signed: send the x-daftari-timestamp and x-daftari-signature headers.',
+  stale: 'The call is signed at a time too far from now; sign it afresh.',
+  forged: 'The signature does not match the content of the call.',
+};
+
+/**
+ * A preValidation hook (with `preParsing: keepRawBody`) refusing, with 401, a call not signed with
+ * the secret; before the body is validated, so whoever cannot sign learns nothing of what we expect.
+ */
+export function requireGatewaySignature(secret: string | undefined, what: string) {
+  return async (request: FastifyRequest) => {
+    if (!secret) throw Problem.unauthorized(`No gateway is configured here, so no ${what} can be verified.`);
+    const check = checkSignature(secret, request.headers, rawBodyOf(request));
+    if (check !== 'valid') {
+      request.log.warn({ check, ip: request.ip }, `${what} refused`);
+      throw Problem.unauthorized(REFUSALS[check]);
+    }
+  };
+}
+
