@@ -10,12 +10,12 @@ import ICU from 'i18next-icu';
  * (`{count, plural, one {# case} other {# cases}}`), merged into one tree per locale. A country
  * adds a language by adding a file in each folder and listing it in SHIPPED_LOCALES.
  */
-export const SHIPPED_LOCALES = ['en', 'fr', 'ar', 'sw', 'ru', 'tg'] as const;
+export const SHIPPED_LOCALES = ['en', 'fr', 'ar'] as const;
 export type Locale = (typeof SHIPPED_LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'en';
 const RTL = new Set(['ar', 'fa', 'ur', 'he']);
 
-export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', fr: 'Français', ar: 'العربية', sw: 'Kiswahili', ru: 'Русский', tg: 'Тоҷикӣ' };
+export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', fr: 'Français', ar: 'العربية' };
 
 export type Messages = { [key: string]: string | Messages };
 

@@ -95,8 +95,6 @@ describe('negotiateLocale', () => {
 
   it('matches a regional tag to its language', () => {
     assert.equal(negotiateLocale('fr-CA,fr;q=0.8'), 'fr');
-    assert.equal(negotiateLocale('sw-TZ, en;q=0.5'), 'sw');
-    assert.equal(negotiateLocale('tg-Cyrl-TJ, ru;q=0.8'), 'tg');
   });
 
   it('skips languages it does not ship and those the browser refuses with q=0', () => {
@@ -104,7 +102,7 @@ describe('negotiateLocale', () => {
   });
 
   it('falls back to English when nothing matches or nothing is asked', () => {
-    assert.equal(negotiateLocale('de, pt;q=0.9'), 'en');
+    assert.equal(negotiateLocale('de, sw;q=0.9'), 'en');
     assert.equal(negotiateLocale(''), 'en');
     assert.equal(negotiateLocale(undefined), 'en');
   });
@@ -116,7 +114,8 @@ describe('directionOf', () => {
     assert.equal(directionOf('ar-EG'), 'rtl');
   });
 
-  it('writes English, French, Swahili, Russian and Tajik left to right', () => {
-    for (const locale of ['en', 'fr', 'sw', 'ru', 'tg']) assert.equal(directionOf(locale), 'ltr');
+  it('writes English and French left to right', () => {
+    assert.equal(directionOf('en'), 'ltr');
+    assert.equal(directionOf('fr'), 'ltr');
   });
 });
