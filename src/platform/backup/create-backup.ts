@@ -2,14 +2,13 @@ import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { sha256Hex } from '../files/blob-store.ts';
 import { copyTree } from './file-trees.ts';
 import {
-  BACKUP_FORMAT, copyOutQuery, CopyDigest, MANIFEST_FILE, qualified, sequencesToCopy, tablesToCopy,
+  BACKUP_FORMAT, copyOutQuery, CopyDigest, inTransaction, MANIFEST_FILE, qualified, sequencesToCopy, tablesToCopy,
   type Manifest, type SequenceSnapshot, type TableSnapshot,
 } from './snapshot.ts';
 
@@ -31,38 +30,23 @@ export interface BackupOptions {
 export async function createBackup(opts: BackupOptions): Promise<Manifest> {
   await fs.mkdir(opts.target, { mode: 0o700 });
   await fs.mkdir(path.join(opts.target, 'tables'), { mode: 0o700 });
-  const client = await opts.pool.connect();
-  const tables: TableSnapshot[] = [];
-  const sequences: SequenceSnapshot[] = [];
-  let serverVersion = '';
-  let migrations: string[] = [];
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    serverVersion = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
-    migrations = (await client.query<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name')).rows.map((r) => r.name);
+  const { serverVersion, migrations, tables, sequences } = await inTransaction(opts.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
+    const tables: TableSnapshot[] = [];
+    const sequences: SequenceSnapshot[] = [];
+    const serverVersion = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+    const migrations = (await client.query<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name')).rows.map((r) => r.name);
     for (const table of await tablesToCopy(client)) {
       const file = `tables/${table.schema}.${table.name}.copy.gz`;
       const digest = new CopyDigest();
-      const tap = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          digest.update(chunk);
-          done(null, chunk);
-        },
-      });
-      await pipeline(client.query(copyTo(copyOutQuery(table))), tap, createGzip(), createWriteStream(path.join(opts.target, file), { flags: 'wx', mode: 0o600 }));
+      await pipeline(client.query(copyTo(copyOutQuery(table))), digest.tap(), createGzip(), createWriteStream(path.join(opts.target, file), { flags: 'wx', mode: 0o600 }));
       tables.push({ schema: table.schema, name: table.name, columns: table.columns, file, rows: digest.rows, sha256: digest.digest() });
     }
     for (const seq of await sequencesToCopy(client)) {
       const { rows } = await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${qualified(seq)}`);
       sequences.push({ ...seq, lastValue: Number(rows[0]!.last_value), isCalled: rows[0]!.is_called });
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return { serverVersion, migrations, tables, sequences };
+  });
   const blobs = await copyTree(path.join(opts.dataDir, 'blobs'), path.join(opts.target, 'blobs'), { check: checkBlob });
   const keys = await copyTree(path.join(opts.dataDir, 'keys'), path.join(opts.target, 'keys'));
   const manifest: Manifest = { format: BACKUP_FORMAT, createdAt: new Date().toISOString(), serverVersion, migrations, tables, sequences, blobs, keys };

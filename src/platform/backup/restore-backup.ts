@@ -1,14 +1,13 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { checkBlob } from './create-backup.ts';
 import { copyTree } from './file-trees.ts';
-import { BACKUP_FORMAT, copyOutQuery, CopyDigest, MANIFEST_FILE, qualified, quoteIdent, tablesToCopy, type Manifest, type TableShape, type TableSnapshot } from './snapshot.ts';
+import { BACKUP_FORMAT, copyOutQuery, CopyDigest, inTransaction, MANIFEST_FILE, qualified, quoteIdent, tablesToCopy, type Manifest, type TableSnapshot } from './snapshot.ts';
 
 export class BackupRefused extends Error {}
 
@@ -32,25 +31,9 @@ async function readManifest(source: string): Promise<Manifest> {
   return manifest;
 }
 
-async function digestOf(file: string): Promise<CopyDigest> {
+async function digestOf(...streams: [NodeJS.ReadableStream, ...NodeJS.ReadWriteStream[]]): Promise<CopyDigest> {
   const digest = new CopyDigest();
-  await pipeline(createReadStream(file), createGunzip(), new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      digest.update(chunk);
-      done();
-    },
-  }));
-  return digest;
-}
-
-async function digestOfTable(client: pg.ClientBase, table: TableShape): Promise<CopyDigest> {
-  const digest = new CopyDigest();
-  await pipeline(client.query(copyTo(copyOutQuery(table))), new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      digest.update(chunk);
-      done();
-    },
-  }));
+  await pipeline([...streams, digest.sink()]);
   return digest;
 }
 
@@ -73,11 +56,10 @@ export async function restoreBackup(opts: RestoreOptions): Promise<Manifest> {
     throw new BackupRefused('the backup was made by another version of Daftari (its migrations differ from this one\'s): restore it with the version that made it, then upgrade');
   }
   for (const table of manifest.tables) {
-    const problem = mismatch(table, 'file holds', await digestOf(path.join(opts.source, table.file)));
+    const problem = mismatch(table, 'file holds', await digestOf(createReadStream(path.join(opts.source, table.file)), createGunzip()));
     if (problem) throw new BackupRefused(`the backup is damaged: ${problem}`);
   }
-  const client = await opts.pool.connect();
-  try {
+  await inTransaction(opts.pool, 'BEGIN', async (client) => {
     const present = new Map((await tablesToCopy(client)).map((t) => [`${t.schema}.${t.name}`, t]));
     for (const table of manifest.tables) {
       if (!present.has(`${table.schema}.${table.name}`)) throw new BackupRefused(`this database has no table ${qualified(table)}`);
@@ -91,25 +73,18 @@ export async function restoreBackup(opts: RestoreOptions): Promise<Manifest> {
     await copyTree(path.join(opts.source, 'keys'), path.join(opts.dataDir, 'keys'));
     await copyTree(path.join(opts.source, 'blobs'), path.join(opts.dataDir, 'blobs'), { check: checkBlob });
 
-    await client.query('BEGIN');
     // Rows go in table by table, not in the order of their references: hold off the checks that
     // would see a half-loaded database (superuser only, as restoring a whole node is).
     await client.query('SET LOCAL session_replication_role = replica');
     for (const table of manifest.tables) {
       const columns = table.columns.map(quoteIdent).join(', ');
       await pipeline(createReadStream(path.join(opts.source, table.file)), createGunzip(), client.query(copyFrom(`COPY ${qualified(table)} (${columns}) FROM STDIN`)));
-      const problem = mismatch(table, 'restored with', await digestOfTable(client, { ...table, primaryKey: present.get(`${table.schema}.${table.name}`)!.primaryKey }));
+      const problem = mismatch(table, 'restored with', await digestOf(client.query(copyTo(copyOutQuery({ ...table, primaryKey: present.get(`${table.schema}.${table.name}`)!.primaryKey })))));
       if (problem) throw new BackupRefused(`the restore did not reproduce the backup: ${problem}`);
     }
     for (const seq of manifest.sequences) {
       await client.query('SELECT setval($1::regclass, $2, $3)', [qualified(seq), seq.lastValue, seq.isCalled]);
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
   return manifest;
 }

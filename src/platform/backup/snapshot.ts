@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Transform, Writable } from 'node:stream';
 import type pg from 'pg';
 
 /**
@@ -98,6 +99,42 @@ export class CopyDigest {
 
   digest(): string {
     return this.hash.digest('hex');
+  }
+
+  /** Passes the stream on, digesting it on the way. */
+  tap(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        this.update(chunk);
+        done(null, chunk);
+      },
+    });
+  }
+
+  /** The end of a pipeline that only digests. */
+  sink(): Writable {
+    return new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.update(chunk);
+        done();
+      },
+    });
+  }
+}
+
+/** One connection, one transaction begun as asked, committed when the work succeeds and rolled back when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
   }
 }
 
