@@ -35,6 +35,7 @@ import { createMessenger, messagingMigrations, messagingRoutes, type Messenger }
 import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
+import { mediatorMigrations, mediatorRoutes } from './blocks/mediator/index.ts';
 import { ecabinetMigrations, ecabinetRoutes } from './usecases/ecabinet/index.ts';
 import { LocalBlobStore } from './platform/files/blob-store.ts';
 import { accountPages } from './web/pages/account-pages.tsx';
@@ -58,6 +59,7 @@ export const MIGRATIONS = combineMigrations([
   registriesMigrations,
   consentMigrations,
   ecabinetMigrations,
+  mediatorMigrations,
 ]);
 
 export interface Daftari {
@@ -150,6 +152,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(registriesRoutes({ ...registriesDeps, registries, oidcLabel: oidc?.label ?? null }));
   await app.register(consentRoutes({ db, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
   await app.register(ecabinetRoutes({ db, jobs, blobs, signer, messenger, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
+  await app.register(mediatorRoutes({ db, keys }));
   await app.register(sitePages(oidc?.label ?? null));
   await app.register(accountPages({ db, jobs, sessions, oidc }));
   await app.register(cataloguePages({ db, jobs, oidcLabel: oidc?.label ?? null }));
