@@ -32,7 +32,7 @@ export const RETRY_AFTER_SECONDS = 30;
 const BACKOFF_MS = 200;
 
 function unreachable(to: string): Problem {
-  return new Problem(503, `The other agency's node (${to}) did not answer; retry later.`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+  return new Problem(503, `The other agency's node (${to}) did not answer; retry later.`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) }, extensions: { code: 'mediator.unavailable' } });
 }
 
 /**
@@ -71,7 +71,7 @@ export async function callMember(db: Db, keys: NodeKeys, call: MemberCall): Prom
   if (response.ok) {
     if (!answer || !(await verifiedBy(provider.publicJwk, answer, responsePayload({ id: messageId, status: response.status, bodySha256: sha256(text) }), RESPONSE_CTY))) {
       await appendLog(db, { ...entry, status: 502, reason: 'answer not signed by the provider\'s registered key' });
-      throw new Problem(502, `The answer from ${call.to} is not signed by its registered key, so it was not used.`);
+      throw new Problem(502, `The answer from ${call.to} is not signed by its registered key, so it was not used.`, { extensions: { code: 'mediator.unsignedAnswer' } });
     }
   }
   const parsed: unknown = text ? JSON.parse(text) : null;

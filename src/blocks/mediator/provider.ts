@@ -26,10 +26,13 @@ function header(request: FastifyRequest, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+type RefusalCode = 'missingHeaders' | 'wrongService' | 'unknownMember' | 'badSignature' | 'stale' | 'noRight' | 'replay';
+
 /** Refuse, and say why in the log first: a refusal nobody can see afterwards is no control. */
-async function refuse(db: Db, entry: LogEntry, status: number, reason: string): Promise<never> {
+async function refuse(db: Db, entry: LogEntry, status: number, code: RefusalCode, reason: string): Promise<never> {
   await appendLog(db, { ...entry, status, reason });
-  throw new Problem(status, reason, { title: status === 409 ? 'Message already received' : undefined });
+  // The code names the text in src/locales/mediator, so the caller's pages can say it in their language.
+  throw new Problem(status, reason, { title: status === 409 ? 'Message already received' : undefined, extensions: { code: `mediator.refused.${code}` } });
 }
 
 export function providerRoutes(db: Db, keys: NodeKeys) {
@@ -66,16 +69,16 @@ export function providerRoutes(db: Db, keys: NodeKeys) {
           userId: facts.userId.slice(0, 200) || null, issue: facts.issue.slice(0, 500) || null, requestDigest: facts.bodySha256, status: 0, reason: null, signatures: signature ? { request: signature.slice(0, 4000) } : {},
         };
         const routeService = `${(request.params as { registry: string }).registry}/read`;
-        if (!facts.client || !facts.id || !facts.issue || !signature || !facts.requestTime) return refuse(db, entry, 400, 'X-Road-Client, X-Road-Id, X-Road-Issue, X-Road-Request-Time and X-Road-Signature are all required.');
-        if (facts.service !== routeService) return refuse(db, entry, 400, `X-Road-Service must name the service of this address (${routeService}).`);
+        if (!facts.client || !facts.id || !facts.issue || !signature || !facts.requestTime) return refuse(db, entry, 400, 'missingHeaders', 'X-Road-Client, X-Road-Id, X-Road-Issue, X-Road-Request-Time and X-Road-Signature are all required.');
+        if (facts.service !== routeService) return refuse(db, entry, 400, 'wrongService', `X-Road-Service must name the service of this address (${routeService}).`);
         const member = await findMember(db, facts.client);
-        if (!member) return refuse(db, entry, 401, `${facts.client} is not a member known to this node.`);
-        if (!(await verifiedBy(member.publicJwk, signature, requestPayload(facts), REQUEST_CTY))) return refuse(db, entry, 401, `The signature does not match the request or is not by ${facts.client}'s registered key.`);
+        if (!member) return refuse(db, entry, 401, 'unknownMember', `${facts.client} is not a member known to this node.`);
+        if (!(await verifiedBy(member.publicJwk, signature, requestPayload(facts), REQUEST_CTY))) return refuse(db, entry, 401, 'badSignature', `The signature does not match the request or is not by ${facts.client}'s registered key.`);
         const sent = Date.parse(facts.requestTime);
-        if (Number.isNaN(sent) || Math.abs(Date.now() - sent) > FRESHNESS_SECONDS * 1000) return refuse(db, entry, 400, `X-Road-Request-Time is more than ${FRESHNESS_SECONDS} seconds from this node's clock.`);
+        if (Number.isNaN(sent) || Math.abs(Date.now() - sent) > FRESHNESS_SECONDS * 1000) return refuse(db, entry, 400, 'stale', `X-Road-Request-Time is more than ${FRESHNESS_SECONDS} seconds from this node's clock.`);
         const service = await findService(db, facts.service);
-        if (!service || !(await hasRight(db, facts.client, facts.service))) return refuse(db, entry, 403, `${facts.client} has no access right to ${facts.service} here.`);
-        if (!(await markSeen(db, facts.client, facts.id))) return refuse(db, entry, 409, `Message ${facts.id} was received before; send a new X-Road-Id.`);
+        if (!service || !(await hasRight(db, facts.client, facts.service))) return refuse(db, entry, 403, 'noRight', `${facts.client} has no access right to ${facts.service} here.`);
+        if (!(await markSeen(db, facts.client, facts.id))) return refuse(db, entry, 409, 'replay', `Message ${facts.id} was received before; send a new X-Road-Id.`);
         request.mediator = { entry, service, member };
       },
       handler: async (request, reply: FastifyReply) => {

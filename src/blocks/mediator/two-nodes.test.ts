@@ -116,6 +116,7 @@ describe('refusals, each logged with its reason', () => {
     assert.equal((await request.send()).status, 200);
     const replay = await request.send();
     assert.equal(replay.status, 409);
+    assert.equal(((await replay.json()) as { code: string }).code, 'mediator.refused.replay');
     const entries = await inLog(provider, request.id);
     assert.deepEqual(entries.map((e) => e.status), [200, 409]);
   });
