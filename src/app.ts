@@ -38,6 +38,7 @@ import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } fro
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
 import { analyticsMigrations, REFRESH_INTERVAL_MS, requestRefresh, subscribeToFacts } from './blocks/analytics/index.ts';
+import { mediatorMigrations, mediatorRoutes } from './blocks/mediator/index.ts';
 import { ecabinetMigrations, ecabinetRoutes } from './usecases/ecabinet/index.ts';
 import { createScheduler, schedulerMigrations, schedulerRoutes, type Scheduler } from './blocks/scheduler/index.ts';
 import { LocalBlobStore } from './platform/files/blob-store.ts';
@@ -64,6 +65,7 @@ export const MIGRATIONS = combineMigrations([
   ecabinetMigrations,
   schedulerMigrations,
   analyticsMigrations,
+  mediatorMigrations,
 ]);
 
 export interface Daftari {
@@ -162,6 +164,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(consentRoutes({ db, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
   await app.register(schedulerRoutes({ db, jobs, scheduler, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
   await app.register(ecabinetRoutes({ db, jobs, blobs, signer, messenger, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
+  await app.register(mediatorRoutes({ db, keys }));
   await app.register(sitePages(oidc?.label ?? null));
   await app.register(accountPages({ db, jobs, sessions, oidc }));
   await app.register(cataloguePages({ db, jobs, oidcLabel: oidc?.label ?? null }));
