@@ -299,13 +299,15 @@ let tables: string[];
 
 /**
  * Refusing a wrong password is what counting failed attempts is for, and a failed sign-in is a
- * security event worth keeping; authenticating any request touches its session's idle timer.
+ * security event worth keeping; authenticating any request touches its session's idle timer; the
+ * mediator keeps every refused exchange in its message log as evidence.
  * Nothing else may change when a request is refused, queued jobs included.
  */
 const WRITTEN_BY_REFUSALS: Record<string, { wholly?: true; where?: string; ignoreColumns?: string[] }> = {
   identity_throttle: { wholly: true },
   audit_entries: { where: "action <> 'identity.sign-in-failed'" },
   identity_sessions: { ignoreColumns: ['last_seen_at'] },
+  mediator_log: { wholly: true },
 };
 
 /**
