@@ -160,7 +160,7 @@ describe("an answer not signed by the provider's registered key", () => {
   it('is not used: 502, and logged on the caller side', async () => {
     // The same address registered with the wrong key, as after a key swap nobody told us about.
     await saveMember(client.database.db, { code: 'DJ/GOV/land-impostor', name: 'Land registry (wrong key)', baseUrl: provider.url, publicJwk: client.keys.publicJwk });
-    const err = await callMember(client.database.db, client.keys, { from: PERMITS, to: 'DJ/GOV/land-impostor', service: SERVICE, body: { match: { ownerNationalId: AMINA.nationalId } }, userId: 'officer.permits', issue: 'permit-2026-17' }).then(() => undefined, (e: unknown) => e);
+    const err = await callMember(client.database.db, client.keys, { from: PERMITS, to: 'DJ/GOV/land-impostor', service: SERVICE, body: { person: AMINA.nationalId, match: { parcelNumber: 'DJ-PAR-0000001' } }, userId: 'officer.permits', issue: 'permit-2026-17' }).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof Problem);
     assert.equal(err.status, 502);
     const log = await readLog(client.database.db);
