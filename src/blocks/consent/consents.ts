@@ -131,17 +131,22 @@ export type ConsentAnswer =
   | { allowed: true; consentId: string; agreement: string; expiresAt: Date | null }
   | { allowed: false; reason: 'no-consent' | 'expired' | 'withdrawn' };
 
+/** The agreements one could consent to that would allow this use: same purpose and registry, every field, to the agency or one above it. */
+export async function coveringAgreements(executor: Executor, question: Omit<ConsentQuestion, 'personNationalId'>): Promise<Agreement[]> {
+  const agencies = await listAgencies(executor);
+  const parents = new Map(agencies.map((a) => [a.id, a.parent_id]));
+  const chain = new Set<string>();
+  for (let id: string | null | undefined = question.recipientAgencyId; id && !chain.has(id); id = parents.get(id)) chain.add(id);
+  return (await agreementsFor(executor, question.purpose, question.registry)).filter((a) => chain.has(a.recipientAgencyId) && question.fields.every((f) => a.fields.includes(f)));
+}
+
 /**
  * May this agency have these fields of this person's record for this purpose? Yes only with an
  * active consent to an agreement for that purpose and registry, covering every field, given to
  * the agency or one above it. Prefill and the mediator ask before they read.
  */
 export async function checkConsent(executor: Executor, question: ConsentQuestion): Promise<ConsentAnswer> {
-  const agencies = await listAgencies(executor);
-  const parents = new Map(agencies.map((a) => [a.id, a.parent_id]));
-  const chain = new Set<string>();
-  for (let id: string | null | undefined = question.recipientAgencyId; id && !chain.has(id); id = parents.get(id)) chain.add(id);
-  const covering = (await agreementsFor(executor, question.purpose, question.registry)).filter((a) => chain.has(a.recipientAgencyId) && question.fields.every((f) => a.fields.includes(f)));
+  const covering = await coveringAgreements(executor, question);
   if (covering.length === 0) return { allowed: false, reason: 'no-consent' };
   const records = await consentsOf(executor, question.personNationalId, { agreementIds: covering.map((a) => a.id) });
   const active = records.find((r) => r.status === 'active');

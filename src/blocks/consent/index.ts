@@ -6,6 +6,7 @@ import { consentApi } from './routes.ts';
 
 export { consentMigrations } from './migrations/index.ts';
 export { checkConsent, createAgreement, giveConsent, withdrawConsent, nationalIdOf, type ConsentQuestion, type ConsentAnswer, type NewAgreement, type Giving } from './consents.ts';
+export { prefillOffer, prefillFromRegistry, type PrefillQuestion, type PrefillOffer, type PrefillResult } from './prefill.ts';
 export { findAgreement, listAgreements, consentsOf, type Agreement, type ConsentRecord, type ConsentStatus } from './store.ts';
 export { seedDemoRegistriesAndConsents, DEMO_AGREEMENTS } from './demo.ts';
 export { GOVSTACK_CONSENT } from './govstack/routes.ts';

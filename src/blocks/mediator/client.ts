@@ -12,7 +12,8 @@ export interface MemberCall {
   to: string;
   /** `<registry>/read`. */
   service: string;
-  body: { id?: string; match?: Record<string, string | number | boolean> };
+  /** `person` is the national id of the person whose consent covers the read, where the service has a purpose. */
+  body: { person?: string; id?: string; match?: Record<string, string | number | boolean> };
   /** Who asked, on this side (the officer's account). */
   userId: string;
   /** The case or purpose: shown to the person whose data is read. */

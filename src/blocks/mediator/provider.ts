@@ -7,14 +7,18 @@ import { Problem } from '../../platform/http/problem.ts';
 import { keepRawBody, rawBodyOf } from '../../platform/http/signed-calls.ts';
 import { Problems } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
-import { readRecord } from '../registries/index.ts';
+import { checkConsent } from '../consent/index.ts';
+import { findAgencyByCode } from '../identity/index.ts';
+import { findRegistry, readRecord } from '../registries/index.ts';
 import { FRESHNESS_SECONDS, HEADERS, REQUEST_CTY, RESPONSE_CTY, requestPayload, responsePayload, sha256, verifiedBy } from './signing.ts';
-import { appendLog, findMember, findService, hasRight, markSeen, type LogEntry } from './store.ts';
+import { appendLog, findMember, findService, hasRight, markSeen, type LogEntry, type Member, type Service } from './store.ts';
 
 export const PROVIDER_PATH = '/api/mediator/v1/:registry/:operation';
 
 const ReadBody = Type.Object(
   {
+    /** The person the caller acts about (national id): required by a service that needs consent, and the only person whose record it can read. */
+    person: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     id: Type.Optional(Type.String({ maxLength: 64 })),
     match: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' }), Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]), { maxProperties: 10 })),
   },
@@ -26,13 +30,31 @@ function header(request: FastifyRequest, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-type RefusalCode = 'missingHeaders' | 'wrongService' | 'unknownMember' | 'badSignature' | 'stale' | 'noRight' | 'replay';
+type RefusalCode = 'missingHeaders' | 'wrongService' | 'unknownMember' | 'badSignature' | 'stale' | 'noRight' | 'replay' | 'noPerson' | 'noConsent';
 
 /** Refuse, and say why in the log first: a refusal nobody can see afterwards is no control. */
 async function refuse(db: Db, entry: LogEntry, status: number, code: RefusalCode, reason: string): Promise<never> {
   await appendLog(db, { ...entry, status, reason });
   // The code names the text in src/locales/mediator, so the caller's pages can say it in their language.
   throw new Problem(status, reason, { title: status === 409 ? 'Message already received' : undefined, extensions: { code: `mediator.refused.${code}` } });
+}
+
+/**
+ * A service with a purpose serves a personal registry only about the person the caller names,
+ * and only with that person's consent to an agreement for the purpose, given to the agency the
+ * member stands for. Returns what narrows the read to that person; nothing for other services.
+ */
+async function consentedPerson(db: Db, entry: LogEntry, service: Service, member: Member, body: { person?: string; id?: string }): Promise<Record<string, string> | null> {
+  if (!service.purpose) return null;
+  const registry = await findRegistry(db, service.registry);
+  const personField = registry?.definition.personal ? registry.definition.personField : null;
+  if (!personField) return null;
+  const { person } = body;
+  if (!person || body.id !== undefined) return refuse(db, entry, 400, 'noPerson', `${service.code} serves personal data with consent: name the person (national id) in "person", and find the record by "match", not "id".`);
+  const agency = member.agency ? await findAgencyByCode(db, member.agency) : undefined;
+  const answer = agency ? await checkConsent(db, { personNationalId: person, purpose: service.purpose, registry: service.registry, fields: [...new Set([...service.fields, personField])], recipientAgencyId: agency.id }) : null;
+  if (!answer?.allowed) return refuse(db, entry, 403, 'noConsent', `The person has not consented to ${member.name} reading ${service.code} for ${service.purpose}${answer ? ` (${answer.reason})` : ''}.`);
+  return { [personField]: person };
 }
 
 export function providerRoutes(db: Db, keys: NodeKeys) {
@@ -83,11 +105,12 @@ export function providerRoutes(db: Db, keys: NodeKeys) {
       },
       handler: async (request, reply: FastifyReply) => {
         const { entry, service, member } = request.mediator!;
+        const personMatch = await consentedPerson(db, entry, service, member, request.body);
         let record;
         try {
           record = await readRecord(db, {
             registry: service.registry,
-            ...(request.body.id !== undefined ? { id: request.body.id } : { match: request.body.match ?? {} }),
+            ...(request.body.id !== undefined ? { id: request.body.id } : { match: { ...request.body.match, ...personMatch } }),
             matchPointer: '/body/match',
             fields: service.fields,
             reader: { actor: { type: 'system', id: null, name: `mediator: ${member.code}` }, agencyId: null, organisation: { id: member.code, name: member.name }, via: `x-road:${entry.messageId}` },

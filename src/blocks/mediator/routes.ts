@@ -7,6 +7,7 @@ import { Problem } from '../../platform/http/problem.ts';
 import { Problems } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { actorOf, recordAudit } from '../audit/index.ts';
+import { findAgencyByCode } from '../identity/index.ts';
 import { findRegistry } from '../registries/index.ts';
 import { grantRight, listMembers, listRights, listServices, readLog, revokeRight, saveMember, saveService, verifyLog } from './store.ts';
 
@@ -14,8 +15,10 @@ const ADMIN = access.roles('admin');
 const MemberCode = Type.String({ pattern: '^[A-Z]{2}/[A-Z]{2,10}/[a-z0-9-]{2,62}$', description: 'e.g. DJ/GOV/land-registry' });
 const ServiceCode = Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}/read$', description: 'e.g. land-parcels/read' });
 const Jwk = Type.Object({ kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), kid: Type.Optional(Type.String({ maxLength: 100 })), alg: Type.Optional(Type.Literal('EdDSA')), use: Type.Optional(Type.Literal('sig')) }, { additionalProperties: false });
-const MemberOut = Type.Object({ code: Type.String(), name: Type.String(), baseUrl: Type.String(), publicJwk: Type.Record(Type.String(), Type.Unknown()) });
-const ServiceOut = Type.Object({ code: Type.String(), registry: Type.String(), fields: Type.Array(Type.String()) });
+const AgencyCode = Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$', description: 'The agency on this node the member stands for when consent is checked, e.g. urban-permits' });
+const Purpose = Type.String({ pattern: '^[a-z][a-z0-9-]{1,62}$', description: 'Serve only with the person’s consent to an agreement for this purpose, e.g. construction-permit' });
+const MemberOut = Type.Object({ code: Type.String(), name: Type.String(), baseUrl: Type.String(), publicJwk: Type.Record(Type.String(), Type.Unknown()), agency: Type.Optional(Type.Union([Type.String(), Type.Null()])) });
+const ServiceOut = Type.Object({ code: Type.String(), registry: Type.String(), fields: Type.Array(Type.String()), purpose: Type.Optional(Type.Union([Type.String(), Type.Null()])) });
 const RightBody = Type.Object({ client: MemberCode, service: ServiceCode }, { additionalProperties: false });
 const LogOut = Type.Object({
   seq: Type.Integer(), at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }), direction: Type.String(), messageId: Type.String(), client: Type.String(), provider: Type.Union([Type.String(), Type.Null()]),
@@ -42,11 +45,12 @@ export function mediatorAdminApi(db: Db, keys: NodeKeys) {
       schema: {
         summary: "Register a member (or replace its address and key): its code, base URL and public key",
         tags: ['mediator'],
-        body: Type.Object({ code: MemberCode, name: Type.String({ minLength: 2, maxLength: 200 }), baseUrl: Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 500 }), publicJwk: Jwk }, { additionalProperties: false }),
+        body: Type.Object({ code: MemberCode, name: Type.String({ minLength: 2, maxLength: 200 }), baseUrl: Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 500 }), publicJwk: Jwk, agency: Type.Optional(AgencyCode) }, { additionalProperties: false }),
         response: { 201: MemberOut, ...Problems },
       },
       handler: async (request, reply) => {
         const principal = requirePrincipal(request);
+        if (request.body.agency && !(await findAgencyByCode(db, request.body.agency))) throw Problem.invalidField('/body/agency', `there is no agency ${request.body.agency} on this node`);
         await db.transaction().execute(async (trx) => {
           await saveMember(trx, request.body);
           await recordAudit(trx, { actor: actorOf(principal), action: 'mediator.register-member', subjectType: 'mediator-member', subjectId: request.body.code, requestId: request.id, details: { baseUrl: request.body.baseUrl, kid: request.body.publicJwk.kid ?? null } });
@@ -66,7 +70,7 @@ export function mediatorAdminApi(db: Db, keys: NodeKeys) {
       schema: {
         summary: 'Offer a registry read to other members, limited to the fields named',
         tags: ['mediator'],
-        body: Type.Object({ code: ServiceCode, fields: Type.Array(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' }), { minItems: 1, maxItems: 100, uniqueItems: true }) }, { additionalProperties: false }),
+        body: Type.Object({ code: ServiceCode, fields: Type.Array(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' }), { minItems: 1, maxItems: 100, uniqueItems: true }), purpose: Type.Optional(Purpose) }, { additionalProperties: false }),
         response: { 201: ServiceOut, ...Problems },
       },
       handler: async (request, reply) => {
@@ -74,10 +78,10 @@ export function mediatorAdminApi(db: Db, keys: NodeKeys) {
         const registryCode = request.body.code.replace(/\/read$/, '');
         const registry = await findRegistry(db, registryCode);
         if (!registry) throw Problem.invalidField('/body/code', `there is no registry ${registryCode} on this node`);
-        const service = { code: request.body.code, registry: registryCode, fields: request.body.fields };
+        const service = { code: request.body.code, registry: registryCode, fields: request.body.fields, purpose: request.body.purpose ?? null };
         await db.transaction().execute(async (trx) => {
           await saveService(trx, service);
-          await recordAudit(trx, { actor: actorOf(principal), action: 'mediator.offer-service', subjectType: 'mediator-service', subjectId: service.code, requestId: request.id, details: { fields: service.fields } });
+          await recordAudit(trx, { actor: actorOf(principal), action: 'mediator.offer-service', subjectType: 'mediator-service', subjectId: service.code, requestId: request.id, details: { fields: service.fields, purpose: service.purpose } });
         });
         return reply.code(201).send(service);
       },

@@ -8,17 +8,21 @@ export interface Member {
   name: string;
   baseUrl: string;
   publicJwk: JWK;
+  /** The agency (by code, in this node's directory) the member stands for when consent is checked. */
+  agency?: string | null;
 }
 
 export interface Service {
   code: string;
   registry: string;
   fields: string[];
+  /** Served only with the person's consent to an agreement for this purpose (personal registries). */
+  purpose?: string | null;
 }
 
 export async function listMembers(db: Executor): Promise<Member[]> {
-  const { rows } = await sql<{ code: string; name: string; base_url: string; public_jwk: JWK }>`SELECT code, name, base_url, public_jwk FROM mediator_members ORDER BY code`.execute(db);
-  return rows.map((r) => ({ code: r.code, name: r.name, baseUrl: r.base_url, publicJwk: r.public_jwk }));
+  const { rows } = await sql<{ code: string; name: string; base_url: string; public_jwk: JWK; agency: string | null }>`SELECT code, name, base_url, public_jwk, agency FROM mediator_members ORDER BY code`.execute(db);
+  return rows.map((r) => ({ code: r.code, name: r.name, baseUrl: r.base_url, publicJwk: r.public_jwk, agency: r.agency }));
 }
 
 export async function findMember(db: Executor, code: string): Promise<Member | undefined> {
@@ -27,23 +31,23 @@ export async function findMember(db: Executor, code: string): Promise<Member | u
 
 /** Registering a member again replaces its address and key (a key rotation). */
 export async function saveMember(db: Executor, member: Member): Promise<void> {
-  await sql`INSERT INTO mediator_members (code, name, base_url, public_jwk) VALUES (${member.code}, ${member.name}, ${member.baseUrl}, ${JSON.stringify(member.publicJwk)}::jsonb)
-            ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, base_url = EXCLUDED.base_url, public_jwk = EXCLUDED.public_jwk`.execute(db);
+  await sql`INSERT INTO mediator_members (code, name, base_url, public_jwk, agency) VALUES (${member.code}, ${member.name}, ${member.baseUrl}, ${JSON.stringify(member.publicJwk)}::jsonb, ${member.agency ?? null})
+            ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, base_url = EXCLUDED.base_url, public_jwk = EXCLUDED.public_jwk, agency = EXCLUDED.agency`.execute(db);
 }
 
 export async function listServices(db: Executor): Promise<Service[]> {
-  const { rows } = await sql<Service>`SELECT code, registry, fields FROM mediator_services ORDER BY code`.execute(db);
+  const { rows } = await sql<Service>`SELECT code, registry, fields, purpose FROM mediator_services ORDER BY code`.execute(db);
   return rows;
 }
 
 export async function findService(db: Executor, code: string): Promise<Service | undefined> {
-  const { rows } = await sql<Service>`SELECT code, registry, fields FROM mediator_services WHERE code = ${code}`.execute(db);
+  const { rows } = await sql<Service>`SELECT code, registry, fields, purpose FROM mediator_services WHERE code = ${code}`.execute(db);
   return rows[0];
 }
 
 export async function saveService(db: Executor, service: Service): Promise<void> {
-  await sql`INSERT INTO mediator_services (code, registry, fields) VALUES (${service.code}, ${service.registry}, ${service.fields})
-            ON CONFLICT (code) DO UPDATE SET registry = EXCLUDED.registry, fields = EXCLUDED.fields`.execute(db);
+  await sql`INSERT INTO mediator_services (code, registry, fields, purpose) VALUES (${service.code}, ${service.registry}, ${service.fields}, ${service.purpose ?? null})
+            ON CONFLICT (code) DO UPDATE SET registry = EXCLUDED.registry, fields = EXCLUDED.fields, purpose = EXCLUDED.purpose`.execute(db);
 }
 
 export interface Right {

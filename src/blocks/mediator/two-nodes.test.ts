@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import type { NodeKeys } from '../../platform/crypto/keys.ts';
 import { Problem } from '../../platform/http/problem.ts';
-import { AMINA } from '../registries/index.ts';
+import { AMINA, OMAR } from '../registries/index.ts';
 import { callMember, readLog, verifyLog } from './index.ts';
 import { HEADERS, REQUEST_CTY, requestPayload, sha256 } from './signing.ts';
 import { grantRight, revokeRight, saveMember, saveService } from './store.ts';
@@ -24,7 +24,7 @@ let provider: TestApp;
 /** A request to the provider, signed by `keys` in the client's name, as a hostile or broken caller might send it. */
 async function rawCall(keys: NodeKeys, opts: { id?: string; requestTime?: string; body?: string } = {}) {
   const path = `/api/mediator/v1/${SERVICE}`;
-  const body = opts.body ?? JSON.stringify({ match: { ownerNationalId: AMINA.nationalId } });
+  const body = opts.body ?? JSON.stringify({ person: AMINA.nationalId, match: { parcelNumber: 'DJ-PAR-0000001' } });
   const facts = { method: 'POST', path, bodySha256: sha256(body), client: PERMITS, service: SERVICE, id: opts.id ?? randomUUID(), userId: 'officer.permits', issue: 'permit-2026-17', requestTime: opts.requestTime ?? new Date().toISOString() };
   const headers = {
     'content-type': 'application/json', [HEADERS.client]: facts.client, [HEADERS.service]: facts.service, [HEADERS.id]: facts.id, [HEADERS.userId]: facts.userId,
@@ -34,7 +34,9 @@ async function rawCall(keys: NodeKeys, opts: { id?: string; requestTime?: string
   return { id: facts.id, headers, send };
 }
 
-const call = (issue = 'permit-2026-17') => callMember(client.database.db, client.keys, { from: PERMITS, to: LAND, service: SERVICE, body: { match: { ownerNationalId: AMINA.nationalId } }, userId: 'officer.permits', issue });
+/** Amina's first parcel, read for her construction permit: the demo gives her consent to it. */
+const call = (issue = 'permit-2026-17', body: Record<string, unknown> = { person: AMINA.nationalId, match: { parcelNumber: 'DJ-PAR-0000001' } }) =>
+  callMember(client.database.db, client.keys, { from: PERMITS, to: LAND, service: SERVICE, body, userId: 'officer.permits', issue });
 
 async function inLog(app: TestApp, messageId: string) {
   return readLog(app.database.db, { messageId });
@@ -42,8 +44,8 @@ async function inLog(app: TestApp, messageId: string) {
 
 before(async () => {
   [client, provider] = await Promise.all([startTestApp({ listen: true }), startTestApp({ listen: true })]);
-  await saveMember(provider.database.db, { code: PERMITS, name: 'Urban permits office', baseUrl: client.url, publicJwk: client.keys.publicJwk });
-  await saveService(provider.database.db, { code: SERVICE, registry: 'land-parcels', fields: FIELDS });
+  await saveMember(provider.database.db, { code: PERMITS, name: 'Urban permits office', baseUrl: client.url, publicJwk: client.keys.publicJwk, agency: 'urban-permits' });
+  await saveService(provider.database.db, { code: SERVICE, registry: 'land-parcels', fields: FIELDS, purpose: 'construction-permit' });
   await grantRight(provider.database.db, { client: PERMITS, service: SERVICE });
   await saveMember(client.database.db, { code: LAND, name: 'Land registry', baseUrl: provider.url, publicJwk: provider.keys.publicJwk });
 });
@@ -95,6 +97,30 @@ describe('refusals, each logged with its reason', () => {
     }
   });
 
+  it('refuses to read a person without their consent (403), and reads nothing about them', async () => {
+    const omarsReads = (await provider.registries.dataUsesOf(OMAR.nationalId)).length;
+    const answer = await call('permit-2026-18', { person: OMAR.nationalId, match: { parcelNumber: 'DJ-PAR-0000001' } });
+    assert.equal(answer.status, 403);
+    const [theirs] = await inLog(provider, answer.messageId);
+    assert.equal(theirs?.status, 403);
+    assert.match(theirs?.reason ?? '', /has not consented/);
+    assert.equal((await provider.registries.dataUsesOf(OMAR.nationalId)).length, omarsReads);
+  });
+
+  it('refuses a consented service called without naming the person, or by record id (400)', async () => {
+    for (const body of [{ match: { parcelNumber: 'DJ-PAR-0000001' } }, { person: AMINA.nationalId, id: '00000000-0000-4000-8000-000000000000' }]) {
+      const answer = await call('permit-2026-19', body);
+      assert.equal(answer.status, 400);
+      assert.match((await inLog(provider, answer.messageId))[0]?.reason ?? '', /name the person/);
+    }
+  });
+
+  it('reads only the named person’s record: a parcel of someone else is not found', async () => {
+    const answer = await call('permit-2026-20', { person: AMINA.nationalId, match: { parcelNumber: 'DJ-PAR-0000004' } });
+    assert.equal(answer.status, 200);
+    assert.equal((answer.body as { record: unknown }).record, null);
+  });
+
   it("refuses a request not signed by the client's registered key (401)", async () => {
     const forged = await rawCall(provider.keys);
     const response = await forged.send();
@@ -134,7 +160,7 @@ describe("an answer not signed by the provider's registered key", () => {
   it('is not used: 502, and logged on the caller side', async () => {
     // The same address registered with the wrong key, as after a key swap nobody told us about.
     await saveMember(client.database.db, { code: 'DJ/GOV/land-impostor', name: 'Land registry (wrong key)', baseUrl: provider.url, publicJwk: client.keys.publicJwk });
-    const err = await callMember(client.database.db, client.keys, { from: PERMITS, to: 'DJ/GOV/land-impostor', service: SERVICE, body: { match: { ownerNationalId: AMINA.nationalId } }, userId: 'officer.permits', issue: 'permit-2026-17' }).then(() => undefined, (e: unknown) => e);
+    const err = await callMember(client.database.db, client.keys, { from: PERMITS, to: 'DJ/GOV/land-impostor', service: SERVICE, body: { person: AMINA.nationalId, match: { parcelNumber: 'DJ-PAR-0000001' } }, userId: 'officer.permits', issue: 'permit-2026-17' }).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof Problem);
     assert.equal(err.status, 502);
     const log = await readLog(client.database.db);

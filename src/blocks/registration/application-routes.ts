@@ -8,7 +8,8 @@ import type { App } from '../../platform/http/server.ts';
 import { isLocale } from '../../platform/i18n/index.ts';
 import { assignTask, claimTask, readWorklistPosition, releaseTask, worklist, worklistPosition, WORKLIST_POSITION, type Transition } from '../workflow/index.ts';
 import { actOnApplication, answerAsApplicant, applicationForStaff, extendApplicationDeadline, reviewApplication, withdrawApplication } from './applications/act-on-application.ts';
-import { applicationForApplicant, canWorkAs, type RegistrationDeps } from './applications/context.ts';
+import { applicationForApplicant, canWorkAs, definitionOf, type RegistrationDeps } from './applications/context.ts';
+import { prefillStep, stepPrefills } from './applications/prefill-step.ts';
 import { describeApplication, type ApplicationView } from './applications/describe-application.ts';
 import { attachDocument, discardDraft, removeDocument, saveStep, startApplication, type Upload } from './applications/draft-application.ts';
 import { applicationsOf, documentsOf, findByTrackingNumber } from './applications/store.ts';
@@ -37,6 +38,8 @@ export function applicationJson(view: ApplicationView) {
     status: a.status,
     trackingNumber: a.tracking_number,
     data: a.data,
+    /** Answers filled in from a registry and not changed since: field → registry and record. */
+    prefilled: Object.fromEntries(Object.entries(a.prefilled).map(([field, p]) => [field, { registry: p.registry, recordId: p.recordId, recordVersion: p.recordVersion, consentId: p.consentId, at: p.at }])),
     fees: a.fees,
     totalFee: view.totalFee,
     currency: view.definition.fees?.currency ?? null,
@@ -166,6 +169,51 @@ export function applicationRoutes(deps: RegistrationDeps) {
         const principal = requirePrincipal(request);
         const saved = await saveStep(deps, { applicationId: request.params.id, stepId: request.params.stepId, answers: request.body.answers, principal, requestId: request.id });
         return applicationJson(await describeApplication(db, saved, principal, 'applicant'));
+      },
+    });
+
+    app.post('/api/registration/drafts/:id/steps/:stepId/prefill', {
+      config: { access: access.roles('citizen') },
+      schema: {
+        summary: "Fill in a step's fields from a registry: the applicant's own record, with their consent where it is personal data",
+        description: 'The step lists its groups (registry and the answers it matches on) in `GET /api/registration/drafts/{id}/steps/{stepId}/prefill`. `consent: true` is the applicant agreeing now; only the applicant themselves can. 409 when consent is needed (the agreement is named) or prefill is not possible; 404 when no record in the applicant\'s name matches.',
+        tags: ['registration'],
+        params: Type.Object({ id: Uuid, stepId: ServiceId }, { additionalProperties: false }),
+        body: Type.Object({ group: Type.String({ minLength: 1, maxLength: 500 }), consent: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: { 200: ApplicationOut, ...Problems },
+      },
+      handler: async (request) => {
+        const principal = requirePrincipal(request);
+        const { application, result } = await prefillStep(deps, { applicationId: request.params.id, stepId: request.params.stepId, group: request.body.group, consent: request.body.consent ?? false, principal, requestId: request.id });
+        if (result.kind === 'not-found') throw Problem.notFound('No record in the applicant\'s name matches these answers.');
+        if (result.kind === 'needs-consent') throw new Problem(409, `The applicant has not agreed to this use of their data (agreement "${result.agreement.code}": ${result.reason}).`, { title: 'Consent needed', extensions: { agreement: result.agreement.code } });
+        if (result.kind === 'unavailable') throw Problem.conflict('This cannot be filled in from the registry for this applicant; answer the questions instead.');
+        return applicationJson(await describeApplication(db, application, principal, 'applicant'));
+      },
+    });
+
+    app.get('/api/registration/drafts/:id/steps/:stepId/prefill', {
+      config: { access: access.roles('citizen') },
+      schema: {
+        summary: 'What a step of a draft can fill in from registries, and whether consent is needed first',
+        tags: ['registration'],
+        params: Type.Object({ id: Uuid, stepId: ServiceId }, { additionalProperties: false }),
+        response: { 200: Type.Array(Type.Object({ group: Type.String(), registry: Type.String(), fields: Type.Array(Type.String()), status: Type.String(), agreement: Type.Union([Type.String(), Type.Null()]), filled: Type.Array(Type.String()) })), ...Problems },
+      },
+      handler: async (request) => {
+        const principal = requirePrincipal(request);
+        const application = await applicationForApplicant(db, principal, request.params.id);
+        const definition = await definitionOf(db, application.service_id, application.service_version);
+        const step = definition.form.steps.find((s) => s.id === request.params.stepId);
+        if (!step) throw Problem.notFound('This service has no such step.');
+        return (await stepPrefills(db, application, step, principal)).map((p) => ({
+          group: p.group.key,
+          registry: p.group.registry,
+          fields: p.group.fields.map((f) => f.id),
+          status: p.offer.kind,
+          agreement: p.offer.kind === 'needs-consent' ? p.offer.agreement.code : null,
+          filled: p.filled,
+        }));
       },
     });
 

@@ -21,6 +21,7 @@ export { validateDefinition, validateDefinitionSource, reachableStates, type Def
 export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type FieldDefinition, type StepDefinition, type DocumentDefinition, type StateDefinition, type ActionDefinition, type InputDefinition } from './definition/schema.ts';
 export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
+export { prefillStep, stepPrefills, prefillGroups, type StepPrefill, type PrefillGroup } from './applications/prefill-step.ts';
 export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE } from './applications/apply-for-present-person.ts';
 export { answerStatusSms, statusForPhone } from './applications/answer-status-sms.ts';
 export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './applications/submit-application.ts';
@@ -29,5 +30,5 @@ export { describeApplication, type ApplicationView } from './applications/descri
 export { notificationSender, NOTIFY_TASK, fillTemplate, pickText } from './applications/notify-people.ts';
 export { continueCasesWhenPaid, CONTINUE_AFTER_PAYMENT_TASK } from './applications/continue-after-payment.ts';
 export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, computeFees, totalOf, firstIncompleteStep, type FieldError, type FeeLine, type FormData } from './applications/form-engine.ts';
-export { findApplication, findApplications, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow } from './applications/store.ts';
+export { findApplication, findApplications, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow, type PrefilledAnswer } from './applications/store.ts';
 export { newTrackingNumber, normaliseTrackingNumber } from './applications/tracking-number.ts';

@@ -49,6 +49,15 @@ const ROWS: Row[] = [
     call: async (f) => ({ method: 'PUT', url: `/api/registration/drafts/${await f.licenceDraft()}/steps/premises`, json: { answers: { address: 'Rue de Paris 1', areaM2: 30 } } }),
   },
   {
+    route: 'GET /api/registration/drafts/:id/steps/:stepId/prefill', access: CITIZENS_ONLY,           expect: [401, 200, 404, 403, 403, 403, 403],
+    call: async (f) => ({ method: 'GET', url: `/api/registration/drafts/${await f.licenceDraft()}/steps/premises/prefill` }),
+  },
+  {
+    route: 'POST /api/registration/drafts/:id/steps/:stepId/prefill', access: CITIZENS_ONLY, what: 'the licence has nothing to prefill, so its owner gets 400 (prefill.test.ts fills a permit in)',
+                                                                                                      expect: [401, 400, 404, 403, 403, 403, 403],
+    call: async (f) => ({ method: 'POST', url: `/api/registration/drafts/${await f.licenceDraft()}/steps/premises/prefill`, json: { group: 'civil-register' } }),
+  },
+  {
     route: 'POST /api/registration/drafts/:id/documents', access: CITIZENS_ONLY,                      expect: [401, 201, 404, 403, 403, 403, 403],
     call: async (f) => ({ method: 'POST', url: `/api/registration/drafts/${await f.licenceDraft()}/documents`, multipart: [{ name: 'lease', fileName: 'lease.pdf', content: PDF }] }),
   },

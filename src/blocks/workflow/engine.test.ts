@@ -54,8 +54,10 @@ async function upload(session: Session, url: string, documentType: string) {
 async function permitApplication(): Promise<string> {
   const draft = await call(amina, 'POST', '/api/registration/drafts', { serviceId: 'construction-permit' });
   const id = draft.body.id as string;
-  const plot = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/plot`, { answers: { parcelNumber: 'DJ-104-2231', zone: 'R2', plotArea: '600', address: 'Quartier 7, Djibouti' } });
+  const plot = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/plot`, { answers: { parcelNumber: 'DJ-PAR-0000104', address: 'Quartier 7, Djibouti' } });
   assert.equal(plot.status, 200, JSON.stringify(plot.body));
+  const parcel = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/parcel`, { answers: { ownerName: 'Amina Said', zone: 'R2', plotArea: '600' } });
+  assert.equal(parcel.status, 200, JSON.stringify(parcel.body));
   const project = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/project`, { answers: { use: 'housing', floors: 2, floorArea: '240.5', height: '7.5', footprint: '130' } });
   assert.equal(project.status, 200, JSON.stringify(project.body));
   for (const document of ['title-deed', 'site-plan', 'architectural-plans']) await upload(amina, `/api/registration/drafts/${id}/documents`, document);

@@ -6,6 +6,7 @@ import {
   type DocumentRow,
   type FeeLine,
   type FormData,
+  type PrefilledAnswer,
   type ServiceDefinition,
 } from '../../blocks/registration/index.ts';
 import type { CaseEvent } from '../../blocks/workflow/index.ts';
@@ -31,7 +32,7 @@ export function statusOf(ctx: PageContext, view: Pick<ApplicationView, 'applicat
  * Every answer, step by step, with the field's label in the reader's language. With `changeHref`,
  * each row links back to its step, and a required answer not given yet says so.
  */
-export function AnswersSummary({ ctx, definition, data, changeHref, headingLevel = 2 }: { ctx: PageContext; definition: ServiceDefinition; data: FormData; changeHref?: (stepId: string, fieldId: string) => string; headingLevel?: 2 | 3 }) {
+export function AnswersSummary({ ctx, definition, data, changeHref, headingLevel = 2, prefilled = {} }: { ctx: PageContext; definition: ServiceDefinition; data: FormData; changeHref?: (stepId: string, fieldId: string) => string; headingLevel?: 2 | 3; prefilled?: Record<string, PrefilledAnswer> }) {
   const { t } = ctx;
   const Heading = headingLevel === 2 ? 'h2' : 'h3';
   return (
@@ -48,6 +49,7 @@ export function AnswersSummary({ ctx, definition, data, changeHref, headingLevel
                 <div id={`answer-${field.id}`}>
                   <dt>{label}</dt>
                   <dd>{answer || <span class="muted">{question.required ? t('check.notAnswered') : t('check.notGiven')}</span>}</dd>
+                  {prefilled[field.id]?.value === data[field.id] && <dd class="muted">{t('prefill.source', { registry: prefilled[field.id]!.registry })}</dd>}
                   {changeHref && (
                     <dd>
                       <a href={changeHref(step.id, field.id)}>

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ComponentChildren } from 'preact';
 import { findAgencyByCode, mandatesOf } from '../../blocks/identity/index.ts';
 import { readUploads } from '../../blocks/registration/application-routes.ts';
 import {
@@ -15,10 +16,12 @@ import {
   outputsOf,
   firstIncompleteStep,
   pickText,
+  prefillStep,
   readStep,
   removeDocument,
   saveStep,
   startApplication,
+  stepPrefills,
   submitApplication,
   totalOf,
   visibleDocuments,
@@ -30,10 +33,12 @@ import {
   type DocumentDefinition,
   type DocumentRow,
   type FeeLine,
+  type FieldDefinition,
   type FormData,
   type RegistrationDeps,
   type ServiceDefinition,
   type StepDefinition,
+  type StepPrefill,
 } from '../../blocks/registration/index.ts';
 import type { InvoiceView } from '../../blocks/payments/index.ts';
 import { loadCase } from '../../blocks/workflow/index.ts';
@@ -46,7 +51,7 @@ import type { App } from '../../platform/http/server.ts';
 import { formatDate, formatDateTime, formatList } from '../../platform/i18n/index.ts';
 import { AnswersSummary, ChannelFacts, Deadlines, DocumentsList, EventDetails, FeesTable, HistoryTable, InvoicesSummary, OutputsList, statusOf } from '../components/application-parts.tsx';
 import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
-import { fieldQuestion, inputQuestion, QuestionField } from '../components/question-field.tsx';
+import { fieldQuestion, inputQuestion, QuestionField, type Question } from '../components/question-field.tsx';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
 import { sendPage } from '../render.tsx';
@@ -165,7 +170,58 @@ async function partiesRepresented(deps: RegistrationDeps, principal: Principal, 
 // ---------------------------------------------------------------------------------------------
 // Filling in the form, step by step
 
-function StepPage({ ctx, application, definition, step, data, values, errors, returnToCheck, notice }: { ctx: PageContext; application: ApplicationRow; definition: ServiceDefinition; step: StepDefinition; data: FormData; values: Values; errors: FieldErrors; returnToCheck: boolean; notice?: string }) {
+/** What a step can fill in from a registry: a button, or first the consent it needs, or why it cannot. */
+function PrefillPanel({ ctx, application, step, prefill, agencyName, error }: { ctx: PageContext; application: ApplicationRow; step: StepDefinition; prefill: StepPrefill; agencyName: string; error?: string }) {
+  const { t } = ctx;
+  const { offer, group } = prefill;
+  if (offer.kind === 'unavailable' || !offer.registryNames) return null;
+  const registry = pickText(offer.registryNames, ctx.locale);
+  const fields = formatList(ctx.locale, group.fields.map((f) => pickText(f.label, ctx.locale)));
+  const headingId = `prefill-${group.key.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+  const form = (children: ComponentChildren, button: string) => (
+    <form class="stack" method="post" action={appPath(application.id, `/steps/${step.id}/prefill`)} novalidate>
+      <CsrfField ctx={ctx} />
+      <input type="hidden" name="group" value={group.key} />
+      {children}
+      <div>
+        <button class="secondary" type="submit">{button}</button>
+      </div>
+    </form>
+  );
+  return (
+    <section class="panel" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('prefill.title', { registry })}</h2>
+      <p>{t('prefill.ready', { registry, fields })}</p>
+      {offer.kind === 'ready' && (
+        <>
+          {offer.consent && <p class="muted">{t('prefill.consentInForce')} <a href="/account/consents">{t('prefill.consentsPage')}</a></p>}
+          {form([], t('prefill.fill'))}
+        </>
+      )}
+      {offer.kind === 'needs-consent' && !prefill.mayConsent && <p>{t('prefill.waitingForApplicant')}</p>}
+      {offer.kind === 'needs-consent' && prefill.mayConsent && (
+        <>
+          <p>{t('prefill.askConsent', { registry })}</p>
+          {offer.reason !== 'no-consent' && <p>{t(`prefill.${offer.reason}`)}</p>}
+          <h3>{pickText(offer.agreement.names, ctx.locale)}</h3>
+          {Object.keys(offer.agreement.descriptions).length > 0 && <p>{pickText(offer.agreement.descriptions, ctx.locale)}</p>}
+          {form(<Choices id={`${headingId}-consent`} name="consent" label={t('prefill.agreeAndFill')} error={error} choices={[{ value: 'yes', label: t('prefill.agree', { agency: agencyName }) }]} checked={[]} multiple />, t('prefill.agreeAndFill'))}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** A prefilled answer says where it came from, next to the question. */
+function withProvenance(ctx: PageContext, field: FieldDefinition, prefills: StepPrefill[]): Question {
+  const question = fieldQuestion(field);
+  const from = prefills.find((p) => p.filled.includes(field.id) && p.offer.registryNames);
+  if (!from?.offer.registryNames) return question;
+  const note = ctx.t('prefill.fromRegister', { registry: pickText(from.offer.registryNames, ctx.locale) });
+  return { ...question, hint: { [ctx.locale]: [question.hint ? pickText(question.hint, ctx.locale) : '', note].filter(Boolean).join(' ') } };
+}
+
+function StepPage({ ctx, application, definition, step, data, values, errors, returnToCheck, notice, prefills = [], agencyName = '', prefillError }: { ctx: PageContext; application: ApplicationRow; definition: ServiceDefinition; step: StepDefinition; data: FormData; values: Values; errors: FieldErrors; returnToCheck: boolean; notice?: string; prefills?: StepPrefill[]; agencyName?: string; prefillError?: string }) {
   const { t } = ctx;
   const steps = visibleSteps(definition, data);
   const index = steps.findIndex((s) => s.id === step.id);
@@ -179,11 +235,12 @@ function StepPage({ ctx, application, definition, step, data, values, errors, re
       {step.description && <p class="lead">{pickText(step.description, ctx.locale)}</p>}
       <ErrorSummary ctx={ctx} errors={errors} labels={labels} />
       {notice && <p class="notice" role="status">{notice}</p>}
+      {prefills.map((prefill) => <PrefillPanel ctx={ctx} application={application} step={step} prefill={prefill} agencyName={agencyName} error={prefillError} />)}
       <form class="stack" method="post" action={appPath(application.id, `/steps/${step.id}`)} novalidate>
         <CsrfField ctx={ctx} />
         {returnToCheck && <input type="hidden" name="next" value="check" />}
         <input type="hidden" name="_shown" value={fields.map((f) => f.id).join(' ')} />
-        {fields.map((field) => <QuestionField ctx={ctx} question={fieldQuestion(field)} value={values[field.id]} error={errors[field.id]} />)}
+        {fields.map((field) => <QuestionField ctx={ctx} question={withProvenance(ctx, field, prefills)} value={values[field.id]} error={errors[field.id]} />)}
         <div>
           <button type="submit">{t('apply.continue')}</button>
         </div>
@@ -191,6 +248,16 @@ function StepPage({ ctx, application, definition, step, data, values, errors, re
       <p>{previous ? <a href={appPath(application.id, `/steps/${previous.id}`)}>{t('apply.back')}</a> : <a href="/applications">{t('applications.title')}</a>}</p>
     </>
   );
+}
+
+/** What the applicant is told after asking to fill in from a registry. */
+function prefillNotice(ctx: PageContext, application: ApplicationRow, step: StepDefinition, prefills: StepPrefill[], outcome: 'filled' | 'not-found'): string | undefined {
+  const prefill = prefills.find((p) => (outcome === 'filled' ? p.filled.length > 0 : p.filled.length === 0));
+  if (!prefill?.offer.registryNames) return undefined;
+  const registry = pickText(prefill.offer.registryNames, ctx.locale);
+  if (outcome === 'filled') return ctx.t('prefill.filled', { registry });
+  const answers = formatList(ctx.locale, Object.values(prefill.group.match).map((field) => String(application.data[field] ?? '')));
+  return ctx.t('prefill.notFound', { answers });
 }
 
 /** Where to go after a step: the next step that applies, then the documents, then the check. */
@@ -641,14 +708,42 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
 
     app.get('/applications/:id/steps/:stepId', {
       config: { access: CITIZENS },
-      schema: { summary: 'One step of a draft application', tags: ['web'], params: StepParams, querystring: Type.Object({ next: Type.Optional(Type.Literal('check')), lang: FormText(5) }) },
+      schema: { summary: 'One step of a draft application', tags: ['web'], params: StepParams, querystring: Type.Object({ next: Type.Optional(Type.Literal('check')), prefill: Type.Optional(Type.Union([Type.Literal('filled'), Type.Literal('not-found')])), lang: FormText(5) }) },
       handler: async (request, reply) => {
         const { application, definition, step } = await draftStep(request, request.params.id, request.params.stepId);
         if (application.status !== 'draft') return reply.redirect(appPath(application.id), 303);
         if (!step) throw Problem.notFound('This application has no such step.');
         const ctx = ctxOf(request, reply);
-        const body = <StepPage ctx={ctx} application={application} definition={definition} step={step} data={application.data} values={application.data} errors={{}} returnToCheck={request.query.next === 'check'} />;
+        const outcome = request.query.prefill;
+        const prefills = await stepPrefills(db, application, step, requirePrincipal(request));
+        const notice = outcome ? prefillNotice(ctx, application, step, prefills, outcome) : undefined;
+        const body = <StepPage ctx={ctx} application={application} definition={definition} step={step} data={application.data} values={application.data} errors={{}} returnToCheck={request.query.next === 'check'} notice={notice} prefills={prefills} agencyName={await agencyNameOf(ctx, definition)} />;
         return sendPage(reply, ctx, { title: pickText(step.title, ctx.locale), body });
+      },
+    });
+
+    const agencyNameOf = async (ctx: PageContext, definition: ServiceDefinition) => {
+      const agency = await findAgencyByCode(db, definition.agency);
+      return agency ? pickText(agency.names, ctx.locale) : definition.agency;
+    };
+
+    app.post('/applications/:id/steps/:stepId/prefill', {
+      config: { access: CITIZENS },
+      schema: { summary: "Fill in a step from a registry, agreeing first where the applicant's consent is needed (form)", tags: ['web'], params: StepParams, body: Type.Object({ _csrf: FormText(200), group: Type.String({ minLength: 1, maxLength: 500 }), consent: FormText(10) }, { additionalProperties: false }) },
+      handler: async (request, reply) => {
+        const { application, definition, step } = await draftStep(request, request.params.id, request.params.stepId);
+        if (application.status !== 'draft') return reply.redirect(appPath(application.id), 303);
+        if (!step) throw Problem.notFound('This application has no such step.');
+        const principal = requirePrincipal(request);
+        const consent = request.body.consent === 'yes';
+        const { result } = await prefillStep(deps, { applicationId: application.id, stepId: step.id, group: request.body.group, consent, principal, requestId: request.id });
+        if (result.kind === 'needs-consent') {
+          const ctx = ctxOf(request, reply);
+          const prefills = await stepPrefills(db, application, step, principal);
+          const body = <StepPage ctx={ctx} application={application} definition={definition} step={step} data={application.data} values={application.data} errors={{}} returnToCheck={false} prefills={prefills} agencyName={await agencyNameOf(ctx, definition)} prefillError={ctx.t('prefill.agreeRequired')} />;
+          return sendPage(reply, ctx, { title: pickText(step.title, ctx.locale), body }, 400);
+        }
+        return reply.redirect(appPath(application.id, `/steps/${step.id}?prefill=${result.kind === 'filled' ? 'filled' : 'not-found'}`), 303);
       },
     });
 

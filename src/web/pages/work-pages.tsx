@@ -298,7 +298,7 @@ function CaseFilePage({ ctx, file, refused, notice }: { ctx: PageContext; file: 
         </section>
       )}
       <h2>{t('work.case.answers')}</h2>
-      <AnswersSummary ctx={ctx} definition={definition} data={application.data} headingLevel={3} />
+      <AnswersSummary ctx={ctx} definition={definition} data={application.data} headingLevel={3} prefilled={application.prefilled} />
       <h2>{t('apply.documents.title')}</h2>
       <DocumentsList ctx={ctx} definition={definition} applicationId={application.id} documents={view.documents} />
       <h2>{t('fees.title')}</h2>

@@ -61,4 +61,12 @@ export const mediatorMigrations: MigrationSet = {
       await sql`CREATE INDEX mediator_log_message ON mediator_log (message_id)`.execute(db);
     },
   },
+  '2026-12-02T1910_mediator_consent': {
+    async up(db) {
+      // A service with a purpose serves personal data only with the person's consent to an agreement
+      // for it, given to the agency on this node that the calling member stands for.
+      await sql`ALTER TABLE mediator_services ADD COLUMN purpose text`.execute(db);
+      await sql`ALTER TABLE mediator_members ADD COLUMN agency text`.execute(db);
+    },
+  },
 };

@@ -8,6 +8,7 @@ import { canActFor } from '../../identity/index.ts';
 import { currentDefinition } from '../definitions.ts';
 import { applicationForApplicant, definitionOf, type RegistrationDeps } from './context.ts';
 import { readStep, type FieldError } from './form-engine.ts';
+import { keptPrefills } from './prefill-step.ts';
 import { documentsOf, findApplication, type ApplicationRow, type DocumentRow } from './store.ts';
 
 export class FormInvalid extends Problem {
@@ -50,8 +51,9 @@ export async function saveStep(deps: RegistrationDeps, input: { applicationId: s
     if (!step) throw Problem.notFound('This service has no such step.');
     const { data, errors } = readStep(step, input.answers, application.data);
     if (errors.length > 0) throw new FormInvalid(errors);
-    await sql`UPDATE registration_applications SET data = ${JSON.stringify(data)}::jsonb, updated_at = now() WHERE id = ${application.id}`.execute(trx);
-    return { ...application, data };
+    const prefilled = keptPrefills(application.prefilled, data);
+    await sql`UPDATE registration_applications SET data = ${JSON.stringify(data)}::jsonb, prefilled = ${JSON.stringify(prefilled)}::jsonb, updated_at = now() WHERE id = ${application.id}`.execute(trx);
+    return { ...application, data, prefilled };
   });
 }
 

@@ -45,7 +45,8 @@ export function visibleDocuments(definition: ServiceDefinition, data: FormData):
   return (definition.documents ?? []).filter((rule) => applies(rule.when, data));
 }
 
-function parseField(field: FieldDefinition, raw: unknown): { value?: FormValue; error?: FieldError } {
+/** One answer as the field's type keeps it, or what is wrong with it. */
+export function parseField(field: FieldDefinition, raw: unknown): { value?: FormValue; error?: FieldError } {
   const fail = (code: FieldError['code'], reason: string, params?: FieldError['params']) => ({ error: { field: field.id, code, reason, params } });
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
     return field.required ? fail('required', 'is required') : {};

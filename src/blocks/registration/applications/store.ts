@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../platform/db/database.ts';
-import type { FeeLine, FormData } from './form-engine.ts';
+import type { FeeLine, FormData, FormValue } from './form-engine.ts';
 
 export interface ApplicationRow {
   id: string;
@@ -15,6 +15,8 @@ export interface ApplicationRow {
   assisted_consent: AssistedConsent | null;
   status: 'draft' | 'submitted';
   data: FormData;
+  /** Answers filled in from a registry, by field id, while the applicant has not changed them. */
+  prefilled: Record<string, PrefilledAnswer>;
   fees: FeeLine[];
   tracking_number: string | null;
   idempotency_key: string | null;
@@ -22,6 +24,16 @@ export interface ApplicationRow {
   created_at: Date;
   updated_at: Date;
   submitted_at: Date | null;
+}
+
+export interface PrefilledAnswer {
+  registry: string;
+  recordId: string;
+  recordVersion: number;
+  /** The consent the read relied on; null for a registry without personal data. */
+  consentId: string | null;
+  value: FormValue;
+  at: string;
 }
 
 export interface AssistedConsent {

@@ -34,8 +34,21 @@ export const FieldSchema = Type.Object(
     maxLength: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
     pattern: Type.Optional(Type.String({ maxLength: 500, description: 'Regular expression the whole value must match' })),
     options: Type.Optional(Type.Array(Option, { minItems: 1, maxItems: 200 })),
-    /** A value read from a registry with the applicant's consent (registries block). */
-    prefill: Type.Optional(Type.Object({ registry: Id('registry id'), field: Type.String({ maxLength: 100 }) }, { additionalProperties: false })),
+    /**
+     * A value read from a registry, about the applicant and with their consent where the registry
+     * holds personal data. The record is the applicant's own (the registry's person field is their
+     * national id), found by the answers `match` names: registry field → an earlier step's field.
+     */
+    prefill: Type.Optional(
+      Type.Object(
+        {
+          registry: Id('registry id'),
+          field: Type.String({ maxLength: 100 }),
+          match: Type.Optional(Type.Record(Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9_]{0,99}$' }), Type.String({ maxLength: 63 }), { maxProperties: 5, description: 'Registry field → form field of an earlier step whose answer it must equal' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

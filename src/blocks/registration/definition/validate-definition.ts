@@ -185,6 +185,14 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
   const fields = def.form.steps.flatMap((step, s) => step.fields.map((field, f) => ({ field, pointer: `/form/steps/${s}/fields/${f}` })));
   uniqueIds(def.form.steps, '/form/steps', 'step');
   const fieldIds = new Map<string, string>();
+  def.form.steps.forEach((step, s) => {
+    const earlier = new Set(def.form.steps.slice(0, s).flatMap((st) => st.fields.map((f) => f.id)));
+    step.fields.forEach((field, f) => {
+      for (const [registryField, formField] of Object.entries(field.prefill?.match ?? {})) {
+        if (!earlier.has(formField)) add(`/form/steps/${s}/fields/${f}/prefill/match/${registryField}`, `"${formField}" is not a field of an earlier step, so there is no answer yet to find the record by`);
+      }
+    });
+  });
   for (const { field, pointer } of fields) {
     if (fieldIds.has(field.id)) add(`${pointer}/id`, `the field id "${field.id}" is already used at ${fieldIds.get(field.id)}`);
     else fieldIds.set(field.id, pointer);

@@ -93,4 +93,10 @@ export const registrationMigrations: MigrationSet = {
       await sql`CREATE INDEX registration_applications_assisted ON registration_applications (assisted_by, created_at DESC) WHERE assisted_by IS NOT NULL`.execute(db);
     },
   },
+  '2026-12-02T1900_registration_prefilled': {
+    async up(db) {
+      // Which answers came from a registry (record, version, consent), for the officer to rely on; an answer the applicant changes loses it.
+      await sql`ALTER TABLE registration_applications ADD COLUMN prefilled jsonb NOT NULL DEFAULT '{}'`.execute(db);
+    },
+  },
 };
