@@ -18,7 +18,7 @@ export {
   type StoredDefinition,
 } from './definitions.ts';
 export { validateDefinition, validateDefinitionSource, reachableStates, type DefinitionProblem, type MeaningContext } from './definition/validate-definition.ts';
-export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type FieldDefinition, type StepDefinition, type DocumentDefinition, type StateDefinition, type ActionDefinition, type InputDefinition } from './definition/schema.ts';
+export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type FieldDefinition, type StepDefinition, type DocumentDefinition, type StateDefinition, type ActionDefinition, type InputDefinition, type CheckDefinition } from './definition/schema.ts';
 export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
 export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE } from './applications/apply-for-present-person.ts';
@@ -28,6 +28,6 @@ export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplica
 export { describeApplication, type ApplicationView } from './applications/describe-application.ts';
 export { notificationSender, NOTIFY_TASK, fillTemplate, pickText } from './applications/notify-people.ts';
 export { continueCasesWhenPaid, CONTINUE_AFTER_PAYMENT_TASK } from './applications/continue-after-payment.ts';
-export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, computeFees, totalOf, firstIncompleteStep, type FieldError, type FeeLine, type FormData } from './applications/form-engine.ts';
+export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, checkFindings, tablesOf, computeFees, totalOf, firstIncompleteStep, type FieldError, type FeeLine, type FormData, type Finding } from './applications/form-engine.ts';
 export { findApplication, findApplications, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow } from './applications/store.ts';
 export { newTrackingNumber, normaliseTrackingNumber } from './applications/tracking-number.ts';

@@ -7,7 +7,9 @@ import {
   applicationForApplicant,
   applicationsOf,
   attachDocument,
+  checkFindings,
   computeFees,
+  fillTemplate,
   currentDefinition,
   definitionOf,
   describeApplication,
@@ -30,6 +32,7 @@ import {
   type DocumentDefinition,
   type DocumentRow,
   type FeeLine,
+  type Finding,
   type FormData,
   type RegistrationDeps,
   type ServiceDefinition,
@@ -267,11 +270,35 @@ function feesSoFar(definition: ServiceDefinition, data: FormData): FeeLine[] | n
   }
 }
 
+/** The definition's rules judged on the answers, each broken one in the applicant's language. */
+function RuleFindings({ ctx, findings, data }: { ctx: PageContext; findings: Finding[]; data: FormData }) {
+  const { t } = ctx;
+  const text = (f: Finding) => fillTemplate(pickText(f.message, ctx.locale), { ...data, ...f.values });
+  return (
+    <section aria-labelledby="rules-title" id="rules">
+      <h2 id="rules-title">{t('check.rulesTitle')}</h2>
+      {findings.length === 0 ? (
+        <p>{t('check.rulesMet')}</p>
+      ) : (
+        <ul class="findings">
+          {findings.map((f) => (
+            <li id={`finding-${f.id}`} class={f.blocking ? 'blocking' : 'warning'}>
+              <strong>{f.blocking ? t('check.findingBlocking') : t('check.findingWarning')}</strong> {text(f)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function CheckPage({ ctx, application, definition, documents, errors, message }: { ctx: PageContext; application: ApplicationRow; definition: ServiceDefinition; documents: DocumentRow[]; errors: FieldErrors; message?: string }) {
   const { t } = ctx;
   const data = application.data;
   const rules = visibleDocuments(definition, data);
   const fees = feesSoFar(definition, data);
+  const findings = checkFindings(definition, data);
+  const blocked = findings.some((f) => f.blocking);
   const labels = {
     ...Object.fromEntries(visibleSteps(definition, data).flatMap((s) => visibleFields(s, data)).map((f) => [`answer-${f.id}`, pickText(f.label, ctx.locale)])),
     ...Object.fromEntries(rules.map((rule) => [`document-${rule.id}`, pickText(rule.label, ctx.locale)])),
@@ -304,14 +331,21 @@ function CheckPage({ ctx, application, definition, documents, errors, message }:
           </dl>
         </section>
       )}
+      {(definition.checks ?? []).length > 0 && <RuleFindings ctx={ctx} findings={findings} data={data} />}
       <h2>{t('fees.title')}</h2>
       {fees ? <FeesTable ctx={ctx} definition={definition} lines={fees} total={totalOf(fees)} /> : <p>{t('fees.later')}</p>}
       <h2>{t('check.sendTitle')}</h2>
-      <p>{t('check.declaration')}</p>
-      <form method="post" action={appPath(application.id, '/submit')}>
-        <CsrfField ctx={ctx} />
-        <button type="submit">{t('check.submit')}</button>
-      </form>
+      {blocked ? (
+        <p>{t('check.rulesBlock')}</p>
+      ) : (
+        <>
+          <p>{t('check.declaration')}</p>
+          <form method="post" action={appPath(application.id, '/submit')}>
+            <CsrfField ctx={ctx} />
+            <button type="submit">{t('check.submit')}</button>
+          </form>
+        </>
+      )}
     </>
   );
 }
@@ -737,7 +771,7 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
       const ctx = ctxOf(request, reply);
       const documents = await documentsOf(db, application.id);
       const errors = translatedErrors(ctx, problem?.errors, (pointer) => (pointer.startsWith('/documents/') ? `document-${lastSegment(pointer)}` : `answer-${lastSegment(pointer)}`));
-      const message = problem && !problem.errors ? ctx.t('check.cannotSubmit') : undefined;
+      const message = problem && !problem.errors ? ctx.t(problem.extensions.findings ? 'check.rulesBroken' : 'check.cannotSubmit') : undefined;
       return sendPage(reply, ctx, { title: ctx.t('check.title'), body: <CheckPage ctx={ctx} application={application} definition={definition} documents={documents} errors={errors} message={message} /> }, problem?.status ?? 200);
     };
 

@@ -207,7 +207,10 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
   }
 
   // Expressions read form fields, fee tables and, in guards, fees/inputs of the case.
-  const tables = new Set(Object.keys(def.fees?.tables ?? {}));
+  const tables = new Set([...Object.keys(def.tables ?? {}), ...Object.keys(def.fees?.tables ?? {})]);
+  for (const name of Object.keys(def.fees?.tables ?? {})) {
+    if (def.tables && name in def.tables) add(`/fees/tables/${name}`, `the table "${name}" is already a rule table (/tables/${name})`);
+  }
   const checkExpression = (source: string | undefined, pointer: string, extraRoots: string[] = []) => {
     if (source === undefined) return;
     try {
@@ -231,6 +234,19 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
   (def.fees?.items ?? []).forEach((fee, i) => {
     checkExpression(fee.amount, `/fees/items/${i}/amount`);
     checkExpression(fee.when, `/fees/items/${i}/when`);
+  });
+
+  uniqueIds(def.checks ?? [], '/checks', 'check');
+  (def.checks ?? []).forEach((check, i) => {
+    const p = `/checks/${i}`;
+    checkExpression(check.rule, `${p}/rule`);
+    checkExpression(check.when, `${p}/when`);
+    for (const [name, source] of Object.entries(check.values ?? {})) checkExpression(source, `${p}/values/${name}`);
+    for (const [locale, text] of Object.entries(check.message)) {
+      for (const [, name] of text.matchAll(/\{\{\s*([a-zA-Z][a-zA-Z0-9]*)\s*\}\}/g)) {
+        if (!fieldIds.has(name!) && !(check.values && name! in check.values)) add(`${p}/message/${locale}`, `"{{${name}}}" is neither a form field nor one of the check's values`);
+      }
+    }
   });
 
   // Workflow: states exist, are reachable, final states are final, actors exist.
@@ -271,7 +287,9 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
   states.forEach((state, s) => {
     const p = `/workflow/states/${s}`;
     const exits = exitsOf(state);
-    if (state.outcome && exits.length > 0) add(`${p}/outcome`, 'a final state (with an outcome) cannot have actions, answers or reviews');
+    // A final state may only be reopened by the applicant, within a time limit (an appeal).
+    const reopenings = (state.applicantActions ?? []).filter((a) => a.withinDays !== undefined).length;
+    if (state.outcome && exits.length > reopenings) add(`${p}/outcome`, 'a final state (with an outcome) cannot have actions, reviews, or applicant actions without withinDays');
     if (!state.outcome && exits.length === 0) add(p, `the state "${state.id}" has no way out: give it actions, applicant actions, reviews, or an outcome`);
     if (state.outcome && state.slaDays) add(`${p}/slaDays`, 'a final state has no deadline');
     checkActor(state.assignee, `${p}/assignee`);

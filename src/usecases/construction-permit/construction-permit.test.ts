@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { asSession, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
+import { PDF } from '../../../test/support/registration-fixtures.ts';
+
+/**
+ * The construction permit end to end, driven by its definition alone: the zoning pre-check, the
+ * fee, three parallel reviews, the appeal after a refusal and the public register of permits.
+ */
+const DEFINITION = fs.readFileSync(new URL('./construction-permit.yaml', import.meta.url), 'utf8');
+
+let app: TestApp;
+let amina: Session;
+let admin: Session;
+
+before(async () => {
+  app = await startTestApp();
+  [amina, admin] = await signInDemo(app, 'amina', 'admin');
+});
+after(() => app?.stop());
+
+type Json = Record<string, any>;
+
+async function call(session: Session | null, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, contentType?: string) {
+  const headers: Record<string, string> = { ...(session ? asSession(session) : {}), ...(contentType ? { 'content-type': contentType } : {}) };
+  const response = await app.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Json }) });
+  return { status: response.statusCode, body: response.body ? (JSON.parse(response.body) as Json) : {} };
+}
+
+async function upload(session: Session, url: string, documentType: string) {
+  const boundary = '----daftari-permit';
+  const payload = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${documentType}"; filename="${documentType}.pdf"\r\n\r\n`), PDF, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  const response = await app.app.inject({ method: 'POST', url, headers: { ...asSession(session), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+  assert.equal(response.statusCode, 201, response.body);
+}
+
+const PLOT = { parcelNumber: 'DJ-104-2231', zone: 'R2', plotArea: '600', address: 'Quartier 7, Djibouti' };
+const PROJECT = { use: 'housing', floors: 2, floorArea: '240.5', height: '7.5', footprint: '130', setback: '5' };
+
+/** A draft with both steps answered and every document uploaded, ready to be checked and sent. */
+async function draft(project: Record<string, unknown> = {}, plot: Record<string, unknown> = {}): Promise<string> {
+  const created = await call(amina, 'POST', '/api/registration/drafts', { serviceId: 'construction-permit' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id as string;
+  const plotStep = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/plot`, { answers: { ...PLOT, ...plot } });
+  assert.equal(plotStep.status, 200, JSON.stringify(plotStep.body));
+  const projectStep = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/project`, { answers: { ...PROJECT, ...project } });
+  assert.equal(projectStep.status, 200, JSON.stringify(projectStep.body));
+  for (const document of ['title-deed', 'site-plan', 'architectural-plans']) await upload(amina, `/api/registration/drafts/${id}/documents`, document);
+  return id;
+}
+
+const submit = (id: string) => call(amina, 'POST', `/api/registration/drafts/${id}/submit`);
+
+/** The check-your-answers page as Amina reads it (her account speaks French), as text. */
+async function checkPage(id: string): Promise<string> {
+  const response = await app.app.inject({ method: 'GET', url: `/applications/${id}/check`, headers: { accept: 'text/html', cookie: amina.cookie() } });
+  assert.equal(response.statusCode, 200);
+  return response.body.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
+}
+
+describe('the zoning pre-check', () => {
+  it('shows every broken rule of the zone on the check page, in the applicant’s language, and offers no way to send', async () => {
+    // R2: 12 m, 4 floors, 50 % of the plot, 4 m from the boundaries, housing, mixed or public.
+    const id = await draft({ height: '14', floors: 5, footprint: '330', setback: '2.5', use: 'industry' });
+    const page = await checkPage(id);
+    assert.match(page, /Non autorisé : La hauteur de 14 m dépasse les 12 m autorisés en zone R2\./);
+    assert.match(page, /5 niveaux dépassent les 4 autorisés en zone R2\./);
+    assert.match(page, /Le bâtiment couvre 55 % de la parcelle ; la zone R2 autorise 50 %\./);
+    assert.match(page, /Le bâtiment est à 2\.5 m d'une limite ; la zone R2 exige au moins 4 m\./);
+    assert.match(page, /Cet usage du bâtiment n'est pas autorisé en zone R2\./);
+    assert.doesNotMatch(page, /Accepter et envoyer/, 'no send button while a rule is broken');
+  });
+
+  it('refuses the submission while a blocking finding stands, naming it', async () => {
+    const id = await draft({ height: '14' });
+    const refused = await submit(id);
+    assert.equal(refused.status, 422);
+    assert.match(refused.body.detail, /Height 14 m exceeds the 12 m allowed in zone R2\./);
+    assert.deepEqual(refused.body.findings, [{ check: 'height', values: { limit: '12' } }]);
+  });
+
+  it('lets a project within the rules through, and judges no rule whose answer is not given', async () => {
+    const id = await draft({ setback: '' });
+    const page = await checkPage(id);
+    assert.match(page, /Vos réponses respectent toutes les règles vérifiées avant l'envoi\./);
+    const sent = await submit(id);
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.totalFee, '48100', 'R2 at 200 a square metre on 240.5 m²');
+  });
+});
+
+describe('a country edits the definition, not the code', () => {
+  it('a higher limit for R2 and a new R2 rate change the findings and the fee of new applications; a draft keeps its version', async () => {
+    const before = await draft({ height: '14' });
+    const edited = DEFINITION.replace(/^version: 2$/m, 'version: 3')
+      .replace('maxHeight: { R1: 9, R2: 12,', 'maxHeight: { R1: 9, R2: 15,')
+      .replace('zoneRate: { R1: 150, R2: 200,', 'zoneRate: { R1: 150, R2: 250,');
+    assert.notEqual(edited, DEFINITION);
+    const published = await call(admin, 'POST', '/api/registration/definitions', edited, 'application/yaml');
+    assert.equal(published.status, 201, JSON.stringify(published.body));
+
+    const after = await draft({ height: '14' });
+    assert.match(await checkPage(after), /Vos réponses respectent toutes les règles/);
+    const sent = await submit(after);
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.totalFee, '60125', 'R2 at 250 a square metre on 240.5 m²');
+
+    assert.match(await checkPage(before), /La hauteur de 14 m dépasse les 12 m autorisés en zone R2/, 'the earlier draft stays on version 2');
+    assert.equal((await submit(before)).status, 422);
+  });
+});
