@@ -13,10 +13,14 @@ const DEFINITION = fs.readFileSync(new URL('./construction-permit.yaml', import.
 let app: TestApp;
 let amina: Session;
 let admin: Session;
+let permitsOfficer: Session;
+let fireOfficer: Session;
+let utilitiesOfficer: Session;
+let urbanHead: Session;
 
 before(async () => {
   app = await startTestApp();
-  [amina, admin] = await signInDemo(app, 'amina', 'admin');
+  [amina, admin, permitsOfficer, fireOfficer, utilitiesOfficer, urbanHead] = await signInDemo(app, 'amina', 'admin', 'officer.permits', 'officer.fire', 'officer.utilities', 'head.urban');
 });
 after(() => app?.stop());
 
@@ -88,6 +92,43 @@ describe('the zoning pre-check', () => {
     const sent = await submit(id);
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     assert.equal(sent.body.totalFee, '48100', 'R2 at 200 a square metre on 240.5 m²');
+  });
+});
+
+/** A permit sent and found complete: the three technical reviews are open. */
+async function inReview(project: Record<string, unknown> = {}, plot: Record<string, unknown> = {}): Promise<string> {
+  const id = await draft(project, plot);
+  assert.equal((await submit(id)).status, 200);
+  const accepted = await call(permitsOfficer, 'POST', `/api/workflow/cases/${id}/actions/accept`, { inputs: { checks: ['deed-matches-parcel', 'plans-signed', 'site-plan-readable'] } });
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  return id;
+}
+
+const review = (session: Session, id: string, reviewId: string, opinion: 'agree' | 'object', conditions?: string) =>
+  call(session, 'POST', `/api/workflow/cases/${id}/reviews/${reviewId}`, { opinion, ...(conditions === undefined ? {} : { conditions }) });
+const act = (session: Session, id: string, actionId: string, inputs: Record<string, unknown> = {}) => call(session, 'POST', `/api/workflow/cases/${id}/actions/${actionId}`, { inputs });
+const stateOf = async (id: string) => (await call(amina, 'GET', `/api/registration/applications/${id}`)).body.state.id as string;
+
+describe('three technical reviews, the third by the water and electricity utilities', () => {
+  it('the utilities officer finds the case on the worklist and gives the opinion only the utilities may give', async () => {
+    const id = await inReview();
+    const worklist = await call(utilitiesOfficer, 'GET', '/api/workflow/worklist?service=construction-permit&limit=100');
+    assert.ok((worklist.body.items as { caseId: string }[]).some((i) => i.caseId === id));
+    assert.equal((await review(fireOfficer, id, 'utilities', 'agree')).status, 403);
+    assert.equal((await review(utilitiesOfficer, id, 'fire-safety', 'agree')).status, 403);
+  });
+
+  it('one objection among three sends the project back to the applicant for revision, with the changes asked', async () => {
+    const id = await inReview();
+    await review(permitsOfficer, id, 'urban-planning', 'agree');
+    await review(fireOfficer, id, 'fire-safety', 'agree');
+    const objected = await review(utilitiesOfficer, id, 'utilities', 'object', 'The water main in the street cannot serve a second meter');
+    assert.deepEqual(objected.body.transition, { from: 'technical-review', to: 'objections', action: null, outcome: null });
+    const revise = await act(urbanHead, id, 'ask-revision', { changes: 'Share one water meter between the two dwellings' });
+    assert.equal(revise.status, 200, JSON.stringify(revise.body));
+    assert.equal(await stateOf(id), 'revision');
+    const resent = await call(amina, 'POST', `/api/registration/applications/${id}/answers`, { actionId: 'resubmit', inputs: { changesMade: 'One shared meter' } });
+    assert.equal(resent.body.transition.to, 'completeness');
   });
 });
 
