@@ -3,6 +3,8 @@ export {
   startCase,
   takeAction,
   takeApplicantAction,
+  applicantActionsOpen,
+  openUntil,
   withdrawCase,
   continueAfterPayment,
   giveOpinion,

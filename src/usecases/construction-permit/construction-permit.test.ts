@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { asSession, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { PDF } from '../../../test/support/registration-fixtures.ts';
 
@@ -129,6 +130,62 @@ describe('three technical reviews, the third by the water and electricity utilit
     assert.equal(await stateOf(id), 'revision');
     const resent = await call(amina, 'POST', `/api/registration/applications/${id}/answers`, { actionId: 'resubmit', inputs: { changesMade: 'One shared meter' } });
     assert.equal(resent.body.transition.to, 'completeness');
+  });
+});
+
+/** A permit every reviewer agreed to, refused by the head of urban planning. */
+async function refused(): Promise<string> {
+  const id = await inReview();
+  await review(permitsOfficer, id, 'urban-planning', 'agree');
+  await review(fireOfficer, id, 'fire-safety', 'agree');
+  await review(utilitiesOfficer, id, 'utilities', 'agree');
+  const refusal = await act(urbanHead, id, 'refuse', { reason: 'The access road is too narrow for fire engines' });
+  assert.equal(refusal.status, 200, JSON.stringify(refusal.body));
+  assert.equal(refusal.body.transition.outcome, 'refused');
+  return id;
+}
+
+const appeal = (id: string) => call(amina, 'POST', `/api/registration/applications/${id}/answers`, { actionId: 'appeal', inputs: { grounds: 'The road was widened last month; see the town hall works order' } });
+
+async function applicationPage(id: string): Promise<string> {
+  const response = await app.app.inject({ method: 'GET', url: `/applications/${id}`, headers: { accept: 'text/html', cookie: amina.cookie() } });
+  assert.equal(response.statusCode, 200);
+  return response.body.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
+}
+
+describe('an appeal after a refusal, within the 30 days the definition sets', () => {
+  it('the refused applicant is offered the appeal with its last day, and appealing reopens the case before the head of the ministry', async () => {
+    const id = await refused();
+    const page = await applicationPage(id);
+    assert.match(page, /Ce que vous pouvez encore faire/);
+    assert.match(page, /Former un recours contre le refus/);
+    assert.match(page, /Vous pouvez le faire jusqu'au /);
+    const appealed = await appeal(id);
+    assert.equal(appealed.status, 200, JSON.stringify(appealed.body));
+    assert.deepEqual([appealed.body.transition.from, appealed.body.transition.to, appealed.body.transition.outcome], ['refused', 'appeal', null]);
+    assert.equal((await call(amina, 'GET', `/api/registration/applications/${id}`)).body.state.id, 'appeal');
+    const dismissed = await act(urbanHead, id, 'dismiss-appeal', { reason: 'The works order concerns another street' });
+    assert.equal(dismissed.body.transition.outcome, 'refused');
+    assert.doesNotMatch(await applicationPage(id), /Ce que vous pouvez encore faire/, 'a refusal upheld on appeal cannot be appealed again');
+    assert.equal((await appeal(id)).status, 409);
+  });
+
+  it('an allowed appeal sends the case back to the decision', async () => {
+    const id = await refused();
+    await appeal(id);
+    const allowed = await act(urbanHead, id, 'allow-appeal', { findings: 'The road is now 6 m wide' });
+    assert.equal(allowed.body.transition.to, 'decision');
+    assert.equal((await act(urbanHead, id, 'grant')).body.transition.outcome, 'granted');
+  });
+
+  it('once the 30 days have passed, the appeal is no longer offered and is refused', async () => {
+    const id = await refused();
+    await sql`UPDATE workflow_cases SET state_entered_at = state_entered_at - interval '31 days' WHERE id = ${id}`.execute(app.database.db);
+    assert.doesNotMatch(await applicationPage(id), /Ce que vous pouvez encore faire/);
+    const late = await appeal(id);
+    assert.equal(late.status, 409);
+    assert.match(late.body.detail, /The 30 days allowed for "appeal" ended on \d{4}-\d{2}-\d{2}\./);
+    assert.equal((await call(amina, 'GET', `/api/registration/applications/${id}`)).body.state.id, 'refused');
   });
 });
 

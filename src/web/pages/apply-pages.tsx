@@ -39,7 +39,7 @@ import {
   type StepDefinition,
 } from '../../blocks/registration/index.ts';
 import type { InvoiceView } from '../../blocks/payments/index.ts';
-import { loadCase } from '../../blocks/workflow/index.ts';
+import { loadCase, openUntil } from '../../blocks/workflow/index.ts';
 import { ExpressionError } from '../../platform/expressions/index.ts';
 import { DOCUMENT_MEDIA_TYPES } from '../../platform/files/detect-type.ts';
 import { access, requirePrincipal, type Principal } from '../../platform/http/access.ts';
@@ -483,13 +483,15 @@ function ApplicationPage({ ctx, view, invoices, refused, notice }: { ctx: PageCo
       {invoices.length > 0 && <InvoicesSummary ctx={ctx} invoices={invoices} payable />}
       {view.applicantActions.length > 0 && caseRow && (
         <section aria-labelledby="asked-title" class="asked">
-          <h2 id="asked-title">{t('applications.askedTitle')}</h2>
+          <h2 id="asked-title">{t(caseRow.closed_at ? 'applications.reopenTitle' : 'applications.askedTitle')}</h2>
           {asked && <EventDetails ctx={ctx} definition={definition} event={asked} />}
           {view.applicantActions.map((action) => {
             const state = form(action.id);
+            const until = openUntil(caseRow, action);
             return (
               <form class="stack" method="post" action={appPath(application.id, `/answers/${action.id}`)} enctype="multipart/form-data" novalidate>
                 <CsrfField ctx={ctx} />
+                {until && <p>{t('applications.openUntil', { date: formatDate(ctx.locale, until) })}</p>}
                 <input type="hidden" name="expectedState" value={caseRow.state} />
                 {(action.inputs ?? []).map((input) => {
                   const id = `${action.id}-${input.id}`;
