@@ -5,6 +5,8 @@ defineRole(AGENT_ROLE, 'Agent at a service centre or post office: applies for pe
 
 export { registrationMigrations } from './migrations/index.ts';
 export { definitionRoutes } from './definition-routes.ts';
+export { registerRoutes, RegisterQuery } from './register-routes.ts';
+export { publicRegister, type RegisterEntry } from './applications/public-register.ts';
 export {
   currentDefinition,
   currentDefinitions,
@@ -28,6 +30,6 @@ export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplica
 export { describeApplication, type ApplicationView } from './applications/describe-application.ts';
 export { notificationSender, NOTIFY_TASK, fillTemplate, pickText } from './applications/notify-people.ts';
 export { continueCasesWhenPaid, CONTINUE_AFTER_PAYMENT_TASK } from './applications/continue-after-payment.ts';
-export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, checkFindings, tablesOf, computeFees, totalOf, firstIncompleteStep, type FieldError, type FeeLine, type FormData, type Finding } from './applications/form-engine.ts';
+export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, checkFindings, tablesOf, computeFees, totalOf, answersAsText, firstIncompleteStep, type FieldError, type FeeLine, type FormData, type Finding } from './applications/form-engine.ts';
 export { findApplication, findApplications, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow } from './applications/store.ts';
 export { newTrackingNumber, normaliseTrackingNumber } from './applications/tracking-number.ts';

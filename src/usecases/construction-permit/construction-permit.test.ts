@@ -189,6 +189,50 @@ describe('an appeal after a refusal, within the 30 days the definition sets', ()
   });
 });
 
+describe('the public register of granted permits', () => {
+  const open = (url: string) => app.app.inject({ method: 'GET', url, headers: { accept: url.startsWith('/api/') ? 'application/json' : 'text/html' } });
+  let granted: string;
+
+  before(async () => {
+    const grantedId = await inReview({ use: 'mixed', floors: 3, height: '10' }, { parcelNumber: 'DJ-777-0001', address: 'Rue de la Mer 12' });
+    for (const [session, reviewId] of [[permitsOfficer, 'urban-planning'], [fireOfficer, 'fire-safety'], [utilitiesOfficer, 'utilities']] as const) await review(session, grantedId, reviewId, 'agree');
+    assert.equal((await act(urbanHead, grantedId, 'grant')).body.transition.outcome, 'granted');
+    granted = (await call(amina, 'GET', `/api/registration/applications/${grantedId}`)).body.trackingNumber;
+    const refusedId = await inReview({}, { parcelNumber: 'DJ-777-0002' });
+    for (const [session, reviewId] of [[permitsOfficer, 'urban-planning'], [fireOfficer, 'fire-safety'], [utilitiesOfficer, 'utilities']] as const) await review(session, refusedId, reviewId, 'agree');
+    await act(urbanHead, refusedId, 'refuse', { reason: 'Too close to the coast' });
+    await inReview({}, { parcelNumber: 'DJ-777-0003' });
+  });
+
+  it('anyone, without signing in, reads the granted permits with parcel, address, use, floors and date, and nothing else', async () => {
+    const page = await open('/services/construction-permit/register?lang=en');
+    assert.equal(page.statusCode, 200);
+    const text = page.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    assert.match(text, new RegExp(`${granted} \\S.* DJ-777-0001 Rue de la Mer 12 R2 – medium-density housing Housing with shops 3`));
+    assert.doesNotMatch(text, /DJ-777-0002|DJ-777-0003/, 'neither a refused permit nor one still under review');
+    assert.doesNotMatch(text, /Amina|Said|amina@|DJ-1985-000123/, 'no applicant');
+
+    const json = await open('/api/registration/registers/construction-permit');
+    assert.equal(json.statusCode, 200);
+    const body = JSON.parse(json.body) as Json;
+    assert.deepEqual(body.fields, ['parcelNumber', 'address', 'zone', 'use', 'floors']);
+    const entry = body.items.find((i: Json) => i.trackingNumber === granted);
+    assert.deepEqual(Object.keys(entry).sort(), ['grantedAt', 'trackingNumber', 'values']);
+    assert.deepEqual(entry.values, { parcelNumber: 'DJ-777-0001', address: 'Rue de la Mer 12', zone: 'R2', use: 'mixed', floors: 3 });
+    assert.ok(!body.items.some((i: Json) => /DJ-777-000[23]/.test(i.values.parcelNumber)));
+    assert.doesNotMatch(json.body, /Amina|Said|DJ-1985-000123|applicant/i);
+  });
+
+  it('pages through the register, the latest grant first, and a service without a register has none', async () => {
+    const first = JSON.parse((await open('/api/registration/registers/construction-permit?limit=1')).body) as Json;
+    assert.equal(first.items[0].trackingNumber, granted, 'the latest grant first');
+    assert.ok(first.next);
+    const second = JSON.parse((await open(`/api/registration/registers/construction-permit?limit=1&before=${encodeURIComponent(first.next)}`)).body) as Json;
+    assert.notEqual(second.items[0]?.trackingNumber, granted);
+    assert.equal((await open('/api/registration/registers/business-licence')).statusCode, 404);
+  });
+});
+
 describe('a country edits the definition, not the code', () => {
   it('a higher limit for R2 and a new R2 rate change the findings and the fee of new applications; a draft keeps its version', async () => {
     const before = await draft({ height: '14' });

@@ -289,6 +289,19 @@ export const ServiceDefinitionSchema = Type.Object(
     workflow: WorkflowSchema,
     outputs: Type.Optional(Type.Array(OutputSchema, { maxItems: 10 })),
     notifications: Type.Optional(Type.Array(NotificationSchema, { maxItems: 50 })),
+    /**
+     * A public register of the granted applications, open to anyone: the day of the grant, the
+     * tracking number and only the answers named here (never who applied).
+     */
+    register: Type.Optional(
+      Type.Object(
+        {
+          fields: Type.Array(Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$' }), { minItems: 1, maxItems: 20, uniqueItems: true }),
+          description: Type.Optional(Text),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false, title: 'Daftari service definition' },
 );

@@ -249,6 +249,14 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
     }
   });
 
+  (def.register?.fields ?? []).forEach((id, i) => {
+    const field = fields.find((f) => f.field.id === id)?.field;
+    if (!field) add(`/register/fields/${i}`, `"${id}" is not a form field`);
+    // Contact details identify the applicant; they never go on a public page.
+    else if (field.type === 'email' || field.type === 'phone') add(`/register/fields/${i}`, `"${id}" is ${field.type === 'email' ? 'an e-mail address' : 'a phone number'}: a public register may not show it`);
+  });
+  if (def.register && !def.workflow.states.some((s) => s.outcome === 'granted')) add('/register', 'the register lists granted applications, but no state has the outcome "granted"');
+
   // Workflow: states exist, are reachable, final states are final, actors exist.
   const states = def.workflow.states;
   uniqueIds(states, '/workflow/states', 'state');
