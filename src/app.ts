@@ -26,7 +26,7 @@ import {
   type SessionSettings,
 } from './blocks/identity/index.ts';
 import { catalogueMigrations, catalogueRoutes, IMPORT_TASK, importRunner, linkRegisterToDefinitions } from './blocks/catalogue/index.ts';
-import { answerStatusSms, continueCasesWhenPaid, definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
+import { answerStatusSms, continueCasesWhenPaid, definitionRoutes, registerRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
 import { applicationRoutes } from './blocks/registration/application-routes.ts';
 import { escalateOverdueCases } from './blocks/registration/applications/escalate-overdue.ts';
 import { govstackRegistrationRoutes } from './blocks/registration/govstack/routes.ts';
@@ -47,6 +47,7 @@ import { cataloguePages } from './web/pages/catalogue-pages.tsx';
 import { adminPages } from './web/pages/admin-pages.tsx';
 import { applyPages } from './web/pages/apply-pages.tsx';
 import { workPages } from './web/pages/work-pages.tsx';
+import { registerPages } from './web/pages/register-pages.tsx';
 import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
 
 /** Every block's migrations, in one global order. */
@@ -155,6 +156,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(auditRoutes(db, keys));
   await app.register(catalogueRoutes(db, jobs));
   await app.register(definitionRoutes(db, jobs, config.baseUrl));
+  await app.register(registerRoutes(db));
   await app.register(applicationRoutes(registration));
   await app.register(govstackRegistrationRoutes(registration, config.baseUrl));
   await app.register(esignatureRoutes({ db, blobs, dataDir: config.dataDir, baseUrl: config.baseUrl, signer, oidcLabel: oidc?.label ?? null }));
@@ -171,6 +173,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(adminPages({ db, jobs, retryAudit, oidcLabel: oidc?.label ?? null }));
   await app.register(applyPages(registration, oidc?.label ?? null));
   await app.register(workPages(registration, oidc?.label ?? null));
+  await app.register(registerPages({ db, oidcLabel: oidc?.label ?? null }));
   await app.ready();
 
   let background: { stop(): Promise<void> }[] = [];

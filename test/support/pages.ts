@@ -19,6 +19,7 @@ export const PAGES: PageVisit[] = [
   { name: 'sign-in', path: '/sign-in', who: 'anonymous', status: 200 },
   { name: 'find a public service', path: '/services', who: 'anonymous', status: 200 },
   { name: 'a public service', path: '/services/construction-permit', who: 'anonymous', status: 200 },
+  { name: 'the public register of granted permits', path: '/services/construction-permit/register', who: 'anonymous', status: 200 },
   { name: 'register', path: '/register', who: 'anonymous', status: 200 },
   { name: 'forgotten password', path: '/password/forgot', who: 'anonymous', status: 200 },
   { name: 'password reset with an invalid token', path: '/password/reset?token=no-such-token', who: 'anonymous', status: 400 },

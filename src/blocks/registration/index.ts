@@ -5,6 +5,8 @@ defineRole(AGENT_ROLE, 'Agent at a service centre or post office: applies for pe
 
 export { registrationMigrations } from './migrations/index.ts';
 export { definitionRoutes } from './definition-routes.ts';
+export { registerRoutes, RegisterQuery } from './register-routes.ts';
+export { publicRegister, type RegisterEntry } from './applications/public-register.ts';
 export {
   currentDefinition,
   currentDefinitions,
@@ -18,7 +20,7 @@ export {
   type StoredDefinition,
 } from './definitions.ts';
 export { validateDefinition, validateDefinitionSource, reachableStates, type DefinitionProblem, type MeaningContext } from './definition/validate-definition.ts';
-export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type FieldDefinition, type StepDefinition, type DocumentDefinition, type StateDefinition, type ActionDefinition, type InputDefinition } from './definition/schema.ts';
+export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type FieldDefinition, type StepDefinition, type DocumentDefinition, type StateDefinition, type ActionDefinition, type InputDefinition, type CheckDefinition } from './definition/schema.ts';
 export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
 export { prefillStep, stepPrefills, prefillGroups, type StepPrefill, type PrefillGroup } from './applications/prefill-step.ts';
@@ -29,6 +31,6 @@ export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplica
 export { describeApplication, type ApplicationView } from './applications/describe-application.ts';
 export { notificationSender, NOTIFY_TASK, fillTemplate, pickText } from './applications/notify-people.ts';
 export { continueCasesWhenPaid, CONTINUE_AFTER_PAYMENT_TASK } from './applications/continue-after-payment.ts';
-export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, computeFees, totalOf, firstIncompleteStep, type FieldError, type FeeLine, type FormData } from './applications/form-engine.ts';
+export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, checkFindings, tablesOf, computeFees, totalOf, answersAsText, firstIncompleteStep, type FieldError, type FeeLine, type FormData, type Finding } from './applications/form-engine.ts';
 export { findApplication, findApplications, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow, type PrefilledAnswer } from './applications/store.ts';
 export { newTrackingNumber, normaliseTrackingNumber } from './applications/tracking-number.ts';

@@ -23,6 +23,7 @@ const ROWS: Row[] = [
   { route: 'GET /api/registration/definitions', access: 'public',                                    expect: [200, 200, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: '/api/registration/definitions' }) },
   { route: 'GET /api/registration/definitions/:id', access: 'public',                                expect: [200, 200, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: '/api/registration/definitions/business-licence' }) },
   { route: 'GET /api/registration/definitions/:id/versions/:version', access: 'public',              expect: [200, 200, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: '/api/registration/definitions/business-licence/versions/1' }) },
+  { route: 'GET /api/registration/registers/:id', access: 'public',                                  expect: [200, 200, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: '/api/registration/registers/construction-permit' }) },
   { route: 'POST /api/registration/definitions', access: 'roles: admin, agency-head',                expect: [401, 403, 403, 403, 403, 201, 201], call: () => ({ method: 'POST', url: '/api/registration/definitions', json: anotherService() }) },
   {
     route: 'POST /api/registration/definitions/:id/versions/:version/retire', access: 'roles: admin, agency-head',

@@ -16,6 +16,7 @@ let amina: Session;
 let permitsOfficer: Session;
 let secondPermitsOfficer: Session;
 let fireOfficer: Session;
+let utilitiesOfficer: Session;
 let tradeOfficer: Session;
 let registryOfficer: Session;
 let pmoOfficer: Session;
@@ -30,8 +31,8 @@ before(async () => {
   });
   await createUser(app.database.db, { username: 'officer.permits2', displayName: 'Hassan Aden', email: 'officer.permits2@daftari.localhost', password: DEMO_PASSWORD, roles: [{ role: 'officer', agencyCode: 'urban-permits' }] });
   const as = (username: string) => signIn(app, username, DEMO_PASSWORD);
-  [amina, permitsOfficer, secondPermitsOfficer, fireOfficer, tradeOfficer, registryOfficer, pmoOfficer, urbanHead] = await Promise.all([
-    as('amina'), as('officer.permits'), as('officer.permits2'), as('officer.fire'), as('officer.trade'), as('officer.registry'), as('officer.pmo'), as('head.urban'),
+  [amina, permitsOfficer, secondPermitsOfficer, fireOfficer, utilitiesOfficer, tradeOfficer, registryOfficer, pmoOfficer, urbanHead] = await Promise.all([
+    as('amina'), as('officer.permits'), as('officer.permits2'), as('officer.fire'), as('officer.utilities'), as('officer.trade'), as('officer.registry'), as('officer.pmo'), as('head.urban'),
   ]);
 });
 after(() => app.stop());
@@ -67,7 +68,7 @@ async function permitApplication(): Promise<string> {
   return id;
 }
 
-/** A construction permit that passed its completeness check: both reviews are open. */
+/** A construction permit that passed its completeness check: the three reviews are open. */
 async function permitInReview(): Promise<string> {
   const id = await permitApplication();
   const accepted = await call(permitsOfficer, 'POST', `/api/workflow/cases/${id}/actions/accept`, { inputs: { checks: ['deed-matches-parcel', 'plans-signed', 'site-plan-readable'] } });
@@ -100,15 +101,16 @@ async function worklistCases(session: Session, query = 'service=public-complaint
 }
 
 describe('parallel technical reviews', () => {
-  it('when both reviewers agree, the case goes to the decision, moved by the last opinion', async () => {
+  it('when the three reviewers agree, the case goes to the decision, moved by the last opinion', async () => {
     const id = await permitInReview();
     const first = await review(permitsOfficer, id, 'urban-planning', 'agree');
     assert.equal(first.status, 200, JSON.stringify(first.body));
-    assert.equal(first.body.transition, null, 'one opinion of two moves nothing');
+    assert.equal(first.body.transition, null, 'one opinion of three moves nothing');
+    assert.equal((await review(fireOfficer, id, 'fire-safety', 'agree')).body.transition, null, 'nor do two');
     assert.equal((await stateOf(id)).state.id, 'technical-review');
-    const second = await review(fireOfficer, id, 'fire-safety', 'agree');
-    assert.equal(second.status, 200, JSON.stringify(second.body));
-    assert.deepEqual(second.body.transition, { from: 'technical-review', to: 'decision', action: null, outcome: null });
+    const third = await review(utilitiesOfficer, id, 'utilities', 'agree');
+    assert.equal(third.status, 200, JSON.stringify(third.body));
+    assert.deepEqual(third.body.transition, { from: 'technical-review', to: 'decision', action: null, outcome: null });
     assert.ok((await worklistCases(urbanHead, 'service=construction-permit&state=decision')).includes(id), 'the head of urban, above the permits department, decides');
   });
 
@@ -116,6 +118,7 @@ describe('parallel technical reviews', () => {
     const id = await permitInReview();
     assert.equal((await review(fireOfficer, id, 'urban-planning', 'agree')).status, 403);
     assert.equal((await review(permitsOfficer, id, 'fire-safety', 'agree')).status, 403);
+    assert.equal((await review(fireOfficer, id, 'utilities', 'agree')).status, 403);
     assert.equal((await review(tradeOfficer, id, 'fire-safety', 'agree')).status, 404);
     assert.equal((await stateOf(id)).state.id, 'technical-review');
   });
@@ -127,6 +130,7 @@ describe('parallel technical reviews', () => {
     assert.equal(again.status, 409, JSON.stringify(again.body));
     assert.equal((await review(fireOfficer, id, 'fire-safety', 'agree')).status, 200);
     assert.equal((await review(fireOfficer, id, 'fire-safety', 'agree')).status, 409);
+    assert.equal((await review(utilitiesOfficer, id, 'utilities', 'agree')).status, 200);
     assert.equal((await stateOf(id)).state.id, 'decision', 'the refused second opinion changed nothing');
   });
 
@@ -137,9 +141,10 @@ describe('parallel technical reviews', () => {
     assert.equal(silent.body.errors[0].pointer, '/body/conditions');
     const objected = await review(fireOfficer, id, 'fire-safety', 'object', 'No second stairway for two floors of housing');
     assert.equal(objected.status, 200);
-    assert.equal(objected.body.transition, null, 'the urban planning review is still open');
+    assert.equal(objected.body.transition, null, 'the urban planning and utilities reviews are still open');
+    assert.equal((await review(permitsOfficer, id, 'urban-planning', 'agree')).body.transition, null);
     assert.equal((await stateOf(id)).state.id, 'technical-review');
-    const agreed = await review(permitsOfficer, id, 'urban-planning', 'agree');
+    const agreed = await review(utilitiesOfficer, id, 'utilities', 'agree');
     assert.deepEqual(agreed.body.transition, { from: 'technical-review', to: 'objections', action: null, outcome: null });
   });
 
@@ -147,6 +152,7 @@ describe('parallel technical reviews', () => {
     const id = await permitInReview();
     await review(fireOfficer, id, 'fire-safety', 'object', 'No second stairway');
     await review(permitsOfficer, id, 'urban-planning', 'agree');
+    await review(utilitiesOfficer, id, 'utilities', 'agree');
     const revise = await call(urbanHead, 'POST', `/api/workflow/cases/${id}/actions/ask-revision`, { inputs: { changes: 'Add a second stairway' } });
     assert.equal(revise.status, 200, JSON.stringify(revise.body));
     const resubmitted = await call(amina, 'POST', `/api/registration/applications/${id}/answers`, { actionId: 'resubmit', inputs: { changesMade: 'Second stairway added on the east side' } });
@@ -156,6 +162,7 @@ describe('parallel technical reviews', () => {
     const first = await review(fireOfficer, id, 'fire-safety', 'agree');
     assert.equal(first.status, 200, 'the fire officer gives a new opinion on the new visit');
     assert.equal(first.body.transition, null, 'the earlier urban planning opinion belongs to the earlier visit');
+    assert.equal((await review(utilitiesOfficer, id, 'utilities', 'agree')).body.transition, null);
     const second = await review(permitsOfficer, id, 'urban-planning', 'agree');
     assert.equal(second.body.transition.to, 'decision');
   });

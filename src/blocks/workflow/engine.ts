@@ -257,12 +257,43 @@ export async function takeAction(ctx: WorkflowContext, input: { caseId: string; 
   return move(ctx, row, state, stateOf(definition, action.to), { kind: 'action', actionId: action.id, actor: actorOf(input.principal), inputs, effects: action.effects ?? [] });
 }
 
-/** An applicant's answer or other action allowed in this state; the caller has checked who may act for the applicant. */
+type ApplicantAction = NonNullable<StateDefinition['applicantActions']>[number];
+
+/** The last moment an applicant action limited to `withinDays` may be taken; null when it has no limit. */
+export function openUntil(row: CaseRow, action: ApplicantAction): Date | null {
+  return action.withinDays === undefined ? null : new Date(row.state_entered_at.getTime() + action.withinDays * DAY_MS);
+}
+
+/**
+ * What the applicant may do now in the case's state: its applicant actions within their time
+ * limits; once the case is closed, only those that reopen it within a time limit (an appeal).
+ */
+export function applicantActionsOpen(state: StateDefinition, row: CaseRow, now = new Date()): ApplicantAction[] {
+  return (state.applicantActions ?? []).filter((action) => {
+    const until = openUntil(row, action);
+    if (row.closed_at && !until) return false;
+    return !until || now.getTime() <= until.getTime();
+  });
+}
+
+/**
+ * An applicant's answer or other action allowed in this state; the caller has checked who may act
+ * for the applicant. An action with `withinDays` may reopen a closed case (an appeal after a
+ * refusal), until its time runs out.
+ */
 export async function takeApplicantAction(ctx: WorkflowContext, input: { caseId: string; actionId: string; actor: AuditActor; inputs: Record<string, unknown>; expectedState?: string }): Promise<Transition> {
   const { definition } = ctx;
-  const { row, state } = await lockOpenCase(ctx, input.caseId, input.expectedState);
+  const row = await loadCase(ctx.trx, input.caseId, true);
+  if (!row) throw Problem.notFound('No case has this id.');
+  const state = stateOf(definition, row.state);
   const action = (state.applicantActions ?? []).find((a) => a.id === input.actionId);
+  const until = action ? openUntil(row, action) : null;
+  if (!until) refuseIfClosed(row);
+  refuseIfMoved(row, input.expectedState);
   if (!action) throw Problem.conflict(`Nothing is asked of the applicant in the state "${row.state}".`);
+  if (until && Date.now() > until.getTime()) {
+    throw new Problem(409, `The ${action.withinDays} days allowed for "${action.id}" ended on ${until.toISOString().slice(0, 10)}.`, { title: 'Time limit passed', extensions: { openUntil: until.toISOString() } });
+  }
   const inputs = checkInputs(action.inputs, input.inputs);
   return move(ctx, row, state, stateOf(definition, action.to), { kind: 'applicant-action', actionId: action.id, actor: input.actor, inputs, effects: action.effects ?? [] });
 }

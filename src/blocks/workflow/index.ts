@@ -3,6 +3,8 @@ export {
   startCase,
   takeAction,
   takeApplicantAction,
+  applicantActionsOpen,
+  openUntil,
   withdrawCase,
   continueAfterPayment,
   giveOpinion,
@@ -26,5 +28,5 @@ export {
   type AgencyIds,
   type WorkflowContext,
 } from './engine.ts';
-export { worklist, worklistPosition, readWorklistPosition, WORKLIST_POSITION, caseEvents, caseTasks, findTask, maySeeCase, type WorklistItem, type WorklistFilter, type CaseEvent } from './queries.ts';
+export { closedCases, worklist, worklistPosition, readWorklistPosition, WORKLIST_POSITION, caseEvents, caseTasks, findTask, maySeeCase, type WorklistItem, type WorklistFilter, type CaseEvent, type ClosedCase } from './queries.ts';
 export { transitionCounts, type Timeframe, type TransitionCount, type TransitionFilter } from './statistics.ts';

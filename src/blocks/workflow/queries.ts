@@ -136,3 +136,21 @@ export async function findTask(executor: Executor, taskId: string): Promise<(Tas
   const result = await sql<TaskRow & { created_at: Date }>`SELECT * FROM workflow_tasks WHERE id = ${taskId}`.execute(executor);
   return result.rows[0];
 }
+
+export interface ClosedCase {
+  subjectId: string;
+  closedAt: Date;
+}
+
+/**
+ * Cases of a service closed with this outcome, the latest first, before `before` when given:
+ * what a public register lists. Ties on the closing moment are broken by case id, for paging.
+ */
+export async function closedCases(executor: Executor, filter: { serviceId: string; outcome: string; subjectType: string; before?: { closedAt: Date; id: string }; limit: number }): Promise<(ClosedCase & { caseId: string })[]> {
+  const after = filter.before ? sql`AND (closed_at, id) < (${filter.before.closedAt}, ${filter.before.id})` : sql``;
+  const result = await sql<{ id: string; subject_id: string; closed_at: Date }>`
+    SELECT id, subject_id, closed_at FROM workflow_cases
+    WHERE service_id = ${filter.serviceId} AND outcome = ${filter.outcome} AND subject_type = ${filter.subjectType} ${after}
+    ORDER BY closed_at DESC, id DESC LIMIT ${filter.limit}`.execute(executor);
+  return result.rows.map((r) => ({ caseId: r.id, subjectId: r.subject_id, closedAt: r.closed_at }));
+}

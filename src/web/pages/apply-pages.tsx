@@ -8,7 +8,9 @@ import {
   applicationForApplicant,
   applicationsOf,
   attachDocument,
+  checkFindings,
   computeFees,
+  fillTemplate,
   currentDefinition,
   definitionOf,
   describeApplication,
@@ -34,6 +36,7 @@ import {
   type DocumentRow,
   type FeeLine,
   type FieldDefinition,
+  type Finding,
   type FormData,
   type RegistrationDeps,
   type ServiceDefinition,
@@ -41,7 +44,7 @@ import {
   type StepPrefill,
 } from '../../blocks/registration/index.ts';
 import type { InvoiceView } from '../../blocks/payments/index.ts';
-import { loadCase } from '../../blocks/workflow/index.ts';
+import { loadCase, openUntil } from '../../blocks/workflow/index.ts';
 import { ExpressionError } from '../../platform/expressions/index.ts';
 import { DOCUMENT_MEDIA_TYPES } from '../../platform/files/detect-type.ts';
 import { access, requirePrincipal, type Principal } from '../../platform/http/access.ts';
@@ -334,11 +337,35 @@ function feesSoFar(definition: ServiceDefinition, data: FormData): FeeLine[] | n
   }
 }
 
+/** The definition's rules judged on the answers, each broken one in the applicant's language. */
+function RuleFindings({ ctx, findings, data }: { ctx: PageContext; findings: Finding[]; data: FormData }) {
+  const { t } = ctx;
+  const text = (f: Finding) => fillTemplate(pickText(f.message, ctx.locale), { ...data, ...f.values });
+  return (
+    <section aria-labelledby="rules-title" id="rules">
+      <h2 id="rules-title">{t('check.rulesTitle')}</h2>
+      {findings.length === 0 ? (
+        <p>{t('check.rulesMet')}</p>
+      ) : (
+        <ul class="findings">
+          {findings.map((f) => (
+            <li id={`finding-${f.id}`} class={f.blocking ? 'blocking' : 'warning'}>
+              <strong>{f.blocking ? t('check.findingBlocking') : t('check.findingWarning')}</strong> {text(f)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function CheckPage({ ctx, application, definition, documents, errors, message }: { ctx: PageContext; application: ApplicationRow; definition: ServiceDefinition; documents: DocumentRow[]; errors: FieldErrors; message?: string }) {
   const { t } = ctx;
   const data = application.data;
   const rules = visibleDocuments(definition, data);
   const fees = feesSoFar(definition, data);
+  const findings = checkFindings(definition, data);
+  const blocked = findings.some((f) => f.blocking);
   const labels = {
     ...Object.fromEntries(visibleSteps(definition, data).flatMap((s) => visibleFields(s, data)).map((f) => [`answer-${f.id}`, pickText(f.label, ctx.locale)])),
     ...Object.fromEntries(rules.map((rule) => [`document-${rule.id}`, pickText(rule.label, ctx.locale)])),
@@ -371,14 +398,21 @@ function CheckPage({ ctx, application, definition, documents, errors, message }:
           </dl>
         </section>
       )}
+      {(definition.checks ?? []).length > 0 && <RuleFindings ctx={ctx} findings={findings} data={data} />}
       <h2>{t('fees.title')}</h2>
       {fees ? <FeesTable ctx={ctx} definition={definition} lines={fees} total={totalOf(fees)} /> : <p>{t('fees.later')}</p>}
       <h2>{t('check.sendTitle')}</h2>
-      <p>{t('check.declaration')}</p>
-      <form method="post" action={appPath(application.id, '/submit')}>
-        <CsrfField ctx={ctx} />
-        <button type="submit">{t('check.submit')}</button>
-      </form>
+      {blocked ? (
+        <p>{t('check.rulesBlock')}</p>
+      ) : (
+        <>
+          <p>{t('check.declaration')}</p>
+          <form method="post" action={appPath(application.id, '/submit')}>
+            <CsrfField ctx={ctx} />
+            <button type="submit">{t('check.submit')}</button>
+          </form>
+        </>
+      )}
     </>
   );
 }
@@ -516,13 +550,15 @@ function ApplicationPage({ ctx, view, invoices, refused, notice }: { ctx: PageCo
       {invoices.length > 0 && <InvoicesSummary ctx={ctx} invoices={invoices} payable />}
       {view.applicantActions.length > 0 && caseRow && (
         <section aria-labelledby="asked-title" class="asked">
-          <h2 id="asked-title">{t('applications.askedTitle')}</h2>
+          <h2 id="asked-title">{t(caseRow.closed_at ? 'applications.reopenTitle' : 'applications.askedTitle')}</h2>
           {asked && <EventDetails ctx={ctx} definition={definition} event={asked} />}
           {view.applicantActions.map((action) => {
             const state = form(action.id);
+            const until = openUntil(caseRow, action);
             return (
               <form class="stack" method="post" action={appPath(application.id, `/answers/${action.id}`)} enctype="multipart/form-data" novalidate>
                 <CsrfField ctx={ctx} />
+                {until && <p>{t('applications.openUntil', { date: formatDate(ctx.locale, until) })}</p>}
                 <input type="hidden" name="expectedState" value={caseRow.state} />
                 {(action.inputs ?? []).map((input) => {
                   const id = `${action.id}-${input.id}`;
@@ -832,7 +868,7 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
       const ctx = ctxOf(request, reply);
       const documents = await documentsOf(db, application.id);
       const errors = translatedErrors(ctx, problem?.errors, (pointer) => (pointer.startsWith('/documents/') ? `document-${lastSegment(pointer)}` : `answer-${lastSegment(pointer)}`));
-      const message = problem && !problem.errors ? ctx.t('check.cannotSubmit') : undefined;
+      const message = problem && !problem.errors ? ctx.t(problem.extensions.findings ? 'check.rulesBroken' : 'check.cannotSubmit') : undefined;
       return sendPage(reply, ctx, { title: ctx.t('check.title'), body: <CheckPage ctx={ctx} application={application} definition={definition} documents={documents} errors={errors} message={message} /> }, problem?.status ?? 200);
     };
 

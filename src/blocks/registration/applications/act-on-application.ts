@@ -7,6 +7,7 @@ import type { ServiceDefinition } from '../definition/schema.ts';
 import { agencyIdsOf, applicationForApplicant, definitionOf, type RegistrationDeps } from './context.ts';
 import { attachDocument, type Upload } from './draft-application.ts';
 import { applyEffects } from './apply-effects.ts';
+import { tablesOf } from './form-engine.ts';
 import { findApplication, type ApplicationRow } from './store.ts';
 
 /** An application an officer may open: 404 for everyone else, so ids reveal nothing. */
@@ -29,7 +30,7 @@ async function withWorkflow<T>(deps: RegistrationDeps, application: ApplicationR
 export async function actOnApplication(deps: RegistrationDeps, input: { applicationId: string; actionId: string; inputs: Record<string, unknown>; expectedState?: string; principal: Principal; requestId: string }): Promise<Transition> {
   const application = await applicationForStaff(deps.db, input.principal, input.applicationId);
   return withWorkflow(deps, application, input.requestId, async (ctx, definition) => {
-    const transition = await takeAction(ctx, { caseId: application.id, actionId: input.actionId, principal: input.principal, inputs: input.inputs, expectedState: input.expectedState, scope: { ...definition.fees?.tables } });
+    const transition = await takeAction(ctx, { caseId: application.id, actionId: input.actionId, principal: input.principal, inputs: input.inputs, expectedState: input.expectedState, scope: tablesOf(definition) });
     await applyEffects(deps, ctx.trx, definition, application, transition, ctx.requestId);
     return transition;
   });

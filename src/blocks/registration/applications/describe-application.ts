@@ -1,6 +1,6 @@
 import type { Executor } from '../../../platform/db/database.ts';
 import { hasRole, type Principal } from '../../../platform/http/access.ts';
-import { caseEvents, caseTasks, loadCase, mayTake, type CaseEvent, type CaseRow, type TaskRow } from '../../workflow/index.ts';
+import { applicantActionsOpen, caseEvents, caseTasks, loadCase, mayTake, type CaseEvent, type CaseRow, type TaskRow } from '../../workflow/index.ts';
 import type { ServiceDefinition, StateDefinition } from '../definition/schema.ts';
 import { agencyIdsOf, definitionOf } from './context.ts';
 import { totalOf } from './form-engine.ts';
@@ -70,7 +70,7 @@ export async function describeApplication(executor: Executor, application: Appli
     tasks: audience === 'staff' ? tasks : [],
     actions,
     reviews,
-    applicantActions: open && audience === 'applicant' ? state.applicantActions ?? [] : [],
+    applicantActions: caseRow && state && audience === 'applicant' ? applicantActionsOpen(state, caseRow) : [],
     mayWithdraw: Boolean(open && audience === 'applicant' && (definition.workflow.withdrawableFrom ?? []).includes(caseRow.state)),
     assistedBy: assistant ? { id: assistant.id, name: assistant.display_name } : null,
   };

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { asMoney, compileExpression, ExpressionError, isTrue, type Scope } from '../../../platform/expressions/index.ts';
+import { asMoney, compileExpression, ExpressionError, isTrue, type Scope, type Value } from '../../../platform/expressions/index.ts';
 import type { DocumentDefinition, FieldDefinition, ServiceDefinition, StepDefinition } from '../definition/schema.ts';
 
 /**
@@ -142,6 +142,53 @@ export function firstIncompleteStep(definition: ServiceDefinition, data: FormDat
   return null;
 }
 
+/** The tables expressions read: the definition's rule tables and its fee tables. */
+export function tablesOf(definition: ServiceDefinition): Scope {
+  return { ...definition.tables, ...definition.fees?.tables };
+}
+
+/** A check these answers fail, with the figures its message shows. */
+export interface Finding {
+  id: string;
+  blocking: boolean;
+  message: Record<string, string>;
+  values: Record<string, string>;
+}
+
+function shown(value: Value): string {
+  return Decimal.isDecimal(value) ? value.toString() : Array.isArray(value) ? value.map(shown).join(', ') : String(value);
+}
+
+/**
+ * Judge the definition's checks against the answers so far. A check whose rule cannot be worked
+ * out yet (an answer it reads is missing) is not judged: it is not a finding until it can be.
+ */
+export function checkFindings(definition: ServiceDefinition, data: FormData): Finding[] {
+  const scope: Scope = { ...tablesOf(definition), ...data };
+  const findings: Finding[] = [];
+  for (const check of definition.checks ?? []) {
+    if (!applies(check.when, scope)) continue;
+    let holds: boolean;
+    try {
+      holds = isTrue(compileExpression(check.rule).evaluate(scope));
+    } catch (err) {
+      if (err instanceof ExpressionError) continue;
+      throw err;
+    }
+    if (holds) continue;
+    const values: Record<string, string> = {};
+    for (const [name, source] of Object.entries(check.values ?? {})) {
+      try {
+        values[name] = shown(compileExpression(source).evaluate(scope));
+      } catch (err) {
+        if (!(err instanceof ExpressionError)) throw err;
+      }
+    }
+    findings.push({ id: check.id, blocking: check.blocking !== false, message: check.message, values });
+  }
+  return findings;
+}
+
 export interface FeeLine {
   id: string;
   label: Record<string, string>;
@@ -153,7 +200,7 @@ export interface FeeLine {
 export function computeFees(definition: ServiceDefinition, data: FormData): FeeLine[] {
   const fees = definition.fees;
   if (!fees) return [];
-  const scope: Scope = { ...fees.tables, ...data };
+  const scope: Scope = { ...tablesOf(definition), ...data };
   return fees.items
     .filter((item) => applies(item.when, scope))
     .map((item) => ({ id: item.id, label: item.label, currency: fees.currency, amount: asMoney(compileExpression(item.amount).evaluate(scope), fees.decimals, item.amount) }));

@@ -11,8 +11,8 @@ import { currentDefinition } from '../definitions.ts';
 import type { ServiceDefinition } from '../definition/schema.ts';
 import { agencyIdsOf, applicationForApplicant, definitionOf, type RegistrationDeps } from './context.ts';
 import { FormInvalid } from './draft-application.ts';
-import { checkAnswers, computeFees, visibleDocuments, visibleSteps, type FeeLine, type FormData } from './form-engine.ts';
-import { queueNotifications } from './notify-people.ts';
+import { checkAnswers, checkFindings, computeFees, visibleDocuments, visibleSteps, type FeeLine, type FormData } from './form-engine.ts';
+import { fillTemplate, queueNotifications } from './notify-people.ts';
 import { applyEffects } from './apply-effects.ts';
 import { documentsOf, findApplication, findByIdempotencyKey, type ApplicationRow, type AssistedConsent } from './store.ts';
 import { newTrackingNumber } from './tracking-number.ts';
@@ -54,6 +54,13 @@ async function submitLocked(deps: RegistrationDeps, trx: Tx, application: Applic
   const present = new Set((await documentsOf(trx, application.id)).map((d) => d.document_type));
   const missing = documentsMissing(definition, data, present);
   if (missing.length > 0) throw Problem.badRequest(`Documents are missing: ${missing.map((m) => m.pointer.split('/').pop()).join(', ')}.`, missing);
+  const blocking = checkFindings(definition, data).filter((f) => f.blocking);
+  if (blocking.length > 0) {
+    throw new Problem(422, `The answers break these rules: ${blocking.map((f) => fillTemplate(f.message.en ?? Object.values(f.message)[0]!, { ...data, ...f.values })).join(' ')}`, {
+      title: 'Pre-check failed',
+      extensions: { findings: blocking.map((f) => ({ check: f.id, values: f.values })) },
+    });
+  }
   const fees = feesFor(definition, data);
   const trackingNumber = await uniqueTrackingNumber(trx, definition.id);
   await sql`

@@ -155,6 +155,11 @@ export const ApplicantActionSchema = Type.Object(
     inputs: Type.Optional(Type.Array(InputSchema, { maxItems: 20 })),
     /** The applicant may upload documents with this answer. */
     documents: Type.Optional(Type.Boolean()),
+    /**
+     * Open only this many days after the case entered the state. On a final state (an appeal after
+     * a refusal) it is the only kind of applicant action allowed: taking it reopens the case.
+     */
+    withinDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
     effects: Type.Optional(Type.Array(EffectSchema, { maxItems: 10 })),
   },
   { additionalProperties: false },
@@ -233,6 +238,33 @@ export const OutputSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Rows by key for `lookup(table, key)`: a rate, a limit, or a list of permitted values. */
+const TableSchema = Type.Record(
+  Type.String({ maxLength: 100 }),
+  Type.Union([Type.String({ pattern: '^-?\\d+(\\.\\d+)?$' }), Type.Number(), Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 200 })]),
+);
+const TableName = Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$' });
+
+/**
+ * A rule the answers must satisfy before submission (a zoning limit): `rule` must hold; when it
+ * does not, the applicant sees `message`, filled with the answers and the named `values`.
+ */
+export const CheckSchema = Type.Object(
+  {
+    id: Id('check id'),
+    /** The check applies only when this holds. */
+    when: Type.Optional(Expr),
+    /** Must be true for the answers to pass; one that cannot be worked out yet (an answer missing) is not judged. */
+    rule: Expr,
+    /** Default true: a failed check stops the submission; false only warns. */
+    blocking: Type.Optional(Type.Boolean({ default: true })),
+    /** Figures the message shows, each an expression: `{ limit: "lookup(maxHeight, zone)" }` fills `{{limit}}`. */
+    values: Type.Optional(Type.Record(TableName, Expr, { maxProperties: 10 })),
+    message: Text,
+  },
+  { additionalProperties: false },
+);
+
 export const NotificationSchema = Type.Object(
   {
     id: Id('notification id'),
@@ -262,10 +294,27 @@ export const ServiceDefinitionSchema = Type.Object(
     lifeEvents: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z-]+$' }))),
     form: Type.Object({ steps: Type.Array(StepSchema, { minItems: 1, maxItems: 30 }) }, { additionalProperties: false }),
     documents: Type.Optional(Type.Array(DocumentSchema, { maxItems: 30 })),
+    /** Rule tables (zoning limits by zone, …) that checks, fees and guards read with `lookup`. */
+    tables: Type.Optional(Type.Record(TableName, TableSchema)),
+    /** Rules checked before submission; the applicant sees every failed one on the check page. */
+    checks: Type.Optional(Type.Array(CheckSchema, { maxItems: 100 })),
     fees: Type.Optional(FeesSchema),
     workflow: WorkflowSchema,
     outputs: Type.Optional(Type.Array(OutputSchema, { maxItems: 10 })),
     notifications: Type.Optional(Type.Array(NotificationSchema, { maxItems: 50 })),
+    /**
+     * A public register of the granted applications, open to anyone: the day of the grant, the
+     * tracking number and only the answers named here (never who applied).
+     */
+    register: Type.Optional(
+      Type.Object(
+        {
+          fields: Type.Array(Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$' }), { minItems: 1, maxItems: 20, uniqueItems: true }),
+          description: Type.Optional(Text),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false, title: 'Daftari service definition' },
 );
@@ -277,6 +326,7 @@ export type DocumentDefinition = Static<typeof DocumentSchema>;
 export type StateDefinition = Static<typeof StateSchema>;
 export type ActionDefinition = Static<typeof ActionSchema>;
 export type InputDefinition = Static<typeof InputSchema>;
+export type CheckDefinition = Static<typeof CheckSchema>;
 
 /** The schema as published at `${baseUrl}/schemas/service-definition.json`, without TypeBox's internal symbols. */
 export function publishedSchema(baseUrl: string): TSchema {

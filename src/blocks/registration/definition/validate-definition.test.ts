@@ -121,6 +121,16 @@ describe('a broken definition is refused with the JSON pointer, line and column 
     assertProblems(source, [{ pointer: '/workflow/states/4/outcome', message: /^a final state \(with an outcome\) cannot have actions/, at: positionOf(source, 'outcome: granted', 'granted') }]);
   });
 
+  it('a pre-check reading a rule table that does not exist', () => {
+    const source = broken('construction-permit.yaml', ['rule: "height <= lookup(maxHeight, zone)"', 'rule: "height <= lookup(heightLimit, zone)"']);
+    assertProblems(source, [{ pointer: '/checks/0/rule', message: /^"heightLimit" is not a form field or fee table$/, at: positionOf(source, '"height <= lookup(heightLimit') }]);
+  });
+
+  it('a pre-check message naming a figure it does not work out', () => {
+    const source = broken('construction-permit.yaml', ['en: "Height {{height}} m exceeds the {{limit}} m', 'en: "Height {{height}} m exceeds the {{maximum}} m']);
+    assertProblems(source, [{ pointer: '/checks/0/message/en', message: /^"\{\{maximum\}\}" is neither a form field nor one of the check's values$/, at: positionOf(source, '"Height {{height}} m exceeds the {{maximum}}') }]);
+  });
+
   it('a select without options points at the field', () => {
     const source = broken('business-licence.yaml', ['          type: text\n          label: { en: Trade name', '          type: select\n          label: { en: Trade name']);
     assertProblems(source, [{ pointer: '/form/steps/0/fields/0/options', message: /^a select field needs options$/, at: positionOf(source, 'id: tradeName', 'id') }]);

@@ -215,7 +215,10 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
   }
 
   // Expressions read form fields, fee tables and, in guards, fees/inputs of the case.
-  const tables = new Set(Object.keys(def.fees?.tables ?? {}));
+  const tables = new Set([...Object.keys(def.tables ?? {}), ...Object.keys(def.fees?.tables ?? {})]);
+  for (const name of Object.keys(def.fees?.tables ?? {})) {
+    if (def.tables && name in def.tables) add(`/fees/tables/${name}`, `the table "${name}" is already a rule table (/tables/${name})`);
+  }
   const checkExpression = (source: string | undefined, pointer: string, extraRoots: string[] = []) => {
     if (source === undefined) return;
     try {
@@ -240,6 +243,27 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
     checkExpression(fee.amount, `/fees/items/${i}/amount`);
     checkExpression(fee.when, `/fees/items/${i}/when`);
   });
+
+  uniqueIds(def.checks ?? [], '/checks', 'check');
+  (def.checks ?? []).forEach((check, i) => {
+    const p = `/checks/${i}`;
+    checkExpression(check.rule, `${p}/rule`);
+    checkExpression(check.when, `${p}/when`);
+    for (const [name, source] of Object.entries(check.values ?? {})) checkExpression(source, `${p}/values/${name}`);
+    for (const [locale, text] of Object.entries(check.message)) {
+      for (const [, name] of text.matchAll(/\{\{\s*([a-zA-Z][a-zA-Z0-9]*)\s*\}\}/g)) {
+        if (!fieldIds.has(name!) && !(check.values && name! in check.values)) add(`${p}/message/${locale}`, `"{{${name}}}" is neither a form field nor one of the check's values`);
+      }
+    }
+  });
+
+  (def.register?.fields ?? []).forEach((id, i) => {
+    const field = fields.find((f) => f.field.id === id)?.field;
+    if (!field) add(`/register/fields/${i}`, `"${id}" is not a form field`);
+    // Contact details identify the applicant; they never go on a public page.
+    else if (field.type === 'email' || field.type === 'phone') add(`/register/fields/${i}`, `"${id}" is ${field.type === 'email' ? 'an e-mail address' : 'a phone number'}: a public register may not show it`);
+  });
+  if (def.register && !def.workflow.states.some((s) => s.outcome === 'granted')) add('/register', 'the register lists granted applications, but no state has the outcome "granted"');
 
   // Workflow: states exist, are reachable, final states are final, actors exist.
   const states = def.workflow.states;
@@ -279,7 +303,9 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
   states.forEach((state, s) => {
     const p = `/workflow/states/${s}`;
     const exits = exitsOf(state);
-    if (state.outcome && exits.length > 0) add(`${p}/outcome`, 'a final state (with an outcome) cannot have actions, answers or reviews');
+    // A final state may only be reopened by the applicant, within a time limit (an appeal).
+    const reopenings = (state.applicantActions ?? []).filter((a) => a.withinDays !== undefined).length;
+    if (state.outcome && exits.length > reopenings) add(`${p}/outcome`, 'a final state (with an outcome) cannot have actions, reviews, or applicant actions without withinDays');
     if (!state.outcome && exits.length === 0) add(p, `the state "${state.id}" has no way out: give it actions, applicant actions, reviews, or an outcome`);
     if (state.outcome && state.slaDays) add(`${p}/slaDays`, 'a final state has no deadline');
     checkActor(state.assignee, `${p}/assignee`);

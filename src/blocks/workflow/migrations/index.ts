@@ -65,4 +65,10 @@ export const workflowMigrations: MigrationSet = {
       await sql`CREATE INDEX workflow_tasks_case ON workflow_tasks (case_id, visit)`.execute(db);
     },
   },
+  '2026-12-02T1800_workflow_cases_closed': {
+    async up(db) {
+      // Public registers list a service's cases by outcome, the latest closed first.
+      await sql`CREATE INDEX workflow_cases_closed ON workflow_cases (service_id, outcome, closed_at DESC, id DESC) WHERE closed_at IS NOT NULL`.execute(db);
+    },
+  },
 };
