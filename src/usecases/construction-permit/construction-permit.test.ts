@@ -40,16 +40,22 @@ async function upload(session: Session, url: string, documentType: string) {
   assert.equal(response.statusCode, 201, response.body);
 }
 
-const PLOT = { parcelNumber: 'DJ-104-2231', zone: 'R2', plotArea: '600', address: 'Quartier 7, Djibouti' };
+const PLOT = { parcelNumber: 'DJ-PAR-0000104', address: 'Quartier 7, Djibouti' };
+const PARCEL = { ownerName: 'Amina Hassan Ali', zone: 'R2', plotArea: '600' };
 const PROJECT = { use: 'housing', floors: 2, floorArea: '240.5', height: '7.5', footprint: '130', setback: '5' };
 
-/** A draft with both steps answered and every document uploaded, ready to be checked and sent. */
-async function draft(project: Record<string, unknown> = {}, plot: Record<string, unknown> = {}): Promise<string> {
+/** The answers of `place` that belong to the step whose sample answers are `step`. */
+const pick = (place: Record<string, unknown>, step: Record<string, unknown>) => Object.fromEntries(Object.entries(place).filter(([key]) => key in step));
+
+/** A draft with every step answered (the parcel typed in, not prefilled) and every document uploaded, ready to be checked and sent. */
+async function draft(project: Record<string, unknown> = {}, place: Record<string, unknown> = {}): Promise<string> {
   const created = await call(amina, 'POST', '/api/registration/drafts', { serviceId: 'construction-permit' });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id as string;
-  const plotStep = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/plot`, { answers: { ...PLOT, ...plot } });
+  const plotStep = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/plot`, { answers: { ...PLOT, ...pick(place, PLOT) } });
   assert.equal(plotStep.status, 200, JSON.stringify(plotStep.body));
+  const parcelStep = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/parcel`, { answers: { ...PARCEL, ...pick(place, PARCEL) } });
+  assert.equal(parcelStep.status, 200, JSON.stringify(parcelStep.body));
   const projectStep = await call(amina, 'PUT', `/api/registration/drafts/${id}/steps/project`, { answers: { ...PROJECT, ...project } });
   assert.equal(projectStep.status, 200, JSON.stringify(projectStep.body));
   for (const document of ['title-deed', 'site-plan', 'architectural-plans']) await upload(amina, `/api/registration/drafts/${id}/documents`, document);
@@ -61,7 +67,7 @@ const submit = (id: string) => call(amina, 'POST', `/api/registration/drafts/${i
 /** The check-your-answers page as Amina reads it (her account speaks French), as text. */
 async function checkPage(id: string): Promise<string> {
   const response = await app.app.inject({ method: 'GET', url: `/applications/${id}/check`, headers: { accept: 'text/html', cookie: amina.cookie() } });
-  assert.equal(response.statusCode, 200);
+  assert.equal(response.statusCode, 200, response.body);
   return response.body.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
 }
 
@@ -97,8 +103,8 @@ describe('the zoning pre-check', () => {
 });
 
 /** A permit sent and found complete: the three technical reviews are open. */
-async function inReview(project: Record<string, unknown> = {}, plot: Record<string, unknown> = {}): Promise<string> {
-  const id = await draft(project, plot);
+async function inReview(project: Record<string, unknown> = {}, place: Record<string, unknown> = {}): Promise<string> {
+  const id = await draft(project, place);
   assert.equal((await submit(id)).status, 200);
   const accepted = await call(permitsOfficer, 'POST', `/api/workflow/cases/${id}/actions/accept`, { inputs: { checks: ['deed-matches-parcel', 'plans-signed', 'site-plan-readable'] } });
   assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
@@ -149,7 +155,7 @@ const appeal = (id: string) => call(amina, 'POST', `/api/registration/applicatio
 
 async function applicationPage(id: string): Promise<string> {
   const response = await app.app.inject({ method: 'GET', url: `/applications/${id}`, headers: { accept: 'text/html', cookie: amina.cookie() } });
-  assert.equal(response.statusCode, 200);
+  assert.equal(response.statusCode, 200, response.body);
   return response.body.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
 }
 
@@ -194,22 +200,22 @@ describe('the public register of granted permits', () => {
   let granted: string;
 
   before(async () => {
-    const grantedId = await inReview({ use: 'mixed', floors: 3, height: '10' }, { parcelNumber: 'DJ-777-0001', address: 'Rue de la Mer 12' });
+    const grantedId = await inReview({ use: 'mixed', floors: 3, height: '10' }, { parcelNumber: 'DJ-PAR-0777001', address: 'Rue de la Mer 12' });
     for (const [session, reviewId] of [[permitsOfficer, 'urban-planning'], [fireOfficer, 'fire-safety'], [utilitiesOfficer, 'utilities']] as const) await review(session, grantedId, reviewId, 'agree');
     assert.equal((await act(urbanHead, grantedId, 'grant')).body.transition.outcome, 'granted');
     granted = (await call(amina, 'GET', `/api/registration/applications/${grantedId}`)).body.trackingNumber;
-    const refusedId = await inReview({}, { parcelNumber: 'DJ-777-0002' });
+    const refusedId = await inReview({}, { parcelNumber: 'DJ-PAR-0777002' });
     for (const [session, reviewId] of [[permitsOfficer, 'urban-planning'], [fireOfficer, 'fire-safety'], [utilitiesOfficer, 'utilities']] as const) await review(session, refusedId, reviewId, 'agree');
     await act(urbanHead, refusedId, 'refuse', { reason: 'Too close to the coast' });
-    await inReview({}, { parcelNumber: 'DJ-777-0003' });
+    await inReview({}, { parcelNumber: 'DJ-PAR-0777003' });
   });
 
   it('anyone, without signing in, reads the granted permits with parcel, address, use, floors and date, and nothing else', async () => {
     const page = await open('/services/construction-permit/register?lang=en');
     assert.equal(page.statusCode, 200);
     const text = page.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
-    assert.match(text, new RegExp(`${granted} \\S.* DJ-777-0001 Rue de la Mer 12 R2 – medium-density housing Housing with shops 3`));
-    assert.doesNotMatch(text, /DJ-777-0002|DJ-777-0003/, 'neither a refused permit nor one still under review');
+    assert.match(text, new RegExp(`${granted} \\S.* DJ-PAR-0777001 Rue de la Mer 12 R2 – medium-density housing Housing with shops 3`));
+    assert.doesNotMatch(text, /DJ-PAR-0777002|DJ-PAR-0777003/, 'neither a refused permit nor one still under review');
     assert.doesNotMatch(text, /Amina|Said|amina@|DJ-1985-000123/, 'no applicant');
 
     const json = await open('/api/registration/registers/construction-permit');
@@ -218,8 +224,8 @@ describe('the public register of granted permits', () => {
     assert.deepEqual(body.fields, ['parcelNumber', 'address', 'zone', 'use', 'floors']);
     const entry = body.items.find((i: Json) => i.trackingNumber === granted);
     assert.deepEqual(Object.keys(entry).sort(), ['grantedAt', 'trackingNumber', 'values']);
-    assert.deepEqual(entry.values, { parcelNumber: 'DJ-777-0001', address: 'Rue de la Mer 12', zone: 'R2', use: 'mixed', floors: 3 });
-    assert.ok(!body.items.some((i: Json) => /DJ-777-000[23]/.test(i.values.parcelNumber)));
+    assert.deepEqual(entry.values, { parcelNumber: 'DJ-PAR-0777001', address: 'Rue de la Mer 12', zone: 'R2', use: 'mixed', floors: 3 });
+    assert.ok(!body.items.some((i: Json) => /DJ-PAR-077700[23]/.test(i.values.parcelNumber)));
     assert.doesNotMatch(json.body, /Amina|Said|DJ-1985-000123|applicant/i);
   });
 

@@ -45,11 +45,12 @@ export function AnswersSummary({ ctx, definition, data, changeHref, headingLevel
               const question = fieldQuestion(field);
               const answer = formatAnswer(ctx, question, data[field.id]);
               const label = pickText(field.label, ctx.locale);
+              const source = prefilled[field.id];
               return (
                 <div id={`answer-${field.id}`}>
                   <dt>{label}</dt>
                   <dd>{answer || <span class="muted">{question.required ? t('check.notAnswered') : t('check.notGiven')}</span>}</dd>
-                  {prefilled[field.id]?.value === data[field.id] && <dd class="muted">{t('prefill.source', { registry: prefilled[field.id]!.registry })}</dd>}
+                  {source && source.value === data[field.id] && <dd class="muted">{t('prefill.source', { registry: source.registry })}</dd>}
                   {changeHref && (
                     <dd>
                       <a href={changeHref(step.id, field.id)}>
