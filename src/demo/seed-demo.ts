@@ -30,18 +30,18 @@ export function serviceDefinitionFiles(): string[] {
 export const DEMO_PASSWORD = 'daftari-demo-2026';
 
 export const DEMO_AGENCIES = [
-  { code: 'gov', kind: 'government', parentCode: null, names: { en: 'Government', fr: 'Gouvernement', ar: 'الحكومة' } },
-  { code: 'pmo', kind: 'office', parentCode: 'gov', names: { en: "Prime Minister's Office", fr: 'Primature', ar: 'مكتب رئيس الوزراء' } },
-  { code: 'urban', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Housing and Urban Planning', fr: "Ministère de l'Habitat et de l'Urbanisme", ar: 'وزارة الإسكان والتخطيط العمراني' } },
-  { code: 'urban-permits', kind: 'department', parentCode: 'urban', names: { en: 'Building Permits Department', fr: 'Direction des permis de construire', ar: 'إدارة رخص البناء' } },
-  { code: 'fire', kind: 'agency', parentCode: 'gov', names: { en: 'Fire and Civil Protection', fr: 'Protection civile et pompiers', ar: 'الحماية المدنية والإطفاء' } },
+  { code: 'gov', kind: 'government', parentCode: null, names: { en: 'Government', fr: 'Gouvernement', ar: 'الحكومة', sw: 'Serikali', ru: 'Правительство', tg: 'Ҳукумат' } },
+  { code: 'pmo', kind: 'office', parentCode: 'gov', names: { en: "Prime Minister's Office", fr: 'Primature', ar: 'مكتب رئيس الوزراء', sw: 'Ofisi ya Waziri Mkuu', ru: 'Аппарат премьер-министра', tg: 'Дастгоҳи Сарвазир' } },
+  { code: 'urban', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Housing and Urban Planning', fr: "Ministère de l'Habitat et de l'Urbanisme", ar: 'وزارة الإسكان والتخطيط العمراني', sw: 'Wizara ya Nyumba na Mipango Miji', ru: 'Министерство жилищного строительства и градостроительства', tg: 'Вазорати манзил ва шаҳрсозӣ' } },
+  { code: 'urban-permits', kind: 'department', parentCode: 'urban', names: { en: 'Building Permits Department', fr: 'Direction des permis de construire', ar: 'إدارة رخص البناء', sw: 'Idara ya Vibali vya Ujenzi', ru: 'Управление разрешений на строительство', tg: 'Раёсати иҷозатномаҳои сохтмон' } },
+  { code: 'fire', kind: 'agency', parentCode: 'gov', names: { en: 'Fire and Civil Protection', fr: 'Protection civile et pompiers', ar: 'الحماية المدنية والإطفاء', sw: 'Zimamoto na Ulinzi wa Raia', ru: 'Пожарная охрана и гражданская защита', tg: 'Хадамоти оташнишонӣ ва мудофиаи гражданӣ' } },
   { code: 'utilities', kind: 'agency', parentCode: 'gov', names: { en: 'Water and Electricity Utilities', fr: "Services de l'eau et de l'électricité", ar: 'مرافق المياه والكهرباء', sw: 'Huduma za Maji na Umeme', ru: 'Службы водо- и электроснабжения', tg: 'Хадамоти об ва барқ' } },
-  { code: 'interior', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of the Interior', fr: "Ministère de l'Intérieur", ar: 'وزارة الداخلية' } },
-  { code: 'civil-registry', kind: 'department', parentCode: 'interior', names: { en: 'Civil Registry', fr: "Direction de l'état civil", ar: 'مديرية الأحوال المدنية' } },
-  { code: 'commerce', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Trade', fr: 'Ministère du Commerce', ar: 'وزارة التجارة' } },
-  { code: 'finance', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Finance', fr: 'Ministère des Finances', ar: 'وزارة المالية' } },
-  { code: 'health', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Health', fr: 'Ministère de la Santé', ar: 'وزارة الصحة' } },
-  { code: 'transport', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Transport', fr: 'Ministère des Transports', ar: 'وزارة النقل' } },
+  { code: 'interior', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of the Interior', fr: "Ministère de l'Intérieur", ar: 'وزارة الداخلية', sw: 'Wizara ya Mambo ya Ndani', ru: 'Министерство внутренних дел', tg: 'Вазорати корҳои дохилӣ' } },
+  { code: 'civil-registry', kind: 'department', parentCode: 'interior', names: { en: 'Civil Registry', fr: "Direction de l'état civil", ar: 'مديرية الأحوال المدنية', sw: 'Usajili wa Raia', ru: 'Управление записи актов гражданского состояния', tg: 'Раёсати сабти аснод ва ҳолати шаҳрвандӣ' } },
+  { code: 'commerce', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Trade', fr: 'Ministère du Commerce', ar: 'وزارة التجارة', sw: 'Wizara ya Biashara', ru: 'Министерство торговли', tg: 'Вазорати савдо' } },
+  { code: 'finance', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Finance', fr: 'Ministère des Finances', ar: 'وزارة المالية', sw: 'Wizara ya Fedha', ru: 'Министерство финансов', tg: 'Вазорати молия' } },
+  { code: 'health', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Health', fr: 'Ministère de la Santé', ar: 'وزارة الصحة', sw: 'Wizara ya Afya', ru: 'Министерство здравоохранения', tg: 'Вазорати тандурустӣ' } },
+  { code: 'transport', kind: 'ministry', parentCode: 'gov', names: { en: 'Ministry of Transport', fr: 'Ministère des Transports', ar: 'وزارة النقل', sw: 'Wizara ya Uchukuzi', ru: 'Министерство транспорта', tg: 'Вазорати нақлиёт' } },
 ] as const;
 
 export interface DemoAccount {

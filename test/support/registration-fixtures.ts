@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { publishDefinition } from '../../src/blocks/registration/index.ts';
 import { createUser, findUserByLogin } from '../../src/blocks/identity/index.ts';
+import { SHIPPED_LOCALES, type Locale } from '../../src/platform/i18n/index.ts';
 import { asSession, DEMO_PASSWORD, signIn, type Session, type TestApp } from './app.ts';
 
-/** The same text in the three shipped languages, where the wording does not matter to a test. */
-export const text = (en: string) => ({ en, fr: en, ar: en });
+/** The same text in every shipped language, where the wording does not matter to a test. */
+export const text = (en: string) => Object.fromEntries(SHIPPED_LOCALES.map((locale) => [locale, en])) as Record<Locale, string>;
 
 /**
  * A small service of the Ministry of Trade without documents, so it can be applied for in one

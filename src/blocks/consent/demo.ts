@@ -9,11 +9,14 @@ export const DEMO_AGREEMENTS: NewAgreement[] = [
   {
     code: 'parcel-for-construction-permit',
     purpose: 'construction-permit',
-    names: { en: 'Your land parcel, for your construction permit', fr: 'Votre parcelle, pour votre permis de construire', ar: 'قطعة أرضك، من أجل رخصة البناء' },
+    names: { en: 'Your land parcel, for your construction permit', fr: 'Votre parcelle, pour votre permis de construire', ar: 'قطعة أرضك، من أجل رخصة البناء', sw: 'Kiwanja chako, kwa kibali chako cha ujenzi', ru: 'Ваш земельный участок — для разрешения на строительство', tg: 'Қитъаи замини шумо, барои иҷозатномаи сохтмонатон' },
     descriptions: {
       en: 'The Building Permits Department reads the number, owner, zone and area of your parcel from the land register, so you need not bring a copy.',
       fr: 'La Direction des permis de construire lit le numéro, le propriétaire, la zone et la surface de votre parcelle au registre foncier : vous n’avez pas à en apporter une copie.',
       ar: 'تقرأ إدارة رخص البناء رقم قطعتك ومالكها ومنطقتها ومساحتها من السجل العقاري، فلا حاجة إلى إحضار نسخة.',
+      sw: 'Idara ya Vibali vya Ujenzi inasoma namba, mmiliki, eneo na ukubwa wa kiwanja chako kutoka daftari la ardhi, kwa hiyo huhitaji kuleta nakala.',
+      ru: 'Управление разрешений на строительство получает номер, владельца, зону и площадь вашего участка из земельного реестра, поэтому копию приносить не нужно.',
+      tg: 'Раёсати иҷозатномаҳои сохтмон рақам, соҳиб, минтақа ва масоҳати қитъаи шуморо аз феҳристи замин мехонад, бинобар ин нусха овардан лозим нест.',
     },
     registry: 'land-parcels',
     fields: ['parcelNumber', 'ownerNationalId', 'ownerName', 'zone', 'areaM2'],
@@ -24,11 +27,14 @@ export const DEMO_AGREEMENTS: NewAgreement[] = [
   {
     code: 'identity-for-business-licence',
     purpose: 'business-licence',
-    names: { en: 'Your identity, for your business licence', fr: 'Votre identité, pour votre licence commerciale', ar: 'هويتك، من أجل رخصتك التجارية' },
+    names: { en: 'Your identity, for your business licence', fr: 'Votre identité, pour votre licence commerciale', ar: 'هويتك، من أجل رخصتك التجارية', sw: 'Utambulisho wako, kwa leseni yako ya biashara', ru: 'Ваши личные данные — для лицензии на торговлю', tg: 'Шахсияти шумо, барои иҷозатномаи тиҷоратиатон' },
     descriptions: {
       en: 'The Ministry of Trade reads your name and date of birth from the civil register.',
       fr: 'Le ministère du Commerce lit vos nom et date de naissance au registre d’état civil.',
       ar: 'تقرأ وزارة التجارة اسمك وتاريخ ميلادك من سجل الأحوال المدنية.',
+      sw: 'Wizara ya Biashara inasoma jina lako na tarehe yako ya kuzaliwa kutoka daftari la usajili wa raia.',
+      ru: 'Министерство торговли получает ваши имя и дату рождения из реестра актов гражданского состояния.',
+      tg: 'Вазорати савдо ном ва санаи таваллуди шуморо аз феҳристи ҳолати шаҳрвандӣ мехонад.',
     },
     registry: 'civil-register',
     fields: ['nationalId', 'firstName', 'lastName', 'birthDate'],

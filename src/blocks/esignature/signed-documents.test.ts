@@ -7,7 +7,8 @@ import { decodeProtectedHeader } from 'jose';
 import { sql } from 'kysely';
 import { asSession, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { assertProblem } from '../../../test/support/http.ts';
-import { formatDate } from '../../platform/i18n/index.ts';
+import { pdftotext } from '../../../test/support/pdftotext.ts';
+import { formatDate, translator } from '../../platform/i18n/index.ts';
 import { appendInfoUpdate, readInfoUpdate } from '../../platform/pdf/index.ts';
 import { SYSTEM_ACTOR } from '../audit/index.ts';
 import { findAgencyByCode } from '../identity/index.ts';
@@ -76,7 +77,7 @@ describe('a document issued by an agency', () => {
     assert.equal(status.status, 'current');
     assert.equal(status.genuine, true);
     assert.equal(status.holderName, 'Amina Said');
-    assert.deepEqual(status.issuer, { code: 'commerce', names: { en: 'Ministry of Trade', fr: 'Ministère du Commerce', ar: 'وزارة التجارة' } });
+    assert.deepEqual(status.issuer, { code: 'commerce', names: { en: 'Ministry of Trade', fr: 'Ministère du Commerce', ar: 'وزارة التجارة', sw: 'Wizara ya Biashara', ru: 'Министерство торговли', tg: 'Вазорати савдо' } });
     assert.equal(status.sha256, doc.sha256);
     assert.deepEqual(Object.keys(status).sort(), ['facts', 'genuine', 'holderName', 'id', 'issuedAt', 'issuer', 'kind', 'locale', 'revocationReason', 'revokedAt', 'sha256', 'status', 'title', 'validUntil', 'verifyUrl']);
   });
@@ -97,6 +98,21 @@ describe('a document issued by an agency', () => {
     assert.match(page.body, /<dl class="facts" lang="ar" dir="rtl">/);
     assert.match(page.body, /Authentique et valable/);
   });
+
+  for (const [locale, licence] of [
+    ['ru', { title: 'Лицензия на торговлю', body: 'Книжная лавка порта вправе вести деятельность вида «Розничная торговля» по адресу ул. Рима, 12.', holder: 'Амина Саид', agency: 'Министерство торговли' }],
+    ['tg', { title: 'Иҷозатномаи тиҷоратӣ', body: 'Китобфурӯшии бандар ҳуқуқ дорад ҳамчун тиҷорати навъи «Савдои чакана» дар кӯчаи Рим 12 фаъолият кунад.', holder: 'Амина Саид', agency: 'Вазорати савдо' }],
+  ] as const) {
+    it(`is rendered in ${locale}: its Cyrillic text, labels, agency name and dates come out of the PDF as written`, async () => {
+      const issuedAt = new Date('2026-03-05T10:00:00Z');
+      const doc = await issueLicence(app, { locale, title: licence.title, body: licence.body, holderName: licence.holder, facts: [], issuedAt, validUntil: null });
+      const text = pdftotext(doc.bytes).replace(/\s+/g, ' ');
+      const t = translator(locale);
+      for (const expected of [licence.title, licence.body, t('esignature.pdf.issuedTo', { holder: licence.holder }), t('esignature.pdf.issuedBy'), licence.agency, formatDate(locale, issuedAt)]) {
+        assert.ok(text.includes(expected), `the ${locale} PDF reads "${expected}" in:\n${text}`);
+      }
+    });
+  }
 
   it('answers 404 for an unknown or malformed id, as a page and as problem+json; a typed id leads to its page', async () => {
     for (const id of [randomUUID(), 'not-a-document', '../../etc/passwd']) {

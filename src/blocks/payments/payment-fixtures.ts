@@ -31,7 +31,7 @@ export async function openTestInvoice(app: TestApp, opts: { amount?: string; cur
       payer: { partyId: payer.party_id!, userId: payer.id, name: payer.display_name, locale: payer.locale ?? 'en' },
       currency: opts.currency ?? 'DJF',
       decimals: opts.decimals ?? 0,
-      lines: [{ id: 'fee', label: { en: 'Licence fee', fr: 'Droit de licence', ar: 'رسم الرخصة' }, amount: opts.amount ?? '15000' }],
+      lines: [{ id: 'fee', label: { en: 'Licence fee', fr: 'Droit de licence', ar: 'رسم الرخصة', sw: 'Ada ya leseni', ru: 'Сбор за лицензию', tg: 'Пардохт барои иҷозатнома' }, amount: opts.amount ?? '15000' }],
       dueAt: new Date(Date.now() + 30 * 86_400_000),
       actor: SYSTEM_ACTOR,
       requestId: null,

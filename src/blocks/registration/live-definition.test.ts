@@ -20,61 +20,70 @@ title:
   en: ${opts.title ?? 'Market stall permit'}
   fr: Autorisation d'étal au marché
   ar: تصريح كشك في السوق
+  sw: Kibali cha kibanda sokoni
+  ru: Разрешение на торговое место на рынке
+  tg: Иҷозатномаи раста дар бозор
 description:
   en: Permission to sell from a stall in a public market.
   fr: Autorisation de vendre sur un étal dans un marché public.
   ar: إذن بالبيع من كشك في سوق عام.
+  sw: Ruhusa ya kuuza kutoka kibanda katika soko la umma.
+  ru: Разрешение торговать с прилавка на городском рынке.
+  tg: Иҷозат барои савдо аз раста дар бозори умумӣ.
 applicants: [person]
 form:
   steps:
     - id: stall
-      title: { en: Your stall, fr: Votre étal, ar: كشكك }
+      title: { en: Your stall, fr: Votre étal, ar: كشكك, sw: Kibanda chako, ru: Ваш прилавок, tg: Растаи шумо }
       fields:
         - id: stallName
           type: text
-          label: { en: Name of the stall, fr: Nom de l'étal, ar: اسم الكشك }
+          label: { en: Name of the stall, fr: Nom de l'étal, ar: اسم الكشك, sw: Jina la kibanda, ru: Название прилавка, tg: Номи раста }
           required: true
         - id: market
           type: select
-          label: { en: Market, fr: Marché, ar: السوق }
+          label: { en: Market, fr: Marché, ar: السوق, sw: Soko, ru: Рынок, tg: Бозор }
           required: true
           options:
-            - { value: central, label: { en: Central market, fr: Marché central, ar: السوق المركزي } }
-            - { value: port, label: { en: Port market, fr: Marché du port, ar: سوق الميناء } }
+            - { value: central, label: { en: Central market, fr: Marché central, ar: السوق المركزي, sw: Soko kuu, ru: Центральный рынок, tg: Бозори марказӣ } }
+            - { value: port, label: { en: Port market, fr: Marché du port, ar: سوق الميناء, sw: Soko la bandari, ru: Портовый рынок, tg: Бозори бандар } }
 ${opts.goods ? `        - id: goods
           type: text
-          label: { en: What you sell, fr: Ce que vous vendez, ar: ما تبيعه }
+          label: { en: What you sell, fr: Ce que vous vendez, ar: ما تبيعه, sw: Unachouza, ru: Что вы продаёте, tg: Чӣ мефурӯшед }
           required: true
 ` : ''}workflow:
   initial: review
   states:
     - id: review
-      label: { en: Review, fr: Examen, ar: المراجعة }
+      label: { en: Review, fr: Examen, ar: المراجعة, sw: Mapitio, ru: Рассмотрение, tg: Баррасӣ }
       slaDays: 5
       actions:
         - id: ${grant}
-          label: { en: Grant, fr: Accorder, ar: منح }
+          label: { en: Grant, fr: Accorder, ar: منح, sw: Toa, ru: Выдать, tg: Додан }
           to: granted
           effects: [{ issue: stall-permit }]
         - id: refuse
-          label: { en: Refuse, fr: Refuser, ar: رفض }
+          label: { en: Refuse, fr: Refuser, ar: رفض, sw: Kataa, ru: Отказать, tg: Рад кардан }
           to: refused
           inputs:
-            - { id: reason, type: textarea, label: { en: Reason, fr: Motif, ar: السبب } }
+            - { id: reason, type: textarea, label: { en: Reason, fr: Motif, ar: السبب, sw: Sababu, ru: Причина, tg: Сабаб } }
     - id: granted
-      label: { en: Granted, fr: Accordé, ar: ممنوح }
+      label: { en: Granted, fr: Accordé, ar: ممنوح, sw: Kimetolewa, ru: Выдано, tg: Дода шуд }
       outcome: granted
     - id: refused
-      label: { en: Refused, fr: Refusé, ar: مرفوض }
+      label: { en: Refused, fr: Refusé, ar: مرفوض, sw: Kimekataliwa, ru: Отказано, tg: Рад карда шуд }
       outcome: refused
 outputs:
   - id: stall-permit
-    title: { en: Market stall permit, fr: Autorisation d'étal, ar: تصريح كشك }
+    title: { en: Market stall permit, fr: Autorisation d'étal, ar: تصريح كشك, sw: Kibali cha kibanda sokoni, ru: Разрешение на торговое место, tg: Иҷозатномаи раста дар бозор }
     validityDays: 365
     body:
       en: "{{stallName}} may sell at the {{market}} market."
       fr: "{{stallName}} peut vendre au marché {{market}}."
       ar: "يجوز لـ {{stallName}} البيع في سوق {{market}}."
+      sw: "{{stallName}} anaweza kuuza katika soko la {{market}}."
+      ru: "{{stallName}} может торговать на рынке {{market}}."
+      tg: "{{stallName}} метавонад дар бозори {{market}} савдо кунад."
 `;
 }
 

@@ -14,7 +14,6 @@ import { findRecords, findRegistry, type RecordData } from './store.ts';
  * machine), written in a few statements so starting the demo stays quick: people in the civil
  * register (Amina and Omar among them), land parcels (Amina owns the first three) and businesses.
  */
-const text = (en: string, fr: string, ar: string) => ({ en, fr, ar });
 const PEOPLE = 1500;
 const PARCELS = 1200;
 const BUSINESSES = 500;
@@ -25,8 +24,8 @@ export const OMAR = { nationalId: 'DJ-1979-004567', firstName: 'Omar', lastName:
 export const CIVIL_REGISTER: RegistryDefinition = {
   code: 'civil-register',
   agency: 'civil-registry',
-  names: text('Civil register', "Registre d'état civil", 'سجل الأحوال المدنية'),
-  descriptions: text('Everyone born or living in the country, by national id.', "Toute personne née ou vivant dans le pays, par numéro d'identité nationale.", 'كل من وُلد أو يقيم في البلد، حسب الرقم الوطني.'),
+  names: { en: 'Civil register', fr: "Registre d'état civil", ar: 'سجل الأحوال المدنية', sw: 'Daftari la usajili wa raia', ru: 'Реестр актов гражданского состояния', tg: 'Феҳристи ҳолати шаҳрвандӣ' },
+  descriptions: { en: 'Everyone born or living in the country, by national id.', fr: "Toute personne née ou vivant dans le pays, par numéro d'identité nationale.", ar: 'كل من وُلد أو يقيم في البلد، حسب الرقم الوطني.', sw: 'Kila mtu aliyezaliwa au anayeishi nchini, kwa namba ya kitambulisho cha taifa.', ru: 'Все, кто родился или живёт в стране, по национальному идентификационному номеру.', tg: 'Ҳар касе, ки дар кишвар таваллуд шудааст ё зиндагӣ мекунад, аз рӯи рақами мушаххаси миллӣ.' },
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -55,8 +54,8 @@ export const CIVIL_REGISTER: RegistryDefinition = {
 export const LAND_PARCELS: RegistryDefinition = {
   code: 'land-parcels',
   agency: 'urban',
-  names: text('Land parcels', 'Parcelles foncières', 'قطع الأراضي'),
-  descriptions: text('Parcels of Djibouti city: owner, zone, area, position and title deed.', 'Parcelles de la ville de Djibouti : propriétaire, zone, surface, position et titre foncier.', 'قطع أراضي مدينة جيبوتي: المالك والمنطقة والمساحة والموقع وسند الملكية.'),
+  names: { en: 'Land parcels', fr: 'Parcelles foncières', ar: 'قطع الأراضي', sw: 'Viwanja vya ardhi', ru: 'Земельные участки', tg: 'Қитъаҳои замин' },
+  descriptions: { en: 'Parcels of Djibouti city: owner, zone, area, position and title deed.', fr: 'Parcelles de la ville de Djibouti : propriétaire, zone, surface, position et titre foncier.', ar: 'قطع أراضي مدينة جيبوتي: المالك والمنطقة والمساحة والموقع وسند الملكية.', sw: 'Viwanja vya jiji la Djibouti: mmiliki, eneo, ukubwa, mahali na hati miliki.', ru: 'Участки города Джибути: владелец, зона, площадь, расположение и правоустанавливающий документ.', tg: 'Қитъаҳои шаҳри Ҷибутӣ: соҳиб, минтақа, масоҳат, ҷойгиршавӣ ва ҳуҷҷати моликият.' },
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -86,8 +85,8 @@ export const LAND_PARCELS: RegistryDefinition = {
 export const BUSINESSES_REGISTER: RegistryDefinition = {
   code: 'businesses',
   agency: 'commerce',
-  names: text('Business register', 'Registre du commerce', 'السجل التجاري'),
-  descriptions: text('Registered businesses: trade name, owner, category and address.', 'Entreprises immatriculées : nom commercial, propriétaire, catégorie et adresse.', 'المنشآت المسجلة: الاسم التجاري والمالك والفئة والعنوان.'),
+  names: { en: 'Business register', fr: 'Registre du commerce', ar: 'السجل التجاري', sw: 'Daftari la biashara', ru: 'Торговый реестр', tg: 'Феҳристи тиҷоратӣ' },
+  descriptions: { en: 'Registered businesses: trade name, owner, category and address.', fr: 'Entreprises immatriculées : nom commercial, propriétaire, catégorie et adresse.', ar: 'المنشآت المسجلة: الاسم التجاري والمالك والفئة والعنوان.', sw: 'Biashara zilizosajiliwa: jina la biashara, mmiliki, aina na anwani.', ru: 'Зарегистрированные предприятия: фирменное наименование, владелец, категория и адрес.', tg: 'Корхонаҳои бақайдгирифта: номи тиҷоратӣ, соҳиб, категория ва суроға.' },
   schema: {
     type: 'object',
     additionalProperties: false,

@@ -18,7 +18,7 @@ let fire: Session;
 const LICENCES = {
   code: 'driving-licences',
   agency: 'transport',
-  names: { en: 'Driving licences', fr: 'Permis de conduire', ar: 'رخص القيادة' },
+  names: { en: 'Driving licences', fr: 'Permis de conduire', ar: 'رخص القيادة', sw: 'Leseni za udereva', ru: 'Водительские удостоверения', tg: 'Шаҳодатномаҳои ронандагӣ' },
   schema: {
     type: 'object',
     additionalProperties: false,

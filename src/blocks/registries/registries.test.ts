@@ -34,7 +34,7 @@ async function parcel(number: string): Promise<{ id: string; version: number; da
 const VEHICLES = {
   code: 'vehicles',
   agency: 'transport',
-  names: { en: 'Vehicles', fr: 'Véhicules', ar: 'المركبات' },
+  names: { en: 'Vehicles', fr: 'Véhicules', ar: 'المركبات', sw: 'Magari', ru: 'Транспортные средства', tg: 'Воситаҳои нақлиёт' },
   schema: {
     type: 'object',
     additionalProperties: false,

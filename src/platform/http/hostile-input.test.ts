@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
+import { SHIPPED_LOCALES } from '../i18n/index.ts';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 
 /**
@@ -90,7 +91,7 @@ function validValue(schema: JsonSchema, everyField = false): fc.Arbitrary<unknow
       // @fastify/swagger publishes a record's key pattern as plain additionalProperties; the only
       // records this API takes are keyed by language code.
       const values = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : {};
-      return fc.dictionary(fc.constantFrom('en', 'fr', 'ar'), validValue(values, everyField), { minKeys: schema.minProperties ?? 0, maxKeys: 3 });
+      return fc.dictionary(fc.constantFrom(...SHIPPED_LOCALES), validValue(values, everyField), { minKeys: schema.minProperties ?? 0, maxKeys: 3 });
     }
     case 'array':
       return fc.array(validValue(schema.items ?? {}, everyField), { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 3, 3) });

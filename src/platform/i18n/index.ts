@@ -10,12 +10,12 @@ import ICU from 'i18next-icu';
  * (`{count, plural, one {# case} other {# cases}}`), merged into one tree per locale. A country
  * adds a language by adding a file in each folder and listing it in SHIPPED_LOCALES.
  */
-export const SHIPPED_LOCALES = ['en', 'fr', 'ar'] as const;
+export const SHIPPED_LOCALES = ['en', 'fr', 'ar', 'sw', 'ru', 'tg'] as const;
 export type Locale = (typeof SHIPPED_LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'en';
 const RTL = new Set(['ar', 'fa', 'ur', 'he']);
 
-export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', fr: 'Français', ar: 'العربية' };
+export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', fr: 'Français', ar: 'العربية', sw: 'Kiswahili', ru: 'Русский', tg: 'Тоҷикӣ' };
 
 export type Messages = { [key: string]: string | Messages };
 
@@ -81,8 +81,20 @@ export function negotiateLocale(acceptLanguage: string | undefined): Locale {
 
 export type Translate = TFunction;
 
+/**
+ * The locales ICU formats a message in. Node's ICU has dates, numbers and lists for Tajik but no
+ * plural rules, and Intl.PluralRules then falls back to the host's default locale, so a server
+ * started with LANG=ru_RU would pick Russian plural forms. Tajik nouns stay singular after a
+ * numeral and its messages only set the case of exactly one apart, so its plurals follow Uzbek's
+ * CLDR rule (one: n = 1, other), while everything else stays Tajik.
+ */
+export function messageLocales(locale: Locale): string[] {
+  return locale === 'tg' ? ['tg', 'uz'] : [locale];
+}
+
 const instance = i18next.createInstance();
-instance.use(new ICU()).init({
+// IntlMessageFormat takes a list of locales; i18next-icu's type only says string.
+instance.use(new ICU({ parseLngForICU: (lng) => messageLocales(isLocale(lng) ? lng : DEFAULT_LOCALE) as unknown as string })).init({
   resources: Object.fromEntries(SHIPPED_LOCALES.map((locale) => [locale, { translation: loadMessages(locale) }])),
   lng: DEFAULT_LOCALE,
   fallbackLng: DEFAULT_LOCALE,

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isArgumentElement, isDateElement, isNumberElement, isPluralElement, isSelectElement, isTagElement, isTimeElement, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { IntlMessageFormat } from 'intl-messageformat';
-import { DEFAULT_LOCALE, directionOf, loadMessages, messageKeys, negotiateLocale, SHIPPED_LOCALES, type Messages } from './index.ts';
+import { DEFAULT_LOCALE, directionOf, formatDate, formatNumber, loadMessages, messageKeys, messageLocales, negotiateLocale, SHIPPED_LOCALES, translator, type Messages } from './index.ts';
 
 function lookup(messages: Messages, key: string): string {
   const value = key.split('.').reduce<string | Messages | undefined>((node, part) => (typeof node === 'object' ? node[part] : undefined), messages);
@@ -49,8 +51,17 @@ function pluralUses(elements: MessageFormatElement[]): PluralUse[] {
 
 const english = loadMessages(DEFAULT_LOCALE);
 const englishKeys = messageKeys(english);
+const localesDir = path.resolve(import.meta.dirname, '../../locales');
 
 describe('message files', () => {
+  it('ships exactly the languages that have a portal file, and each block folder has a file for each', () => {
+    const portal = fs.readdirSync(localesDir).filter((name) => name.endsWith('.json')).map((name) => name.replace(/\.json$/, ''));
+    assert.deepEqual(portal.sort(), [...SHIPPED_LOCALES].sort(), 'src/locales/<locale>.json files against SHIPPED_LOCALES');
+    const folders = fs.readdirSync(localesDir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    const absent = folders.flatMap((folder) => SHIPPED_LOCALES.filter((l) => !fs.existsSync(path.join(localesDir, folder, `${l}.json`))).map((l) => `${folder}/${l}.json`));
+    assert.deepEqual(absent, []);
+  });
+
   for (const locale of SHIPPED_LOCALES) {
     describe(locale, () => {
       const messages = loadMessages(locale);
@@ -77,7 +88,7 @@ describe('message files', () => {
       it('gives every plural message a form for each plural category of the language', () => {
         const gaps = keys.flatMap((key) =>
           pluralUses(parse(lookup(messages, key), locale)).flatMap((use) => {
-            const needed = new Set([...new Intl.PluralRules(locale, { type: use.type }).resolvedOptions().pluralCategories, 'other']);
+            const needed = new Set([...new Intl.PluralRules(messageLocales(locale), { type: use.type }).resolvedOptions().pluralCategories, 'other']);
             const missing = [...needed].filter((category) => !use.categories.has(category));
             return missing.length > 0 ? [`${key} {${use.argument}, plural} lacks ${missing.join(', ')}`] : [];
           }),
@@ -88,6 +99,32 @@ describe('message files', () => {
   }
 });
 
+describe('plurals, dates and numbers', () => {
+  it('chooses the Russian form for one, few and many', () => {
+    const t = translator('ru');
+    assert.deepEqual([1, 3, 5, 21].map((max) => t('form.errors.fileCount', { max })), [
+      'Можно загрузить не более 1 файла',
+      'Можно загрузить не более 3 файлов',
+      'Можно загрузить не более 5 файлов',
+      'Можно загрузить не более 21 файла',
+    ]);
+  });
+
+  it('sets only exactly one apart in Tajik, whatever plural rules the host locale has', () => {
+    const rules = new Intl.PluralRules(messageLocales('tg'));
+    assert.deepEqual([0, 1, 2, 5, 21].map((n) => rules.select(n)), ['other', 'one', 'other', 'other', 'other']);
+  });
+
+  it('writes Russian and Tajik dates and numbers in Cyrillic with their own separators', () => {
+    const day = new Date('2026-03-05T10:00:00Z');
+    assert.equal(formatDate('ru', day), '5 марта 2026 г.');
+    assert.equal(formatDate('tg', day), '05 Март 2026');
+    assert.equal(formatDate('sw', day), '5 Machi 2026');
+    assert.equal(formatNumber('ru', '1234.5'), '1\u00a0234,5');
+    assert.equal(formatNumber('tg', '1234.5'), '1\u00a0234,5');
+  });
+});
+
 describe('negotiateLocale', () => {
   it('picks the shipped language the browser ranks highest by q-value, not by order', () => {
     assert.equal(negotiateLocale('fr;q=0.5, ar;q=0.9, en;q=0.1'), 'ar');
@@ -95,6 +132,8 @@ describe('negotiateLocale', () => {
 
   it('matches a regional tag to its language', () => {
     assert.equal(negotiateLocale('fr-CA,fr;q=0.8'), 'fr');
+    assert.equal(negotiateLocale('tg-TJ, ru;q=0.8'), 'tg');
+    assert.equal(negotiateLocale('sw-KE'), 'sw');
   });
 
   it('skips languages it does not ship and those the browser refuses with q=0', () => {
@@ -102,7 +141,7 @@ describe('negotiateLocale', () => {
   });
 
   it('falls back to English when nothing matches or nothing is asked', () => {
-    assert.equal(negotiateLocale('de, sw;q=0.9'), 'en');
+    assert.equal(negotiateLocale('de, pt;q=0.9'), 'en');
     assert.equal(negotiateLocale(''), 'en');
     assert.equal(negotiateLocale(undefined), 'en');
   });
@@ -114,8 +153,7 @@ describe('directionOf', () => {
     assert.equal(directionOf('ar-EG'), 'rtl');
   });
 
-  it('writes English and French left to right', () => {
-    assert.equal(directionOf('en'), 'ltr');
-    assert.equal(directionOf('fr'), 'ltr');
+  it('writes the other shipped languages left to right', () => {
+    for (const locale of SHIPPED_LOCALES.filter((l) => l !== 'ar')) assert.equal(directionOf(locale), 'ltr', locale);
   });
 });

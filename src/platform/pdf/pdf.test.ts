@@ -12,6 +12,7 @@ import { arabicFace } from './fonts.ts';
 import { appendInfoUpdate, readInfoUpdate } from './incremental-update.ts';
 import { renderPdf, type PdfDocumentSpec } from './index.ts';
 import { layoutParagraph } from './text-layout.ts';
+import { pdftotext } from '../../../test/support/pdftotext.ts';
 
 const ARABIC: PdfDocumentSpec = {
   lang: 'ar',
@@ -45,17 +46,6 @@ before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daftari-pdf-'));
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** The text poppler's pdftotext reads from a PDF: what copy, search and screen readers get. */
-function pdftotext(pdf: Buffer): string {
-  const file = path.join(dir, `${Math.random().toString(36).slice(2)}.pdf`);
-  fs.writeFileSync(file, pdf);
-  const run = spawnSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
-  if (run.error) assert.fail(`pdftotext could not run (${run.error.message}): install poppler-utils (apt-get install poppler-utils)`);
-  assert.equal(run.status, 0, run.stderr);
-  // pdftotext marks right-to-left lines with embedding controls; they are not part of the words.
-  return run.stdout.replace(/[\u202A-\u202E]/g, '');
-}
 
 describe('renderPdf', () => {
   it('writes a PDF any reader opens, with its title, author and language', async () => {

@@ -11,7 +11,7 @@ import { createMemo, requestConsultation, replyToConsultation, takeStep, type Me
 
 const PASSWORD = 'daftari-demo-2026';
 
-const EXTRA_AGENCIES = [{ code: 'education', kind: 'ministry', names: { en: 'Ministry of Education', fr: "Ministère de l'Éducation", ar: 'وزارة التعليم' } }] as const;
+const EXTRA_AGENCIES = [{ code: 'education', kind: 'ministry', names: { en: 'Ministry of Education', fr: "Ministère de l'Éducation", ar: 'وزارة التعليم', sw: 'Wizara ya Elimu', ru: 'Министерство образования', tg: 'Вазорати маориф' } }] as const;
 
 interface CabinetAccount {
   username: string;

@@ -90,7 +90,7 @@ function ListPage({ ctx, registries, agencies, isAdmin }: { ctx: PageContext; re
 const TEMPLATE: RegistryDefinition = {
   code: 'vehicles',
   agency: 'transport',
-  names: { en: 'Vehicles', fr: 'Véhicules', ar: 'المركبات' },
+  names: { en: 'Vehicles', fr: 'Véhicules', ar: 'المركبات', sw: 'Magari', ru: 'Транспортные средства', tg: 'Воситаҳои нақлиёт' },
   schema: {
     type: 'object',
     additionalProperties: false,

@@ -9,48 +9,48 @@ import { payFeesAtCounter, PDF } from '../../../test/support/registration-fixtur
 /** Staff accounts have no language of their own: their pages follow the browser, here English. */
 const en = translator('en');
 
-const text3 = (en: string, fr: string, ar: string) => ({ en, fr, ar });
+const text6 = (en: string, fr: string, ar: string, sw: string, ru: string, tg: string) => ({ en, fr, ar, sw, ru, tg });
 
 /** A permit: an inspection whose report asks one input of each kind, then a review by the fire service, which agrees or objects. */
 const STREET_STALL = {
   id: 'street-stall',
   version: 1,
   agency: 'commerce',
-  title: { en: 'Street stall permit', fr: 'Permis d’étal', ar: 'تصريح كشك' },
-  description: { en: 'A stall on a public street.', fr: 'Un étal sur la voie publique.', ar: 'كشك في الطريق العام.' },
+  title: { en: 'Street stall permit', fr: 'Permis d’étal', ar: 'تصريح كشك', sw: 'Kibali cha kibanda cha barabarani', ru: 'Разрешение на уличный киоск', tg: 'Иҷозатнома барои дӯкончаи кӯчагӣ' },
+  description: { en: 'A stall on a public street.', fr: 'Un étal sur la voie publique.', ar: 'كشك في الطريق العام.', sw: 'Kibanda kwenye barabara ya umma.', ru: 'Киоск на улице общего пользования.', tg: 'Дӯкон дар кӯчаи умумӣ.' },
   applicants: ['person'],
-  form: { steps: [{ id: 'stall', title: { en: 'Your stall', fr: 'Votre étal', ar: 'كشكك' }, fields: [{ id: 'place', type: 'text', label: { en: 'Place', fr: 'Lieu', ar: 'المكان' }, required: true }] }] },
+  form: { steps: [{ id: 'stall', title: { en: 'Your stall', fr: 'Votre étal', ar: 'كشكك', sw: 'Kibanda chako', ru: 'Ваш киоск', tg: 'Дӯкончаи шумо' }, fields: [{ id: 'place', type: 'text', label: { en: 'Place', fr: 'Lieu', ar: 'المكان', sw: 'Mahali', ru: 'Место', tg: 'Ҷой' }, required: true }] }] },
   workflow: {
     initial: 'inspection',
     states: [
       {
         id: 'inspection',
-        label: text3('Inspection', 'Inspection', 'المعاينة'),
+        label: text6('Inspection', 'Inspection', 'المعاينة', 'Ukaguzi', 'Осмотр', 'Санҷиш'),
         actions: [
           {
             id: 'inspect',
-            label: text3('Record the inspection', 'Enregistrer l’inspection', 'سجّل المعاينة'),
+            label: text6('Record the inspection', 'Enregistrer l’inspection', 'سجّل المعاينة', 'Rekodi ukaguzi', 'Записать осмотр', 'Санҷишро сабт кунед'),
             to: 'review',
             inputs: [
-              { id: 'visited', type: 'date', label: text3('Date of the visit', 'Date de la visite', 'تاريخ الزيارة') },
-              { id: 'safe', type: 'yes-no', label: text3('Is the place safe?', 'Le lieu est-il sûr ?', 'هل المكان آمن؟') },
+              { id: 'visited', type: 'date', label: text6('Date of the visit', 'Date de la visite', 'تاريخ الزيارة', 'Tarehe ya ziara', 'Дата посещения', 'Санаи ташриф') },
+              { id: 'safe', type: 'yes-no', label: text6('Is the place safe?', 'Le lieu est-il sûr ?', 'هل المكان آمن؟', 'Je, mahali ni salama?', 'Место безопасно?', 'Оё ҷой бехатар аст?') },
               {
                 id: 'checks',
                 type: 'checklist',
-                label: text3('Checked on site', 'Vérifié sur place', 'تم التحقق في الموقع'),
+                label: text6('Checked on site', 'Vérifié sur place', 'تم التحقق في الموقع', 'Imekaguliwa papo hapo', 'Проверено на месте', 'Дар ҷой санҷида шуд'),
                 items: [
-                  { id: 'permit-shown', label: text3('The trader showed an identity document', 'Le commerçant a montré une pièce d’identité', 'قدّم التاجر وثيقة هوية') },
-                  { id: 'exit-clear', label: text3('The way is clear for passers-by', 'Le passage reste libre', 'الممر متاح للمارة') },
+                  { id: 'permit-shown', label: text6('The trader showed an identity document', 'Le commerçant a montré une pièce d’identité', 'قدّم التاجر وثيقة هوية', 'Mfanyabiashara alionyesha hati ya utambulisho', 'Торговец предъявил удостоверение личности', 'Тоҷир ҳуҷҷати шахсиятро нишон дод') },
+                  { id: 'exit-clear', label: text6('The way is clear for passers-by', 'Le passage reste libre', 'الممر متاح للمارة', 'Njia iko wazi kwa wapita njia', 'Проход для пешеходов свободен', 'Роҳ барои роҳгузарон озод аст') },
                 ],
               },
-              { id: 'notes', type: 'text', required: false, label: text3('Notes', 'Remarques', 'ملاحظات') },
+              { id: 'notes', type: 'text', required: false, label: text6('Notes', 'Remarques', 'ملاحظات', 'Maelezo', 'Заметки', 'Қайдҳо') },
             ],
           },
         ],
       },
-      { id: 'review', label: { en: 'Fire safety review', fr: 'Avis de sécurité incendie', ar: 'رأي السلامة من الحريق' }, reviews: { reviewers: [{ id: 'fire', label: { en: 'Fire safety', fr: 'Sécurité incendie', ar: 'السلامة من الحريق' }, by: { role: 'officer', agency: 'fire' } }], whenAllAgree: 'granted', whenAnyObjects: 'refused' } },
-      { id: 'granted', label: { en: 'Permit granted', fr: 'Permis accordé', ar: 'مُنح التصريح' }, outcome: 'granted' },
-      { id: 'refused', label: { en: 'Refused', fr: 'Refusé', ar: 'مرفوض' }, outcome: 'refused' },
+      { id: 'review', label: { en: 'Fire safety review', fr: 'Avis de sécurité incendie', ar: 'رأي السلامة من الحريق', sw: 'Tathmini ya usalama wa moto', ru: 'Заключение пожарной безопасности', tg: 'Хулосаи бехатарии зидди сӯхтор' }, reviews: { reviewers: [{ id: 'fire', label: { en: 'Fire safety', fr: 'Sécurité incendie', ar: 'السلامة من الحريق', sw: 'Usalama wa moto', ru: 'Пожарная безопасность', tg: 'Бехатарии зидди сӯхтор' }, by: { role: 'officer', agency: 'fire' } }], whenAllAgree: 'granted', whenAnyObjects: 'refused' } },
+      { id: 'granted', label: { en: 'Permit granted', fr: 'Permis accordé', ar: 'مُنح التصريح', sw: 'Kibali kimetolewa', ru: 'Разрешение выдано', tg: 'Иҷозатнома дода шуд' }, outcome: 'granted' },
+      { id: 'refused', label: { en: 'Refused', fr: 'Refusé', ar: 'مرفوض', sw: 'Kimekataliwa', ru: 'Отказано', tg: 'Рад карда шуд' }, outcome: 'refused' },
     ],
   },
 };

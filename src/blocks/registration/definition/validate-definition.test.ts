@@ -70,7 +70,7 @@ describe('a broken definition is refused with the JSON pointer, line and column 
   it('an action going to a state that does not exist', () => {
     const source = broken('business-licence.yaml', [
       '          effects: [{ notify: information-requested }]\n',
-      '          effects: [{ notify: information-requested }]\n        - id: reject\n          label: { en: Reject, fr: Rejeter, ar: رفض }\n          to: rejected\n',
+      '          effects: [{ notify: information-requested }]\n        - id: reject\n          label: { en: Reject, fr: Rejeter, ar: رفض, sw: Kataa, ru: Отклонить, tg: Рад кардан }\n          to: rejected\n',
     ]);
     assertProblems(source, [{ pointer: '/workflow/states/0/actions/2/to', message: /^"rejected" is not a state of this workflow$/, at: positionOf(source, 'to: rejected', 'rejected') }]);
   });
@@ -78,7 +78,7 @@ describe('a broken definition is refused with the JSON pointer, line and column 
   it('a state no path leads to', () => {
     const source = broken('business-licence.yaml', [
       '      outcome: withdrawn\n',
-      '      outcome: withdrawn\n    - id: archived\n      label: { en: Archived, fr: Archivée, ar: مؤرشفة }\n      outcome: closed\n',
+      '      outcome: withdrawn\n    - id: archived\n      label: { en: Archived, fr: Archivée, ar: مؤرشفة, sw: Imehifadhiwa, ru: В архиве, tg: Бойгонӣ шуд }\n      outcome: closed\n',
     ]);
     assertProblems(source, [{ pointer: '/workflow/states/7', message: /^the state "archived" cannot be reached from "completeness"$/, at: positionOf(source, 'id: archived') }]);
   });
@@ -93,10 +93,12 @@ describe('a broken definition is refused with the JSON pointer, line and column 
     assertProblems(source, [{ pointer: '/fees/items/0/amount', message: /^"surface" is not a form field or fee table$/, at: positionOf(source, '"lookup(categoryFee') }]);
   });
 
-  it('a text without one of the shipped languages', () => {
-    const source = broken('business-licence.yaml', ['  ar: الرخصة التجارية\n', '']);
-    assertProblems(source, [{ pointer: '/title', message: /^missing the translation for ar$/, at: positionOf(source, 'title:\n  en: Business licence', 'en') }]);
-  });
+  for (const [locale, line] of [['ar', 'الرخصة التجارية'], ['sw', 'Leseni ya biashara'], ['ru', 'Лицензия на торговлю'], ['tg', 'Иҷозатномаи тиҷоратӣ']]) {
+    it(`a text without one of the shipped languages (${locale})`, () => {
+      const source = broken('business-licence.yaml', [`  ${locale}: ${line}\n`, '']);
+      assertProblems(source, [{ pointer: '/title', message: new RegExp(`^missing the translation for ${locale}$`), at: positionOf(source, 'title:\n  en: Business licence', 'en') }]);
+    });
+  }
 
   it('YAML that does not parse', () => {
     const source = broken('business-licence.yaml', ['applicants: [person, organisation]', 'applicants: [person, organisation}']);
@@ -116,7 +118,7 @@ describe('a broken definition is refused with the JSON pointer, line and column 
   it('a final state with actions', () => {
     const source = broken('business-licence.yaml', [
       '      outcome: granted\n',
-      '      outcome: granted\n      actions:\n        - id: reopen\n          label: { en: Reopen, fr: Rouvrir, ar: إعادة فتح }\n          to: completeness\n',
+      '      outcome: granted\n      actions:\n        - id: reopen\n          label: { en: Reopen, fr: Rouvrir, ar: إعادة فتح, sw: Fungua tena, ru: Открыть снова, tg: Аз нав кушодан }\n          to: completeness\n',
     ]);
     assertProblems(source, [{ pointer: '/workflow/states/4/outcome', message: /^a final state \(with an outcome\) cannot have actions/, at: positionOf(source, 'outcome: granted', 'granted') }]);
   });

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import type { Db } from '../../../platform/db/database.ts';
 import type { JobQueue } from '../../../platform/jobs/queue.ts';
+import { SHIPPED_LOCALES } from '../../../platform/i18n/index.ts';
 import { createUser, findUserByLogin, principalForUser } from '../../identity/index.ts';
 import { claimTask, caseTasks } from '../../workflow/index.ts';
 import { publishDefinition } from '../definitions.ts';
@@ -30,7 +31,7 @@ export interface TestData {
   services: (Record<string, any> & { id: string; name: string; version: string; description: string })[];
 }
 
-const text = (value: string) => ({ en: value, fr: value, ar: value });
+const text = (value: string) => Object.fromEntries(SHIPPED_LOCALES.map((locale) => [locale, value]));
 export const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 /** The example payload's plain values under names our forms allow: what a form of ours can hold. */

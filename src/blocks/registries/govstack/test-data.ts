@@ -43,7 +43,7 @@ export function testDataDefinition(data: RegistriesTestData): RegistryDefinition
   return {
     code: data.registries.registryname,
     agency: 'civil-registry',
-    names: { en: 'GovStack test registry', fr: 'Registre de test GovStack', ar: 'سجل اختبار GovStack' },
+    names: { en: 'GovStack test registry', fr: 'Registre de test GovStack', ar: 'سجل اختبار GovStack', sw: 'Daftari la majaribio la GovStack', ru: 'Тестовый реестр GovStack', tg: 'Феҳристи озмоишии GovStack' },
     version: Number(data.registries.versionnumber),
     databaseId: data.registries.databaseID,
     schema: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: field, FirstName: field, LastName: field, BirthCertificateID: field } },
