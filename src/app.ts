@@ -151,7 +151,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(jobRoutes(db, jobs, retryAudit));
   await app.register(identityRoutes(db, jobs, sessions));
   await app.register(phoneLinkRoutes(db, phoneCodeSender(messenger)));
-  await app.register(ussdRoutes({ db, secret: config.ussdSecret }));
+  await app.register(ussdRoutes({ db, payments, secret: config.ussdSecret }));
   await app.register(auditRoutes(db, keys));
   await app.register(catalogueRoutes(db, jobs));
   await app.register(definitionRoutes(db, jobs, config.baseUrl));

@@ -22,7 +22,7 @@ export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type 
 export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
 export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE } from './applications/apply-for-present-person.ts';
-export { answerStatusSms, statusForPhone } from './applications/answer-status-sms.ts';
+export { answerStatusSms, caseForPhone, phoneLocale, type CaseForPhone, type NextStep } from './applications/answer-status-sms.ts';
 export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './applications/submit-application.ts';
 export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, extendApplicationDeadline, applicationForStaff } from './applications/act-on-application.ts';
 export { describeApplication, type ApplicationView } from './applications/describe-application.ts';

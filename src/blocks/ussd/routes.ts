@@ -1,13 +1,15 @@
 import { Type } from '@sinclair/typebox';
+import { Decimal } from 'decimal.js';
 import type { Db } from '../../platform/db/database.ts';
 import { access } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import { Problems } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { keepRawBody, requireGatewaySignature } from '../../platform/http/signed-calls.ts';
-import { findUserByContact, findUserById, normaliseMobile } from '../identity/index.ts';
-import { statusForPhone } from '../registration/index.ts';
-import { nextScreen } from './menu.ts';
+import { findUserByContact, findUserById, normaliseMobile, principalForUser } from '../identity/index.ts';
+import type { InvoiceView, Payments } from '../payments/index.ts';
+import { caseForPhone } from '../registration/index.ts';
+import { nextScreen, type MenuDeps, type PayOutcome } from './menu.ts';
 
 export const USSD_PATH = '/ussd';
 
@@ -21,11 +23,50 @@ const UssdRequest = Type.Object(
   { additionalProperties: true },
 );
 
+/** The invoice of an application still awaiting money, if any, and how much is left on it. */
+async function openInvoiceOf(db: Db, payments: Payments, applicationId: string): Promise<{ invoice: InvoiceView; due: string } | null> {
+  for (const invoice of await payments.invoicesFor(db, 'application', applicationId)) {
+    if (invoice.state !== 'open' && invoice.state !== 'partly-paid') continue;
+    const due = new Decimal(invoice.amount).minus(invoice.paidAmount);
+    if (due.greaterThan(0)) return { invoice, due: due.toFixed(invoice.decimals) };
+  }
+  return null;
+}
+
+/** How the payments block's refusals read on a phone. */
+function outcomeOf(err: unknown): PayOutcome {
+  if (!(err instanceof Problem)) throw err;
+  if (err.status === 404) return 'not-offered';
+  if (err.status === 409) return 'nothing-due';
+  if (err.status === 422) return 'refused';
+  if (err.status === 503) return 'unavailable';
+  throw err;
+}
+
+function menuDeps(db: Db, payments: Payments, requestId: string): MenuDeps {
+  return {
+    async caseFor(trackingNumber, phone) {
+      const found = await caseForPhone(db, trackingNumber, phone);
+      if (!found) return null;
+      const open = await openInvoiceOf(db, payments, found.applicationId);
+      return { status: found.text, next: found.next, owed: open ? { amount: open.due, currency: open.invoice.currency, decimals: open.invoice.decimals } : null };
+    },
+    async pay(trackingNumber, phone) {
+      const found = await caseForPhone(db, trackingNumber, phone);
+      const open = found ? await openInvoiceOf(db, payments, found.applicationId) : null;
+      const principal = found && open ? await principalForUser(db, found.userId, null) : null;
+      if (!open || !principal) return 'nothing-due';
+      // The very request the invoice's web page makes, so the provider's callback settles it the same way, once.
+      return payments.startMobileMoney({ invoiceId: open.invoice.id, phone, principal, requestId }).then(() => 'started' as const, outcomeOf);
+    },
+  };
+}
+
 /**
  * The USSD gateway's callback: a form POST per screen, signed with the shared secret like the SMS
  * gateway's calls (HMAC of `<timestamp>.<body>`), answered in text/plain with `CON …` or `END …`.
  */
-export function ussdRoutes({ db, secret }: { db: Db; secret: string | undefined }) {
+export function ussdRoutes({ db, payments, secret }: { db: Db; payments: Payments; secret: string | undefined }) {
   return async (app: App) => {
     app.post(USSD_PATH, {
       config: { access: access.public, csrfExempt: true },
@@ -43,7 +84,7 @@ export function ussdRoutes({ db, secret }: { db: Db; secret: string | undefined 
         if (!phone) throw Problem.invalidField('/body/phoneNumber', 'is not an international mobile number');
         const holder = await findUserByContact(db, 'sms', phone);
         const linkedLocale = holder ? ((await findUserById(db, holder.id))?.locale ?? null) : null;
-        const body = await nextScreen({ statusFor: async (number, from) => (await statusForPhone(db, number, from))?.text ?? null }, { phone, text: request.body.text, linkedLocale });
+        const body = await nextScreen(menuDeps(db, payments, request.id), { phone, text: request.body.text, linkedLocale });
         return reply.type('text/plain; charset=utf-8').send(body);
       },
     });

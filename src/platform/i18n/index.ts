@@ -12,6 +12,13 @@ import ICU from 'i18next-icu';
  */
 export const SHIPPED_LOCALES = ['en', 'fr', 'ar'] as const;
 export type Locale = (typeof SHIPPED_LOCALES)[number];
+/**
+ * Every language whose message files are complete. The phone channels (SMS, USSD) speak them all
+ * already: their texts are the platform's own, while the web waits for the service definitions
+ * to carry a language before it is shipped.
+ */
+export const MESSAGE_LOCALES = [...SHIPPED_LOCALES, 'sw', 'ru', 'tg'] as const;
+export type MessageLocale = (typeof MESSAGE_LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'en';
 const RTL = new Set(['ar', 'fa', 'ur', 'he']);
 
@@ -56,6 +63,10 @@ export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (SHIPPED_LOCALES as readonly string[]).includes(value);
 }
 
+export function isMessageLocale(value: unknown): value is MessageLocale {
+  return typeof value === 'string' && (MESSAGE_LOCALES as readonly string[]).includes(value);
+}
+
 export function directionOf(locale: string): 'rtl' | 'ltr' {
   return RTL.has(locale.split('-')[0] ?? locale) ? 'rtl' : 'ltr';
 }
@@ -83,22 +94,22 @@ export type Translate = TFunction;
 
 const instance = i18next.createInstance();
 instance.use(new ICU()).init({
-  resources: Object.fromEntries(SHIPPED_LOCALES.map((locale) => [locale, { translation: loadMessages(locale) }])),
+  resources: Object.fromEntries(MESSAGE_LOCALES.map((locale) => [locale, { translation: loadMessages(locale) }])),
   lng: DEFAULT_LOCALE,
   fallbackLng: DEFAULT_LOCALE,
-  supportedLngs: [...SHIPPED_LOCALES],
+  supportedLngs: [...MESSAGE_LOCALES],
   initAsync: false,
   interpolation: { escapeValue: false },
   returnNull: false,
   showSupportNotice: false,
 });
 
-export function translator(locale: Locale): Translate {
+export function translator(locale: MessageLocale): Translate {
   return instance.getFixedT(locale);
 }
 
 /** Arabic pages show Latin digits, like the tracking numbers, amounts and phone numbers beside them. */
-function intlLocale(locale: Locale): string {
+function intlLocale(locale: MessageLocale): string {
   return locale === 'ar' ? 'ar-u-nu-latn' : locale;
 }
 
@@ -113,7 +124,7 @@ export function formatDate(locale: Locale, value: Date, timeZone = 'UTC'): strin
 }
 
 /** An exact decimal amount (as the fee engine gives it) in a currency, with that currency's decimals. */
-export function formatMoney(locale: Locale, amount: string, currency: string, decimals: number): string {
+export function formatMoney(locale: MessageLocale, amount: string, currency: string, decimals: number): string {
   const format = new Intl.NumberFormat(intlLocale(locale), { style: 'currency', currency, minimumFractionDigits: decimals, maximumFractionDigits: decimals });
   return format.format(amount as Intl.StringNumericLiteral);
 }
@@ -124,6 +135,6 @@ export function formatNumber(locale: Locale, value: string | number): string {
 }
 
 /** "A, B or C" in the reader's language. */
-export function formatList(locale: Locale, items: string[], type: 'conjunction' | 'disjunction' = 'conjunction'): string {
+export function formatList(locale: MessageLocale, items: string[], type: 'conjunction' | 'disjunction' = 'conjunction'): string {
   return new Intl.ListFormat(locale, { type }).format(items);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isArgumentElement, isDateElement, isNumberElement, isPluralElement, isSelectElement, isTagElement, isTimeElement, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { IntlMessageFormat } from 'intl-messageformat';
-import { DEFAULT_LOCALE, directionOf, loadMessages, messageKeys, negotiateLocale, SHIPPED_LOCALES, type Messages } from './index.ts';
+import { DEFAULT_LOCALE, directionOf, loadMessages, MESSAGE_LOCALES, messageKeys, negotiateLocale, type Messages } from './index.ts';
 
 function lookup(messages: Messages, key: string): string {
   const value = key.split('.').reduce<string | Messages | undefined>((node, part) => (typeof node === 'object' ? node[part] : undefined), messages);
@@ -51,7 +51,7 @@ const english = loadMessages(DEFAULT_LOCALE);
 const englishKeys = messageKeys(english);
 
 describe('message files', () => {
-  for (const locale of SHIPPED_LOCALES) {
+  for (const locale of MESSAGE_LOCALES) {
     describe(locale, () => {
       const messages = loadMessages(locale);
       const keys = messageKeys(messages);
