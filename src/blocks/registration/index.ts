@@ -22,11 +22,11 @@ export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type 
 export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
 export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE } from './applications/apply-for-present-person.ts';
-export { answerStatusSms, caseForPhone, phoneLocale, type CaseForPhone, type NextStep } from './applications/answer-status-sms.ts';
+export { answerStatusSms, caseForPhone, type CaseForPhone, type NextStep } from './applications/answer-status-sms.ts';
 export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './applications/submit-application.ts';
 export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, extendApplicationDeadline, applicationForStaff } from './applications/act-on-application.ts';
 export { describeApplication, type ApplicationView } from './applications/describe-application.ts';
-export { notificationSender, NOTIFY_TASK, fillTemplate, pickText } from './applications/notify-people.ts';
+export { notificationSender, NOTIFY_TASK, fillTemplate, phoneLocale, pickText } from './applications/notify-people.ts';
 export { continueCasesWhenPaid, CONTINUE_AFTER_PAYMENT_TASK } from './applications/continue-after-payment.ts';
 export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, computeFees, totalOf, firstIncompleteStep, type FieldError, type FeeLine, type FormData } from './applications/form-engine.ts';
 export { findApplication, findApplications, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow } from './applications/store.ts';

@@ -1,10 +1,10 @@
 import type { Db } from '../../../platform/db/database.ts';
-import { DEFAULT_LOCALE, isMessageLocale, translator, type MessageLocale } from '../../../platform/i18n/index.ts';
+import { translator, type MessageLocale } from '../../../platform/i18n/index.ts';
 import { findUserByContact, findUserById } from '../../identity/index.ts';
 import type { InboundSmsHandler } from '../../messaging/index.ts';
 import { loadCase } from '../../workflow/index.ts';
 import { definitionOf } from './context.ts';
-import { pickText } from './notify-people.ts';
+import { phoneLocale, pickText } from './notify-people.ts';
 import { findByTrackingNumber } from './store.ts';
 import { normaliseTrackingNumber } from './tracking-number.ts';
 
@@ -26,11 +26,6 @@ export interface CaseForPhone {
   /** "<tracking number> (<service>): <state>", in that language. */
   text: string;
   next: NextStep;
-}
-
-/** The language to write to a person in on their phone: their account's, else the one given. */
-export function phoneLocale(...candidates: (string | null | undefined)[]): MessageLocale {
-  return candidates.find(isMessageLocale) ?? DEFAULT_LOCALE;
 }
 
 /**
