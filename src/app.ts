@@ -46,6 +46,7 @@ import { accountPages } from './web/pages/account-pages.tsx';
 import { cataloguePages } from './web/pages/catalogue-pages.tsx';
 import { adminPages } from './web/pages/admin-pages.tsx';
 import { applyPages } from './web/pages/apply-pages.tsx';
+import { assistPages } from './web/pages/assist-pages.tsx';
 import { workPages } from './web/pages/work-pages.tsx';
 import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
 
@@ -170,6 +171,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(cataloguePages({ db, jobs, oidcLabel: oidc?.label ?? null }));
   await app.register(adminPages({ db, jobs, retryAudit, oidcLabel: oidc?.label ?? null }));
   await app.register(applyPages(registration, oidc?.label ?? null));
+  await app.register(assistPages(registration, oidc?.label ?? null));
   await app.register(workPages(registration, oidc?.label ?? null));
   await app.ready();
 

@@ -21,7 +21,7 @@ export { validateDefinition, validateDefinitionSource, reachableStates, type Def
 export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type FieldDefinition, type StepDefinition, type DocumentDefinition, type StateDefinition, type ActionDefinition, type InputDefinition } from './definition/schema.ts';
 export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
-export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE } from './applications/apply-for-present-person.ts';
+export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE, TRACKING_NUMBER_SMS } from './applications/apply-for-present-person.ts';
 export { answerStatusSms, caseForPhone, type CaseForPhone, type NextStep } from './applications/answer-status-sms.ts';
 export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './applications/submit-application.ts';
 export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, extendApplicationDeadline, applicationForStaff } from './applications/act-on-application.ts';

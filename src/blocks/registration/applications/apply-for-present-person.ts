@@ -11,6 +11,8 @@ import { findApplication, type ApplicationRow, type AssistedConsent } from './st
 import { createAndSubmit } from './submit-application.ts';
 
 export const AGENT_ROLE = 'agent';
+/** The template of the SMS that gives the person their tracking number. */
+export const TRACKING_NUMBER_SMS = 'assisted.tracking-number';
 
 export interface PresentPerson {
   /** The national ID number read from the document the agent checked. */
@@ -59,7 +61,7 @@ export async function applyForPresentPerson(
       if (!person.phone) return;
       const smsLocale = phoneLocale(person.locale);
       const body = translator(smsLocale)('assisted.sms.trackingNumber', { trackingNumber: submitted.tracking_number, service: pickText(current.document.title, smsLocale) });
-      await deps.messenger.queue(trx, { channel: 'sms', to: person.phone, locale: smsLocale, body, about: { type: 'application', id: submitted.id }, agencyId: submitted.agency_id, template: 'assisted.tracking-number', dedupeKey: `assisted:${submitted.id}:tracking-number`, userId: person.id, actor, requestId: input.requestId });
+      await deps.messenger.queue(trx, { channel: 'sms', to: person.phone, locale: smsLocale, body, about: { type: 'application', id: submitted.id }, agencyId: submitted.agency_id, template: TRACKING_NUMBER_SMS, dedupeKey: `assisted:${submitted.id}:tracking-number`, userId: person.id, actor, requestId: input.requestId });
       smsQueued = true;
     },
   );
