@@ -26,7 +26,7 @@ import {
   type SessionSettings,
 } from './blocks/identity/index.ts';
 import { catalogueMigrations, catalogueRoutes, IMPORT_TASK, importRunner, linkRegisterToDefinitions } from './blocks/catalogue/index.ts';
-import { answerStatusSms, continueCasesWhenPaid, definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
+import { answerPaySms, answerStatusSms, continueCasesWhenPaid, definitionRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
 import { applicationRoutes } from './blocks/registration/application-routes.ts';
 import { escalateOverdueCases } from './blocks/registration/applications/escalate-overdue.ts';
 import { govstackRegistrationRoutes } from './blocks/registration/govstack/routes.ts';
@@ -159,7 +159,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(applicationRoutes(registration));
   await app.register(govstackRegistrationRoutes(registration, config.baseUrl));
   await app.register(esignatureRoutes({ db, blobs, dataDir: config.dataDir, baseUrl: config.baseUrl, signer, oidcLabel: oidc?.label ?? null }));
-  await app.register(messagingRoutes({ ...messagingDeps, messenger, demo: config.demo, oidcLabel: oidc?.label ?? null, inboundSms: [answerStatusSms] }));
+  await app.register(messagingRoutes({ ...messagingDeps, messenger, demo: config.demo, oidcLabel: oidc?.label ?? null, inboundSms: [answerStatusSms, answerPaySms(payments)] }));
   await app.register(paymentsRoutes({ ...paymentsDeps, payments, oidcLabel: oidc?.label ?? null }));
   await app.register(registriesRoutes({ ...registriesDeps, registries, oidcLabel: oidc?.label ?? null }));
   await app.register(consentRoutes({ db, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));

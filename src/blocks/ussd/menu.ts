@@ -1,5 +1,5 @@
 import { formatList, formatMoney, isMessageLocale, translator, type MessageLocale, type Translate } from '../../platform/i18n/index.ts';
-import type { NextStep } from '../registration/index.ts';
+import type { NextStep, Owed, PhonePayment } from '../registration/index.ts';
 
 /**
  * The USSD menu, one screen per request as USSD gateways work: the gateway sends every input of
@@ -25,17 +25,15 @@ export interface MenuCase {
   /** "<tracking number> (<service>): <state>" in the applicant's language. */
   status: string;
   /** What is left to pay on its open invoice, shown and payable only here. */
-  owed: { amount: string; currency: string; decimals: number } | null;
+  owed: Pick<Owed, 'amount' | 'currency' | 'decimals'> | null;
   next: NextStep;
 }
-
-export type PayOutcome = 'started' | 'nothing-due' | 'not-offered' | 'unavailable' | 'refused';
 
 export interface MenuDeps {
   /** The application, for the applicant's linked phone only; null for anyone else. */
   caseFor(trackingNumber: string, phone: string): Promise<MenuCase | null>;
   /** Ask the mobile-money provider to collect what is owed from this phone; the same checks as caseFor. */
-  pay(trackingNumber: string, phone: string): Promise<PayOutcome>;
+  pay(trackingNumber: string, phone: string): Promise<PhonePayment>;
 }
 
 export interface MenuRequest {
@@ -75,7 +73,7 @@ export async function nextScreen(deps: MenuDeps, request: MenuRequest): Promise<
   }
   if (action === PAY && owed && pages.length === 0) {
     const outcome = await deps.pay(trackingNumber, request.phone);
-    return screen('END', t(`ussd.pay.${outcome}`, { amount: owed }));
+    return screen('END', t(`phone.pay.${outcome}`, { amount: owed }));
   }
   if (action === NEXT_STEP && pages.every((page) => page === MORE)) return page(t, nextStepText(t, locale, found.next, owed), pages.length);
   return screen('END', t('ussd.invalidChoice'));

@@ -59,8 +59,12 @@ export const answerStatusSms: InboundSmsHandler = async (db, sms) => {
   if (!command) return null;
   const status = await caseForPhone(db, command[1]!, sms.from);
   if (status) return { body: status.text, locale: status.locale, userId: status.userId };
-  // The sender's own language when their phone is linked to an account, still saying nothing of others.
-  const holder = await findUserByContact(db, 'sms', sms.from);
+  return answerNotFound(db, sms.from);
+};
+
+/** The neutral answer to any phone but the applicant's, in the sender's own language when their phone is linked to an account. */
+export async function answerNotFound(db: Db, from: string): Promise<{ body: string; locale: MessageLocale; userId: string | null }> {
+  const holder = await findUserByContact(db, 'sms', from);
   const locale = phoneLocale(holder ? (await findUserById(db, holder.id))?.locale : null);
   return { body: translator(locale)('sms.status.notFound'), locale, userId: holder?.id ?? null };
-};
+}
