@@ -19,7 +19,6 @@ export type NextStep =
 
 export interface CaseForPhone {
   applicationId: string;
-  trackingNumber: string;
   userId: string;
   /** The applicant's language, else the one they applied in: the phone channels speak all six. */
   locale: MessageLocale;
@@ -50,7 +49,7 @@ export async function caseForPhone(db: Db, trackingNumber: string, phone: string
       : state?.applicantActions?.length
         ? { by: 'applicant', actions: state.applicantActions.map((a) => pickText(a.label, locale)) }
         : { by: 'agency', state: state ? pickText(state.label, locale) : '' };
-  return { applicationId: application.id, trackingNumber: application.tracking_number ?? normalised!, userId: applicant.id, locale, text, next };
+  return { applicationId: application.id, userId: applicant.id, locale, text, next };
 }
 
 /** "STATUS <tracking number>": answered to the applicant's linked phone; anyone else is told, neutrally, that nothing was found. */
