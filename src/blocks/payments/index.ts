@@ -36,7 +36,7 @@ export function createPayments(deps: PaymentsDeps): Payments {
     openInvoice: (trx, request) => openInvoice(trx, deps.jobs, request),
     invoicesFor,
     cancelOpenInvoices,
-    startMobileMoney: (input) => {
+    startMobileMoney: async (input) => {
       if (!provider) throw Problem.notFound('Mobile money is not offered here.');
       return startMobileMoneyPayment(deps, provider, input);
     },
