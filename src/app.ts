@@ -26,7 +26,7 @@ import {
   type SessionSettings,
 } from './blocks/identity/index.ts';
 import { catalogueMigrations, catalogueRoutes, IMPORT_TASK, importRunner, linkRegisterToDefinitions } from './blocks/catalogue/index.ts';
-import { answerStatusSms, continueCasesWhenPaid, definitionRoutes, registerRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
+import { answerPaySms, answerStatusSms, continueCasesWhenPaid, definitionRoutes, registerRoutes, notificationSender, NOTIFY_TASK, registrationMigrations, type RegistrationDeps } from './blocks/registration/index.ts';
 import { applicationRoutes } from './blocks/registration/application-routes.ts';
 import { escalateOverdueCases } from './blocks/registration/applications/escalate-overdue.ts';
 import { govstackRegistrationRoutes } from './blocks/registration/govstack/routes.ts';
@@ -46,6 +46,7 @@ import { accountPages } from './web/pages/account-pages.tsx';
 import { cataloguePages } from './web/pages/catalogue-pages.tsx';
 import { adminPages } from './web/pages/admin-pages.tsx';
 import { applyPages } from './web/pages/apply-pages.tsx';
+import { assistPages } from './web/pages/assist-pages.tsx';
 import { workPages } from './web/pages/work-pages.tsx';
 import { registerPages } from './web/pages/register-pages.tsx';
 import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
@@ -152,7 +153,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(jobRoutes(db, jobs, retryAudit));
   await app.register(identityRoutes(db, jobs, sessions));
   await app.register(phoneLinkRoutes(db, phoneCodeSender(messenger)));
-  await app.register(ussdRoutes({ db, secret: config.ussdSecret }));
+  await app.register(ussdRoutes({ db, payments, secret: config.ussdSecret }));
   await app.register(auditRoutes(db, keys));
   await app.register(catalogueRoutes(db, jobs));
   await app.register(definitionRoutes(db, jobs, config.baseUrl));
@@ -160,7 +161,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(applicationRoutes(registration));
   await app.register(govstackRegistrationRoutes(registration, config.baseUrl));
   await app.register(esignatureRoutes({ db, blobs, dataDir: config.dataDir, baseUrl: config.baseUrl, signer, oidcLabel: oidc?.label ?? null }));
-  await app.register(messagingRoutes({ ...messagingDeps, messenger, demo: config.demo, oidcLabel: oidc?.label ?? null, inboundSms: [answerStatusSms] }));
+  await app.register(messagingRoutes({ ...messagingDeps, messenger, demo: config.demo, oidcLabel: oidc?.label ?? null, inboundSms: [answerStatusSms, answerPaySms(payments)] }));
   await app.register(paymentsRoutes({ ...paymentsDeps, payments, oidcLabel: oidc?.label ?? null }));
   await app.register(registriesRoutes({ ...registriesDeps, registries, oidcLabel: oidc?.label ?? null }));
   await app.register(consentRoutes({ db, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));
@@ -172,6 +173,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(cataloguePages({ db, jobs, oidcLabel: oidc?.label ?? null }));
   await app.register(adminPages({ db, jobs, retryAudit, oidcLabel: oidc?.label ?? null }));
   await app.register(applyPages(registration, oidc?.label ?? null));
+  await app.register(assistPages(registration, oidc?.label ?? null));
   await app.register(workPages(registration, oidc?.label ?? null));
   await app.register(registerPages({ db, oidcLabel: oidc?.label ?? null }));
   await app.ready();

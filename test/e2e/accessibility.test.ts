@@ -49,6 +49,13 @@ const FORM_STATES: FormState[] = [
     },
     shows: '.error-summary',
   },
+  {
+    name: 'the counter’s form sent without the person’s ID or consent',
+    who: 'agent.post',
+    path: '/assist/birth-certificate-copy',
+    fill: async () => {},
+    shows: '.error-summary a[href="#nationalId"]',
+  },
 ];
 
 let app: TestApp;

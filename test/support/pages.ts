@@ -3,7 +3,7 @@
  * DEMO_PASSWORD) and what HTTP status they get. The accessibility audit and the page-weight
  * bench both walk this list, so a new page is added here once.
  */
-export const VISITORS = ['anonymous', 'amina', 'admin', 'officer.trade', 'cashier.trade', 'finance.trade'] as const;
+export const VISITORS = ['anonymous', 'amina', 'admin', 'officer.trade', 'cashier.trade', 'finance.trade', 'agent.post'] as const;
 export type Visitor = (typeof VISITORS)[number];
 
 export interface PageVisit {
@@ -37,6 +37,9 @@ export const PAGES: PageVisit[] = [
   { name: 'sign in to see my applications', path: '/applications', who: 'anonymous', status: 401 },
   { name: 'worklist', path: '/work', who: 'admin', status: 200 },
   { name: 'worklist, not for citizens', path: '/work', who: 'amina', status: 403 },
+  { name: 'the agent’s counter', path: '/assist', who: 'agent.post', status: 200 },
+  { name: 'a service’s form at the counter', path: '/assist/birth-certificate-copy', who: 'agent.post', status: 200 },
+  { name: 'the counter, not for citizens', path: '/assist', who: 'amina', status: 403 },
   { name: 'my messages', path: '/outbox', who: 'amina', status: 200 },
   { name: 'sign in to see my messages', path: '/outbox', who: 'anonymous', status: 401 },
   { name: 'failed messages', path: '/admin/messages', who: 'admin', status: 200 },

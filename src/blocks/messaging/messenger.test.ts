@@ -13,7 +13,8 @@ import { signInDemo, startTestApp, type TestApp } from '../../../test/support/ap
 import { freePort } from '../../../test/support/ports.ts';
 import { startSmtpInbox, type SmtpInbox } from '../../../test/support/smtp-inbox.ts';
 import { findUserByLogin } from '../identity/index.ts';
-import { messagesAbout, SEND_ATTEMPTS, SEND_TASK, type OutgoingMessage } from './index.ts';
+import type { Problem } from '../../platform/http/problem.ts';
+import { messagesAbout, requeueMessage, SEND_ATTEMPTS, SEND_TASK, type OutgoingMessage } from './index.ts';
 import { eventsOf, findMessage } from './store.ts';
 
 /** A TCP relay to the inbox on a fixed port: while it is off, the mail server is unreachable. */
@@ -250,5 +251,19 @@ describe('text messages without an SMS gateway', () => {
     assert.equal(failed.status, 'failed');
     assert.equal(failed.failure, 'unconfigured');
     assert.match(failed.last_error ?? '', /no SMS gateway configured/);
+  });
+});
+
+describe('a message carrying a one-time code', () => {
+  it('is logged with the code masked, and once it has failed cannot be sent again, its text being gone', async () => {
+    const id = await app.messenger.queue(app.database.db, { channel: 'sms', to: '+25377100200', locale: 'en', body: 'Your Daftari code: 482913. Do not share it.', secrets: ['482913'], template: 'identity.phone-link-code' });
+    const queued = await findMessage(app.database.db, id);
+    assert.equal(queued?.body, 'Your Daftari code: ••••••. Do not share it.');
+    assert.equal(queued?.redacted, true);
+    await app.jobs.drain();
+    assert.equal((await findMessage(app.database.db, id))?.status, 'failed', 'no SMS gateway is configured here');
+    const sealed = await sql<{ n: number }>`SELECT count(*)::int AS n FROM messaging_sealed_bodies WHERE message_id = ${id}`.execute(app.database.db);
+    assert.equal(sealed.rows[0]!.n, 0);
+    await assert.rejects(requeueMessage(app.database.db, app.jobs, id, { actor: { type: 'system', id: null, name: 'test' }, requestId: null }), (err: Problem) => err.status === 409);
   });
 });

@@ -6,7 +6,7 @@ import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../audit/index.ts';
 import { findUserByContact } from '../identity/index.ts';
 import { isDeliverable, maskRecipient } from './recipients.ts';
 import { SEND_ATTEMPTS, SEND_TASK } from './send-message.ts';
-import { addEvent, findMessage, insertMessage, messagingDb, type MessageRow } from './store.ts';
+import { addEvent, findMessage, insertMessage, messagingDb, sealBody, type MessageRow } from './store.ts';
 import { MAX_PARTS as SMS_MAX_PARTS, splitSms } from './sms-parts.ts';
 
 export interface OutgoingMessage {
@@ -26,6 +26,11 @@ export interface OutgoingMessage {
   dedupeKey?: string;
   /** The account it is for, whose outbox shows it; by default the account the address belongs to. */
   userId?: string | null;
+  /**
+   * Parts of the body that must not be kept (a one-time code): the message log and the audit
+   * chain show them masked, while the message sent carries them.
+   */
+  secrets?: string[];
   /** Who caused it, for the audit log; by default the system. */
   actor?: AuditActor;
   requestId?: string | null;
@@ -90,8 +95,16 @@ function inTransaction<T>(executor: Executor, work: (trx: Tx) => Promise<T>): Pr
   return executor.isTransaction ? work(executor as Tx) : (executor as Db).transaction().execute(work);
 }
 
+const MASK = '•';
+
+/** The body as it may be kept: each secret masked, its length kept so the log still reads like the message. */
+export function redact(body: string, secrets: readonly string[]): string {
+  return secrets.filter((secret) => secret.length > 0).reduce((text, secret) => text.split(secret).join(MASK.repeat(secret.length)), body);
+}
+
 export async function queueMessage(jobs: JobQueue, executor: Executor, message: OutgoingMessage): Promise<string> {
   checked(message);
+  const kept = message.secrets?.length ? redact(message.body, message.secrets) : message.body;
   return inTransaction(executor, async (trx) => {
     const userId = message.userId !== undefined ? message.userId : ((await findUserByContact(trx, message.channel, message.to))?.id ?? null);
     const actor = message.actor ?? SYSTEM_ACTOR;
@@ -102,7 +115,7 @@ export async function queueMessage(jobs: JobQueue, executor: Executor, message: 
       user_id: userId,
       locale: message.locale,
       subject: message.subject ?? null,
-      body: message.body,
+      body: kept,
       template: message.template ?? null,
       about_type: message.about?.type ?? null,
       about_id: message.about?.id ?? null,
@@ -112,6 +125,7 @@ export async function queueMessage(jobs: JobQueue, executor: Executor, message: 
       dedupe_key: message.dedupeKey ?? null,
     });
     if (!inserted) return id;
+    if (kept !== message.body) await sealBody(trx, id, message.body);
     await addEvent(trx, id, 'queued');
     await recordAudit(trx, {
       actor,
@@ -121,7 +135,7 @@ export async function queueMessage(jobs: JobQueue, executor: Executor, message: 
       subjectId: id,
       requestId: message.requestId ?? null,
       details: { channel: message.channel, to: maskRecipient(message.to), template: message.template ?? null },
-      change: { to: message.to, subject: message.subject ?? null, body: message.body },
+      change: { to: message.to, subject: message.subject ?? null, body: kept },
     });
     await enqueueSend(jobs, trx, id, 0);
     return id;
@@ -134,6 +148,8 @@ export async function requeueMessage(db: Db, jobs: JobQueue, messageId: string, 
     const message = await findMessage(trx, messageId, { forUpdate: true });
     if (!message) throw Problem.notFound('No message has this id.');
     if (message.status !== 'failed') throw Problem.conflict('Only a failed message can be sent again.');
+    // Its text was not kept, and the code it carried is as good as expired: the person asks for a new one.
+    if (message.redacted) throw Problem.conflict('This message carried a one-time code, which is not kept: it cannot be sent again.');
     const requeues = message.requeues + 1;
     await messagingDb(trx)
       .updateTable('messaging_messages')

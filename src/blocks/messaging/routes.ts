@@ -24,7 +24,7 @@ const DeliveryReportBody = Type.Object(
  * Answers a text someone sent to the platform's number, or null when it is no command this
  * handler knows. Given the sender's number as the gateway reports it.
  */
-export type InboundSmsHandler = (db: Db, sms: { from: string; text: string }) => Promise<{ body: string; locale: string; userId: string | null } | null>;
+export type InboundSmsHandler = (db: Db, sms: { from: string; text: string; requestId: string }) => Promise<{ body: string; locale: string; userId: string | null } | null>;
 
 export const INBOUND_SMS_PATH = '/messaging/sms/inbound';
 
@@ -54,7 +54,7 @@ export function deliveryReportRoutes({ db, smsGateway, messenger, inboundSms }: 
       config: { access: access.public, csrfExempt: true },
       bodyLimit: 16 * 1024,
       schema: {
-        summary: 'A text a person sent to the platform, posted by the SMS gateway and signed like its delivery reports; a known command (STATUS <tracking number>) is answered by SMS',
+        summary: 'A text a person sent to the platform, posted by the SMS gateway and signed like its delivery reports; a known command (STATUS or PAY <tracking number>) is answered by SMS',
         tags: ['messaging'],
         body: Type.Object({ from: Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' }), text: Type.String({ maxLength: 1600 }), id: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
         response: { 200: Type.Object({ answered: Type.Boolean() }), ...Problems },
@@ -64,7 +64,7 @@ export function deliveryReportRoutes({ db, smsGateway, messenger, inboundSms }: 
       handler: async (request) => {
         const { from, text, id } = request.body;
         for (const handle of inboundSms) {
-          const answer = await handle(db, { from, text });
+          const answer = await handle(db, { from, text, requestId: request.id });
           if (!answer) continue;
           await messenger.queue(db, { channel: 'sms', to: from, locale: answer.locale, body: answer.body, userId: answer.userId, template: 'messaging.inbound-answer', ...(id ? { dedupeKey: `inbound:${id}` } : {}), requestId: request.id });
           return { answered: true };

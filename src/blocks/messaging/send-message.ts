@@ -4,7 +4,7 @@ import type { Mailer } from '../../platform/mail/mailer.ts';
 import { markFailed, markSent, recordFailedAttempt } from './message-status.ts';
 import { maskRecipient } from './recipients.ts';
 import { PermanentFailure, type SmsGateway } from './sms-gateway.ts';
-import { findMessage, type MessageRow } from './store.ts';
+import { dropSealedBody, findMessage, sealedBody, type MessageRow } from './store.ts';
 
 export const SEND_TASK = 'messaging.send';
 /** With the queue's backoff (2, 4, 8… seconds), eight attempts span about eight and a half minutes. */
@@ -60,12 +60,15 @@ export function messageSender(deps: SenderDeps): JobHandler<{ messageId: string 
     const log = ctx.log.child({ messageId, channel: message.channel, to: maskRecipient(message.recipient) });
     let providerMessageId: string;
     try {
-      providerMessageId = await send[message.channel](message);
+      const body = message.redacted ? await sealedBody(deps.db, messageId) : message.body;
+      if (body === undefined) throw new PermanentFailure('rejected', 'the text of this message, which carried a one-time code, is no longer kept');
+      providerMessageId = await send[message.channel]({ ...message, body });
     } catch (err) {
       const reason = (err instanceof Error ? err.message : String(err)).slice(0, 2000);
       const failure = err instanceof PermanentFailure ? err.failure : ctx.attempt >= SEND_ATTEMPTS ? 'exhausted' : null;
       if (failure) {
         await markFailed(deps.db, messageId, failure, reason);
+        await dropSealedBody(deps.db, messageId);
         log.error({ failure, err: reason }, 'message failed');
         return;
       }
@@ -73,6 +76,7 @@ export function messageSender(deps: SenderDeps): JobHandler<{ messageId: string 
       throw err;
     }
     await markSent(deps.db, messageId, providerMessageId);
+    await dropSealedBody(deps.db, messageId);
     log.info({ providerMessageId }, 'message sent');
   };
 }

@@ -30,6 +30,8 @@ interface MessageTable {
   last_error: string | null;
   requeues: Generated<number>;
   dedupe_key: string | null;
+  /** The body is kept with its secrets (one-time codes) masked; the text sent waits in messaging_sealed_bodies. */
+  redacted: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -51,15 +53,21 @@ interface CallbackTable {
   received_at: Generated<Date>;
 }
 
+interface SealedBodyTable {
+  message_id: string;
+  body: string;
+}
+
 interface MessagingTables {
   messaging_messages: MessageTable;
+  messaging_sealed_bodies: SealedBodyTable;
   messaging_events: EventTable;
   messaging_callbacks: CallbackTable;
 }
 
 export type MessageRow = Selectable<MessageTable>;
 export type EventRow = Selectable<EventTable>;
-export type NewMessageRow = Omit<MessageTable, 'attempts' | 'requeues' | 'created_at' | 'updated_at' | 'provider_message_id' | 'last_error' | 'failure' | 'status'>;
+export type NewMessageRow = Omit<MessageTable, 'attempts' | 'requeues' | 'redacted' | 'created_at' | 'updated_at' | 'provider_message_id' | 'last_error' | 'failure' | 'status'>;
 
 export const messagingDb = (executor: Executor) => tablesOf<MessagingTables>(executor);
 
@@ -89,6 +97,20 @@ export async function insertMessage(executor: Executor, row: NewMessageRow): Pro
   if (inserted) return { id: inserted.id, inserted: true };
   const existing = await messagingDb(executor).selectFrom('messaging_messages').select('id').where('dedupe_key', '=', row.dedupe_key!).executeTakeFirstOrThrow();
   return { id: existing.id, inserted: false };
+}
+
+export async function sealBody(executor: Executor, messageId: string, body: string): Promise<void> {
+  await messagingDb(executor).insertInto('messaging_sealed_bodies').values({ message_id: messageId, body }).execute();
+  await messagingDb(executor).updateTable('messaging_messages').set({ redacted: true }).where('id', '=', messageId).execute();
+}
+
+/** The text to send of a redacted message, while it waits to be sent. */
+export async function sealedBody(executor: Executor, messageId: string): Promise<string | undefined> {
+  return (await messagingDb(executor).selectFrom('messaging_sealed_bodies').select('body').where('message_id', '=', messageId).executeTakeFirst())?.body;
+}
+
+export async function dropSealedBody(executor: Executor, messageId: string): Promise<void> {
+  await messagingDb(executor).deleteFrom('messaging_sealed_bodies').where('message_id', '=', messageId).execute();
 }
 
 export async function addEvent(executor: Executor, messageId: string, kind: EventKind, detail: string | null = null): Promise<void> {

@@ -4,6 +4,8 @@ import { cancelOpenInvoices, invoicesFor, openInvoice } from './invoices.ts';
 import type { Payments, PaymentsDeps } from './model.ts';
 import { configuredProvider } from './providers/configured-provider.ts';
 import { ISSUE_RECEIPT_TASK, receiptIssuer, receiptSender, SEND_RECEIPT_TASK } from './receipts.ts';
+import { Problem } from '../../platform/http/problem.ts';
+import { startMobileMoneyPayment } from './start-mobile-money.ts';
 
 defineRole('cashier', 'Takes cash at an agency counter and closes the day');
 defineRole('finance-officer', "Reconciles an agency's bank statements, approves refunds, reads its payment reports");
@@ -26,12 +28,17 @@ export { paymentsRoutes } from './routes.ts';
 export type { PaymentProvider } from './providers/provider.ts';
 
 export function createPayments(deps: PaymentsDeps): Payments {
-  deps.jobs.register(CHECK_MOBILE_MONEY_TASK, mobileMoneyChecker(deps, configuredProvider(deps.mobileMoney)));
+  const provider = configuredProvider(deps.mobileMoney);
+  deps.jobs.register(CHECK_MOBILE_MONEY_TASK, mobileMoneyChecker(deps, provider));
   deps.jobs.register(ISSUE_RECEIPT_TASK, receiptIssuer(deps));
   deps.jobs.register(SEND_RECEIPT_TASK, receiptSender(deps));
   return {
     openInvoice: (trx, request) => openInvoice(trx, deps.jobs, request),
     invoicesFor,
     cancelOpenInvoices,
+    startMobileMoney: async (input) => {
+      if (!provider) throw Problem.notFound('Mobile money is not offered here.');
+      return startMobileMoneyPayment(deps, provider, input);
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../../config.ts';
 import type { Db, Executor, Tx } from '../../platform/db/database.ts';
+import type { Principal } from '../../platform/http/access.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { AuditActor } from '../audit/index.ts';
 import type { Signer } from '../esignature/index.ts';
@@ -68,6 +69,11 @@ export interface Payments {
   invoicesFor(executor: Executor, subjectType: string, subjectId: string): Promise<InvoiceView[]>;
   /** The subject no longer needs paying for (withdrawn, refused): open invoices are cancelled. */
   cancelOpenInvoices(trx: Tx, subjectType: string, subjectId: string, reason: string, actor: AuditActor): Promise<void>;
+  /**
+   * The payer asks to pay what is left by mobile money, as on the invoice's web page: the provider
+   * asks them to confirm on their phone and calls back. Refused (404) when no provider is configured.
+   */
+  startMobileMoney(input: { invoiceId: string; phone: string; principal: Principal; requestId: string }): Promise<{ mobileRequestId: string; confirmUrl: string }>;
 }
 
 export interface PaymentsDeps {

@@ -24,12 +24,13 @@ export { ServiceDefinitionSchema, publishedSchema, type ServiceDefinition, type 
 export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAsApplicant, type RegistrationDeps } from './applications/context.ts';
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
 export { prefillStep, stepPrefills, prefillGroups, type StepPrefill, type PrefillGroup } from './applications/prefill-step.ts';
-export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE } from './applications/apply-for-present-person.ts';
-export { answerStatusSms, statusForPhone } from './applications/answer-status-sms.ts';
+export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE, TRACKING_NUMBER_SMS } from './applications/apply-for-present-person.ts';
+export { answerStatusSms, caseForPhone, type CaseForPhone, type NextStep } from './applications/answer-status-sms.ts';
+export { answerPaySms, owedOn, payFromPhone, type Owed, type PhonePayment } from './applications/pay-from-phone.ts';
 export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './applications/submit-application.ts';
 export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, extendApplicationDeadline, applicationForStaff } from './applications/act-on-application.ts';
 export { describeApplication, type ApplicationView } from './applications/describe-application.ts';
-export { notificationSender, NOTIFY_TASK, fillTemplate, pickText } from './applications/notify-people.ts';
+export { notificationSender, NOTIFY_TASK, fillTemplate, phoneLocale, pickText } from './applications/notify-people.ts';
 export { continueCasesWhenPaid, CONTINUE_AFTER_PAYMENT_TASK } from './applications/continue-after-payment.ts';
 export { visibleSteps, visibleFields, visibleDocuments, readStep, checkAnswers, checkFindings, tablesOf, computeFees, totalOf, answersAsText, firstIncompleteStep, type FieldError, type FeeLine, type FormData, type Finding } from './applications/form-engine.ts';
 export { findApplication, findApplications, findByTrackingNumber, applicationsOf, documentsOf, outputsOf, type ApplicationRow, type DocumentRow, type OutputRow, type PrefilledAnswer } from './applications/store.ts';

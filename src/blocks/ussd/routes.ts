@@ -6,8 +6,9 @@ import { Problems } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { keepRawBody, requireGatewaySignature } from '../../platform/http/signed-calls.ts';
 import { findUserByContact, findUserById, normaliseMobile } from '../identity/index.ts';
-import { statusForPhone } from '../registration/index.ts';
-import { nextScreen } from './menu.ts';
+import type { Payments } from '../payments/index.ts';
+import { caseForPhone, owedOn, payFromPhone } from '../registration/index.ts';
+import { nextScreen, type MenuDeps } from './menu.ts';
 
 export const USSD_PATH = '/ussd';
 
@@ -21,11 +22,23 @@ const UssdRequest = Type.Object(
   { additionalProperties: true },
 );
 
+function menuDeps(db: Db, payments: Payments, requestId: string): MenuDeps {
+  return {
+    async caseFor(trackingNumber, phone) {
+      const found = await caseForPhone(db, trackingNumber, phone);
+      return found ? { status: found.text, next: found.next, owed: await owedOn(db, payments, found.applicationId) } : null;
+    },
+    async pay(trackingNumber, phone) {
+      return (await payFromPhone(db, payments, { trackingNumber, phone, requestId }))?.outcome ?? 'nothing-due';
+    },
+  };
+}
+
 /**
  * The USSD gateway's callback: a form POST per screen, signed with the shared secret like the SMS
  * gateway's calls (HMAC of `<timestamp>.<body>`), answered in text/plain with `CON …` or `END …`.
  */
-export function ussdRoutes({ db, secret }: { db: Db; secret: string | undefined }) {
+export function ussdRoutes({ db, payments, secret }: { db: Db; payments: Payments; secret: string | undefined }) {
   return async (app: App) => {
     app.post(USSD_PATH, {
       config: { access: access.public, csrfExempt: true },
@@ -43,7 +56,7 @@ export function ussdRoutes({ db, secret }: { db: Db; secret: string | undefined 
         if (!phone) throw Problem.invalidField('/body/phoneNumber', 'is not an international mobile number');
         const holder = await findUserByContact(db, 'sms', phone);
         const linkedLocale = holder ? ((await findUserById(db, holder.id))?.locale ?? null) : null;
-        const body = await nextScreen({ statusFor: async (number, from) => (await statusForPhone(db, number, from))?.text ?? null }, { phone, text: request.body.text, linkedLocale });
+        const body = await nextScreen(menuDeps(db, payments, request.id), { phone, text: request.body.text, linkedLocale });
         return reply.type('text/plain; charset=utf-8').send(body);
       },
     });

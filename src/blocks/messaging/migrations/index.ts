@@ -60,4 +60,16 @@ export const messagingMigrations: MigrationSet = {
         )`.execute(db);
     },
   },
+  '2026-12-02T1900_messaging_sealed_bodies': {
+    async up(db) {
+      // A message carrying a one-time code is logged with the code masked; the text to send waits
+      // here, and only until the gateway has taken it or the message has failed.
+      await sql`ALTER TABLE messaging_messages ADD COLUMN redacted boolean NOT NULL DEFAULT false`.execute(db);
+      await sql`
+        CREATE TABLE messaging_sealed_bodies (
+          message_id uuid PRIMARY KEY REFERENCES messaging_messages(id) ON DELETE CASCADE,
+          body text NOT NULL
+        )`.execute(db);
+    },
+  },
 };

@@ -8,7 +8,7 @@ import type { Transition } from '../../workflow/index.ts';
 import type { OutputSchema, ServiceDefinition } from '../definition/schema.ts';
 import type { RegistrationDeps } from './context.ts';
 import { answersAsText } from './form-engine.ts';
-import { fillTemplate, pickText, queueNotifications } from './notify-people.ts';
+import { fillTemplate, pickText, queueNotifications, queueStatusSms } from './notify-people.ts';
 import type { ApplicationRow } from './store.ts';
 import type { Static } from '@sinclair/typebox';
 import { Decimal } from 'decimal.js';
@@ -31,8 +31,10 @@ export async function applyEffects(deps: RegistrationDeps, trx: Tx, definition: 
   if (transition.outcome && transition.outcome !== 'granted') {
     await deps.payments.cancelOpenInvoices(trx, 'application', application.id, `application ${transition.outcome}`, REGISTRATION_ACTOR);
   }
+  const on = [`state:${transition.to}`, ...(transition.actionId ? [`action:${transition.actionId}`] : [])];
+  if (transition.from !== transition.to) await queueStatusSms(trx, deps.messenger, definition, application, { on, state: transition.to });
   await queueNotifications(trx, deps.jobs, definition, application, {
-    on: [`state:${transition.to}`, ...(transition.actionId ? [`action:${transition.actionId}`] : [])],
+    on,
     explicit: transition.effects.flatMap((e) => ('notify' in e ? [e.notify] : [])),
     vars: { ...transition.inputs, state: transition.to },
     key: `${transition.from}>${transition.to}:${transition.actionId ?? ''}:${Date.now()}`,

@@ -6,11 +6,13 @@ import { actorOf, recordAudit } from '../../audit/index.ts';
 import { findPersonByNationalId } from '../../identity/index.ts';
 import { currentDefinition } from '../definitions.ts';
 import type { RegistrationDeps } from './context.ts';
-import { pickText } from './notify-people.ts';
+import { phoneLocale, pickText } from './notify-people.ts';
 import { findApplication, type ApplicationRow, type AssistedConsent } from './store.ts';
 import { createAndSubmit } from './submit-application.ts';
 
 export const AGENT_ROLE = 'agent';
+/** The template of the SMS that gives the person their tracking number. */
+export const TRACKING_NUMBER_SMS = 'assisted.tracking-number';
 
 export interface PresentPerson {
   /** The national ID number read from the document the agent checked. */
@@ -57,9 +59,9 @@ export async function applyForPresentPerson(
       const actor = actorOf(input.principal);
       await recordAudit(trx, { actor, agencyId: submitted.agency_id, action: 'registration.record-assisted-consent', subjectType: 'application', subjectId: submitted.id, requestId: input.requestId, details: { person: person.id, ...consent } });
       if (!person.phone) return;
-      const t = translator(locale);
-      const body = t('assisted.sms.trackingNumber', { trackingNumber: submitted.tracking_number, service: pickText(current.document.title, locale) });
-      await deps.messenger.queue(trx, { channel: 'sms', to: person.phone, locale, body, about: { type: 'application', id: submitted.id }, agencyId: submitted.agency_id, template: 'assisted.tracking-number', dedupeKey: `assisted:${submitted.id}:tracking-number`, userId: person.id, actor, requestId: input.requestId });
+      const smsLocale = phoneLocale(person.locale);
+      const body = translator(smsLocale)('assisted.sms.trackingNumber', { trackingNumber: submitted.tracking_number, service: pickText(current.document.title, smsLocale) });
+      await deps.messenger.queue(trx, { channel: 'sms', to: person.phone, locale: smsLocale, body, about: { type: 'application', id: submitted.id }, agencyId: submitted.agency_id, template: TRACKING_NUMBER_SMS, dedupeKey: `assisted:${submitted.id}:tracking-number`, userId: person.id, actor, requestId: input.requestId });
       smsQueued = true;
     },
   );

@@ -2,6 +2,7 @@ import type { Db, Executor } from '../../../platform/db/database.ts';
 import type { JobQueue } from '../../../platform/jobs/queue.ts';
 import type { Messenger } from '../../messaging/index.ts';
 import { findUserById, holdersOfRole } from '../../identity/index.ts';
+import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../../../platform/i18n/index.ts';
 import { agencyCodeOf } from '../../workflow/index.ts';
 import { agencyIdsOf, definitionOf } from './context.ts';
 import { answersAsText } from './form-engine.ts';
@@ -16,6 +17,11 @@ export function fillTemplate(template: string, vars: Record<string, unknown>): s
     const value = vars[name];
     return value === undefined || value === null ? whole : String(value);
   });
+}
+
+/** The language to write to a person in on their phone: the first of the given that the platform speaks. */
+export function phoneLocale(...candidates: (string | null | undefined)[]): Locale {
+  return candidates.find(isLocale) ?? DEFAULT_LOCALE;
 }
 
 export function pickText(text: Record<string, string>, locale: string): string {
@@ -69,4 +75,19 @@ export function notificationSender(db: Db, messenger: Messenger) {
       }
     }
   };
+}
+
+/**
+ * Tell the applicant's linked phone that the case moved, in their language, alongside whatever the
+ * definition sends by e-mail; skipped when the definition already texts the applicant about it.
+ */
+export async function queueStatusSms(executor: Executor, messenger: Messenger, definition: ServiceDefinition, application: ApplicationRow, moment: { on: string[]; state: string }): Promise<void> {
+  const texted = (definition.notifications ?? []).some((n) => moment.on.includes(n.on) && n.to === 'applicant' && n.channels.includes('sms'));
+  const state = definition.workflow.states.find((s) => s.id === moment.state);
+  if (texted || !state) return;
+  const applicant = await findUserById(executor, application.created_by);
+  if (!applicant?.phone) return;
+  const locale = phoneLocale(applicant.locale, application.locale);
+  const body = translator(locale)('sms.status.changed', { trackingNumber: application.tracking_number, service: pickText(definition.title, locale), state: pickText(state.label, locale) });
+  await messenger.queue(executor, { channel: 'sms', to: applicant.phone, locale, body, userId: applicant.id, about: { type: 'application', id: application.id }, agencyId: application.agency_id, template: 'registration.status-changed' });
 }
