@@ -47,6 +47,7 @@ import { cataloguePages } from './web/pages/catalogue-pages.tsx';
 import { adminPages } from './web/pages/admin-pages.tsx';
 import { applyPages } from './web/pages/apply-pages.tsx';
 import { workPages } from './web/pages/work-pages.tsx';
+import { analyticsPages } from './web/pages/analytics-pages.tsx';
 import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
 
 /** Every block's migrations, in one global order. */
@@ -171,6 +172,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(adminPages({ db, jobs, retryAudit, oidcLabel: oidc?.label ?? null }));
   await app.register(applyPages(registration, oidc?.label ?? null));
   await app.register(workPages(registration, oidc?.label ?? null));
+  await app.register(analyticsPages(db, oidc?.label ?? null));
   await app.ready();
 
   let background: { stop(): Promise<void> }[] = [];

@@ -6,11 +6,13 @@ import { CASE_MOVED } from '../workflow/index.ts';
 
 export const REFRESH_ROLLUPS_TASK = 'analytics.refresh-rollups';
 
-interface Submitted { applicationId: string; serviceId: string; agencyId: string; channel?: 'online' | 'assisted'; timeLimitDays?: number | null }
-interface Moved { subjectType: string; subjectId: string; outcome: string | null; pausesClock?: boolean }
+interface Submitted { applicationId: string; serviceId: string; agencyId: string; channel?: 'online' | 'assisted'; timeLimitDays?: number | null; at?: string }
+interface Moved { subjectType: string; subjectId: string; outcome: string | null; pausesClock?: boolean; at?: string }
 
 /**
- * Record the facts analytics needs from the events as they are delivered. Both handlers are
+ * Record the facts analytics needs from the events as they are delivered, at the time the event
+ * says the change happened (jobs run concurrently, so delivery order is not the order of moves;
+ * events from before they carried a time count from delivery). Both handlers are
  * idempotent (a redelivered event changes nothing; the first decision stands), and they write
  * separate tables, so a decision delivered before its submission is kept for the next refresh.
  */
@@ -18,19 +20,19 @@ export function subscribeToFacts(db: Db, jobs: JobQueue): void {
   jobs.subscribe<Submitted>(APPLICATION_SUBMITTED, 'analytics.record-submission', async (e) => {
     await sql`
       INSERT INTO analytics_applications (application_id, service_id, agency_id, channel, time_limit_days, submitted_at)
-      VALUES (${e.applicationId}, ${e.serviceId}, ${e.agencyId}, ${e.channel ?? 'online'}, ${e.timeLimitDays ?? null}, now())
+      VALUES (${e.applicationId}, ${e.serviceId}, ${e.agencyId}, ${e.channel ?? 'online'}, ${e.timeLimitDays ?? null}, coalesce(${e.at ?? null}::timestamptz, now()))
       ON CONFLICT (application_id) DO NOTHING`.execute(db);
   });
   jobs.subscribe<Moved>(CASE_MOVED, 'analytics.record-decision', async (e, job) => {
     if (e.subjectType !== 'application') return;
     await sql`
       INSERT INTO analytics_moves (job_id, application_id, pauses_clock, moved_at)
-      VALUES (${job.jobId}, ${e.subjectId}, ${e.pausesClock ?? false}, now())
+      VALUES (${job.jobId}, ${e.subjectId}, ${e.pausesClock ?? false}, coalesce(${e.at ?? null}::timestamptz, now()))
       ON CONFLICT (job_id) DO NOTHING`.execute(db);
     if (!e.outcome) return;
     await sql`
       INSERT INTO analytics_decisions (application_id, outcome, decided_at)
-      VALUES (${e.subjectId}, ${e.outcome}, now())
+      VALUES (${e.subjectId}, ${e.outcome}, coalesce(${e.at ?? null}::timestamptz, now()))
       ON CONFLICT (application_id) DO NOTHING`.execute(db);
   });
   jobs.register(REFRESH_ROLLUPS_TASK, () => refreshRollups(db));
