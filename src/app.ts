@@ -49,6 +49,7 @@ import { applyPages } from './web/pages/apply-pages.tsx';
 import { assistPages } from './web/pages/assist-pages.tsx';
 import { workPages } from './web/pages/work-pages.tsx';
 import { registerPages } from './web/pages/register-pages.tsx';
+import { analyticsPages } from './web/pages/analytics-pages.tsx';
 import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
 
 /** Every block's migrations, in one global order. */
@@ -176,6 +177,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(assistPages(registration, oidc?.label ?? null));
   await app.register(workPages(registration, oidc?.label ?? null));
   await app.register(registerPages({ db, oidcLabel: oidc?.label ?? null }));
+  await app.register(analyticsPages(db, oidc?.label ?? null));
   await app.ready();
 
   let background: { stop(): Promise<void> }[] = [];

@@ -17,6 +17,7 @@ import { DefinitionInvalid, publishDefinition, validateDefinitionSource } from '
 import { HEALTH_OFFICER, loadTestDataIntoDemo } from './blocks/registration/govstack/test-data.ts';
 import { Problem } from './platform/http/problem.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo/seed-demo.ts';
+import { seedDemoPerformance } from './demo/performance-demo.ts';
 import { ECABINET_DEMO_ACCOUNTS } from './usecases/ecabinet/index.ts';
 import { startMissingSimulators, type RunningSimulator } from './simulators/index.ts';
 import { runUssdPhone } from './simulators/ussd-phone.ts';
@@ -62,6 +63,7 @@ async function serve(configured: Config, log: Logger): Promise<void> {
     daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: embedded !== null || process.env.MIGRATE_ON_START === 'true' });
     if (config.demo) {
       const { created } = await seedDemo(daftari.database.db, daftari.jobs, { signer: daftari.signer, messenger: daftari.messenger, baseUrl: config.baseUrl });
+      created.push(...(await seedDemoPerformance(daftari.registration, daftari.jobs)));
       if (created.length > 0) log.info({ created }, 'demo data seeded');
     }
     daftari.startBackground();
@@ -147,6 +149,7 @@ function program(): Command {
         const daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: false });
         try {
           const { created } = await seedDemo(daftari.database.db, daftari.jobs, { signer: daftari.signer, messenger: daftari.messenger, baseUrl: config.baseUrl });
+          created.push(...(await seedDemoPerformance(daftari.registration, daftari.jobs)));
           await daftari.jobs.drain();
           console.log(created.length ? `Created:\n  ${created.join('\n  ')}` : 'Demo data is already present.');
         } finally {

@@ -33,6 +33,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
                 {hasAnyRole(principal, ['citizen']) && <li><a href="/applications">{t('nav.applications')}</a></li>}
                 {hasAnyRole(principal, ['officer', 'agency-head', 'admin']) && <li><a href="/work">{t('nav.work')}</a></li>}
                 {hasAnyRole(principal, ['agent']) && <li><a href="/assist">{t('nav.assist')}</a></li>}
+                {hasAnyRole(principal, ['officer', 'agency-head', 'admin']) && <li><a href="/agency/performance">{t('nav.performance')}</a></li>}
                 {hasAnyRole(principal, ['admin', 'agency-head']) && <li><a href="/admin/catalogue">{t('nav.catalogueAdmin')}</a></li>}
                 {hasAnyRole(principal, ['admin', 'agency-head', 'officer']) && <li><a href="/admin/registries">{t('nav.registries')}</a></li>}
                 {hasAnyRole(principal, AUDIT_READERS) && <li><a href="/admin/audit">{t('nav.audit')}</a></li>}
@@ -71,7 +72,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         </main>
         <footer>
           <div>
-            {t('layout.footer')} · <a href="/api">{t('nav.api')}</a>
+            {t('layout.footer')} · <a href="/performance">{t('nav.publicPerformance')}</a> · <a href="/api">{t('nav.api')}</a>
           </div>
         </footer>
       </body>

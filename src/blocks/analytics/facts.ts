@@ -6,45 +6,74 @@ import { CASE_MOVED } from '../workflow/index.ts';
 
 export const REFRESH_ROLLUPS_TASK = 'analytics.refresh-rollups';
 
-interface Submitted { applicationId: string; serviceId: string; agencyId: string; channel?: 'online' | 'assisted' }
-interface Moved { subjectType: string; subjectId: string; outcome: string | null }
+interface Submitted { applicationId: string; serviceId: string; agencyId: string; channel?: 'online' | 'assisted'; timeLimitDays?: number | null; at?: string }
+interface Moved { subjectType: string; subjectId: string; outcome: string | null; pausesClock?: boolean; at?: string }
 
 /**
- * Record the facts analytics needs from the events as they are delivered. Both handlers are
+ * Record the facts analytics needs from the events as they are delivered, at the time the event
+ * says the change happened (jobs run concurrently, so delivery order is not the order of moves;
+ * events from before they carried a time count from delivery). Both handlers are
  * idempotent (a redelivered event changes nothing; the first decision stands), and they write
  * separate tables, so a decision delivered before its submission is kept for the next refresh.
  */
 export function subscribeToFacts(db: Db, jobs: JobQueue): void {
   jobs.subscribe<Submitted>(APPLICATION_SUBMITTED, 'analytics.record-submission', async (e) => {
     await sql`
-      INSERT INTO analytics_applications (application_id, service_id, agency_id, channel, submitted_at)
-      VALUES (${e.applicationId}, ${e.serviceId}, ${e.agencyId}, ${e.channel ?? 'online'}, now())
+      INSERT INTO analytics_applications (application_id, service_id, agency_id, channel, time_limit_days, submitted_at)
+      VALUES (${e.applicationId}, ${e.serviceId}, ${e.agencyId}, ${e.channel ?? 'online'}, ${e.timeLimitDays ?? null}, coalesce(${e.at ?? null}::timestamptz, now()))
       ON CONFLICT (application_id) DO NOTHING`.execute(db);
   });
-  jobs.subscribe<Moved>(CASE_MOVED, 'analytics.record-decision', async (e) => {
-    if (e.subjectType !== 'application' || !e.outcome) return;
+  jobs.subscribe<Moved>(CASE_MOVED, 'analytics.record-decision', async (e, job) => {
+    if (e.subjectType !== 'application') return;
+    await sql`
+      INSERT INTO analytics_moves (job_id, application_id, pauses_clock, moved_at)
+      VALUES (${job.jobId}, ${e.subjectId}, ${e.pausesClock ?? false}, coalesce(${e.at ?? null}::timestamptz, now()))
+      ON CONFLICT (job_id) DO NOTHING`.execute(db);
+    if (!e.outcome) return;
     await sql`
       INSERT INTO analytics_decisions (application_id, outcome, decided_at)
-      VALUES (${e.subjectId}, ${e.outcome}, now())
+      VALUES (${e.subjectId}, ${e.outcome}, coalesce(${e.at ?? null}::timestamptz, now()))
       ON CONFLICT (application_id) DO NOTHING`.execute(db);
   });
   jobs.register(REFRESH_ROLLUPS_TASK, () => refreshRollups(db));
 }
 
-/** Recompute the daily rollups in one statement, so a reader never sees half a refresh. */
+/**
+ * Recompute the daily rollups in one transaction, so a reader never sees half a refresh. Time to
+ * decision is net of the statutory clock's pauses: a pause starts with a move into a state that
+ * stops the clock and ends at the next move (or lasts until now while the case still waits).
+ */
 export async function refreshRollups(db: Db): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`DELETE FROM analytics_daily`.execute(trx);
     await sql`
-      INSERT INTO analytics_daily
+      WITH moves AS (
+        SELECT application_id, pauses_clock, moved_at, lead(moved_at) OVER (PARTITION BY application_id ORDER BY moved_at, job_id) AS next_at
+        FROM analytics_moves
+      ), pauses AS (
+        SELECT application_id, count(*) FILTER (WHERE pauses_clock) AS requests,
+               coalesce(sum(extract(epoch FROM coalesce(next_at, now()) - moved_at)) FILTER (WHERE pauses_clock), 0) AS paused_seconds
+        FROM moves GROUP BY application_id
+      ), facts AS (
+        SELECT a.*, d.outcome, d.decided_at, coalesce(p.requests, 0) AS requests,
+               (extract(epoch FROM coalesce(d.decided_at, now()) - a.submitted_at) - coalesce(p.paused_seconds, 0))::float8 / 86400 AS net_days
+        FROM analytics_applications a LEFT JOIN analytics_decisions d USING (application_id) LEFT JOIN pauses p USING (application_id)
+      )
+      INSERT INTO analytics_daily (day, service_id, agency_id, channel, received, decided, granted, refused, withdrawn,
+                                   median_days_to_decision, p90_days_to_decision, decided_in_time, decided_with_limit, overdue, information_requests, decision_days)
       SELECT (submitted_at AT TIME ZONE 'UTC')::date, service_id, agency_id, channel,
              count(*), count(decided_at),
              count(*) FILTER (WHERE outcome = 'granted'),
              count(*) FILTER (WHERE outcome = 'refused'),
              count(*) FILTER (WHERE outcome = 'withdrawn'),
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - submitted_at) / 86400),
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - submitted_at) / 86400)
-      FROM analytics_applications LEFT JOIN analytics_decisions USING (application_id)
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN decided_at IS NOT NULL THEN net_days END),
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY CASE WHEN decided_at IS NOT NULL THEN net_days END),
+             count(*) FILTER (WHERE decided_at IS NOT NULL AND net_days <= time_limit_days),
+             count(*) FILTER (WHERE decided_at IS NOT NULL AND time_limit_days IS NOT NULL),
+             count(*) FILTER (WHERE decided_at IS NULL AND net_days > time_limit_days),
+             sum(requests),
+             coalesce(array_agg(net_days ORDER BY net_days) FILTER (WHERE decided_at IS NOT NULL), '{}')
+      FROM facts
       GROUP BY 1, 2, 3, 4`.execute(trx);
   });
 }

@@ -337,7 +337,7 @@ async function move(ctx: WorkflowContext, row: CaseRow, from: StateDefinition, t
     change: how.inputs,
   });
   const transition: Transition = { caseId: row.id, from: from.id, to: to.id, actionId: how.actionId, effects: [...how.effects, ...(to.effects ?? [])], outcome: to.outcome ?? null, inputs: how.inputs };
-  await ctx.jobs.emit(trx, CASE_MOVED, { caseId: row.id, subjectType: row.subject_type, subjectId: row.subject_id, from: from.id, to: to.id, actionId: how.actionId, outcome: to.outcome ?? null }, { dedupeKey: `${row.id}:${visit}` });
+  await ctx.jobs.emit(trx, CASE_MOVED, { caseId: row.id, subjectType: row.subject_type, subjectId: row.subject_id, from: from.id, to: to.id, actionId: how.actionId, outcome: to.outcome ?? null, pausesClock: to.pausesClock ?? false, at: new Date().toISOString() }, { dedupeKey: `${row.id}:${visit}` });
   return transition;
 }
 

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
+import { FEEDBACK_THEMES, giveFeedback, hasGivenFeedback, type FeedbackTheme } from '../../blocks/analytics/index.ts';
 import { findAgencyByCode, mandatesOf } from '../../blocks/identity/index.ts';
 import { readUploads } from '../../blocks/registration/application-routes.ts';
 import {
@@ -58,6 +59,7 @@ import { fieldQuestion, inputQuestion, QuestionField, type Question } from '../c
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
 import { sendPage } from '../render.tsx';
+import { FeedbackInvitation } from './analytics-pages.tsx';
 
 const PAGE_SIZE = 50;
 const CITIZENS = access.roles('citizen');
@@ -519,14 +521,14 @@ function ApplicationsPage({ ctx, drafts, submitted, olderHref }: { ctx: PageCont
 
 const NOTICES = ['answered', 'withdrawn'] as const;
 
-function ApplicationPage({ ctx, view, invoices, refused, notice }: { ctx: PageContext; view: ApplicationView; invoices: InvoiceView[]; refused?: RefusedForm; notice?: string }) {
+function ApplicationPage({ ctx, view, invoices, refused, notice, feedbackGiven }: { ctx: PageContext; view: ApplicationView; invoices: InvoiceView[]; refused?: RefusedForm; notice?: string; feedbackGiven: boolean }) {
   const { t } = ctx;
   const { application, definition, caseRow } = view;
   const form = (name: string) => (refused?.form === name ? refused : undefined);
   const data = application.data;
   const rules = visibleDocuments(definition, data);
   const asked = caseRow ? view.events.filter((e) => e.toState === caseRow.state && e.toState !== e.fromState).at(-1) : undefined;
-  const labels: Record<string, string> = { 'withdraw-reason': t('applications.withdrawReason') };
+  const labels: Record<string, string> = { 'withdraw-reason': t('applications.withdrawReason'), 'feedback-rating': t('analytics.feedback.ratingQuestion'), 'feedback-theme': t('analytics.feedback.themeQuestion') };
   for (const action of view.applicantActions) {
     for (const input of action.inputs ?? []) labels[`${action.id}-${input.id}`] = pickText(input.label, ctx.locale);
     if (action.documents) for (const rule of rules) labels[`${action.id}-${rule.id}`] = pickText(rule.label, ctx.locale);
@@ -548,6 +550,7 @@ function ApplicationPage({ ctx, view, invoices, refused, notice }: { ctx: PageCo
         <Deadlines ctx={ctx} view={view} forStaff={false} />
       </dl>
       {invoices.length > 0 && <InvoicesSummary ctx={ctx} invoices={invoices} payable />}
+      {caseRow?.outcome && <FeedbackInvitation ctx={ctx} action={appPath(application.id, '/feedback')} given={feedbackGiven} values={form('feedback')?.values ?? {}} errors={form('feedback')?.errors ?? {}} />}
       {view.applicantActions.length > 0 && caseRow && (
         <section aria-labelledby="asked-title" class="asked">
           <h2 id="asked-title">{t(caseRow.closed_at ? 'applications.reopenTitle' : 'applications.askedTitle')}</h2>
@@ -719,7 +722,8 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
       const invoices = await deps.payments.invoicesFor(db, 'application', application.id);
       const done = ctx.search.get('done');
       const notice = (NOTICES as readonly string[]).includes(done ?? '') ? ctx.t(`applications.done.${done}`) : undefined;
-      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} refused={refused} notice={notice} /> }, status);
+      const feedbackGiven = await hasGivenFeedback(db, application.id);
+      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} refused={refused} notice={notice} feedbackGiven={feedbackGiven} /> }, status);
     };
 
     app.get('/applications/:id', {
@@ -926,6 +930,29 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
           if (err.status === 409) refused.message = ctx.t('applications.movedOn');
           return renderApplication(request, reply, application, refused, err.status);
         }
+      },
+    });
+
+    app.post('/applications/:id/feedback', {
+      config: { access: CITIZENS },
+      schema: {
+        summary: 'Rate a decided application 1 to 5 and say why (form); one answer per application, a second is refused with 409',
+        tags: ['web'],
+        params: AppParams,
+        body: Type.Object({ _csrf: FormText(200), rating: FormText(1), theme: FormText(20), comment: FormText(300) }, { additionalProperties: false }),
+      },
+      handler: async (request, reply) => {
+        const { application } = await mine(request, request.params.id);
+        const caseRow = await loadCase(db, application.id);
+        if (!caseRow?.outcome) throw Problem.conflict('This application is not decided yet.');
+        const ctx = ctxOf(request, reply);
+        const { rating = '', theme = '', comment = '' } = request.body;
+        const errors: FieldErrors = {};
+        if (!/^[1-5]$/.test(rating)) errors['feedback-rating'] = ctx.t('form.errors.option');
+        if (!(FEEDBACK_THEMES as readonly string[]).includes(theme)) errors['feedback-theme'] = ctx.t('form.errors.option');
+        if (Object.keys(errors).length > 0) return renderApplication(request, reply, application, { form: 'feedback', values: request.body, errors }, 400);
+        await giveFeedback(db, { applicationId: application.id, serviceId: application.service_id, agencyId: application.agency_id, rating: Number(rating), theme: theme as FeedbackTheme, comment });
+        return reply.redirect(appPath(application.id), 303);
       },
     });
 

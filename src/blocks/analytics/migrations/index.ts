@@ -45,4 +45,54 @@ export const analyticsMigrations: MigrationSet = {
       await sql`DROP TABLE analytics_applications`.execute(db);
     },
   },
+  '2026-12-02T1900_analytics_figures_feedback_targets': {
+    async up(db) {
+      await sql`ALTER TABLE analytics_applications ADD COLUMN time_limit_days integer`.execute(db);
+      // Every move of an application's case, for the statutory clock: a move into a state that
+      // pauses it (waiting for the applicant) is a request for more information, and the pause
+      // lasts until the next move. Keyed by the delivering job, so a redelivery changes nothing.
+      await sql`
+        CREATE TABLE analytics_moves (
+          job_id bigint PRIMARY KEY,
+          application_id text NOT NULL,
+          pauses_clock boolean NOT NULL,
+          moved_at timestamptz NOT NULL
+        )`.execute(db);
+      await sql`CREATE INDEX analytics_moves_application ON analytics_moves (application_id, moved_at)`.execute(db);
+      await sql`
+        ALTER TABLE analytics_daily
+          ADD COLUMN decided_in_time integer NOT NULL DEFAULT 0,
+          ADD COLUMN decided_with_limit integer NOT NULL DEFAULT 0,
+          ADD COLUMN overdue integer NOT NULL DEFAULT 0,
+          ADD COLUMN information_requests integer NOT NULL DEFAULT 0,
+          ADD COLUMN decision_days double precision[] NOT NULL DEFAULT '{}'`.execute(db);
+      // No applicant column: feedback is anonymous once given; the application id only keeps it to one per application.
+      await sql`
+        CREATE TABLE analytics_feedback (
+          application_id text PRIMARY KEY,
+          service_id text NOT NULL,
+          agency_id uuid NOT NULL,
+          rating smallint NOT NULL CHECK (rating BETWEEN 1 AND 5),
+          theme text NOT NULL,
+          comment text NOT NULL,
+          given_at timestamptz NOT NULL DEFAULT now()
+        )`.execute(db);
+      await sql`CREATE INDEX analytics_feedback_agency ON analytics_feedback (agency_id, given_at DESC)`.execute(db);
+      await sql`
+        CREATE TABLE analytics_targets (
+          service_id text PRIMARY KEY,
+          within_days integer NOT NULL CHECK (within_days BETWEEN 1 AND 3650),
+          share_percent integer NOT NULL CHECK (share_percent BETWEEN 1 AND 100),
+          set_by text NOT NULL,
+          set_at timestamptz NOT NULL DEFAULT now()
+        )`.execute(db);
+    },
+    async down(db) {
+      await sql`DROP TABLE analytics_targets`.execute(db);
+      await sql`DROP TABLE analytics_feedback`.execute(db);
+      await sql`ALTER TABLE analytics_daily DROP COLUMN decided_in_time, DROP COLUMN decided_with_limit, DROP COLUMN overdue, DROP COLUMN information_requests, DROP COLUMN decision_days`.execute(db);
+      await sql`DROP TABLE analytics_moves`.execute(db);
+      await sql`ALTER TABLE analytics_applications DROP COLUMN time_limit_days`.execute(db);
+    },
+  },
 };

@@ -74,7 +74,7 @@ async function submitLocked(deps: RegistrationDeps, trx: Tx, application: Applic
   const initial = definition.workflow.initial;
   await queueNotifications(trx, deps.jobs, definition, submitted, { on: ['submitted'], explicit: [], vars: { state: initial }, key: 'submitted' });
   await applyEffects(deps, trx, definition, submitted, { caseId: application.id, from: initial, to: initial, actionId: null, effects: started.effects, outcome: started.outcome, inputs: {} }, requestId);
-  await deps.jobs.emit(trx, APPLICATION_SUBMITTED, { applicationId: application.id, serviceId: definition.id, agencyId: application.agency_id, channel: application.channel }, { dedupeKey: application.id });
+  await deps.jobs.emit(trx, APPLICATION_SUBMITTED, { applicationId: application.id, serviceId: definition.id, agencyId: application.agency_id, channel: application.channel, timeLimitDays: definition.timeLimitDays ?? null, at: new Date().toISOString() }, { dedupeKey: application.id });
   return submitted;
 }
 

@@ -1,0 +1,238 @@
+/**
+ * The figures the dashboards and the public page show, computed twice: from the rollups, and
+ * directly from the generated cases in the registration and workflow tables (which only a test may
+ * read). Then who may see what: the officers' dashboard, feedback, and the public page's small counts.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DEMO_PASSWORD, signIn, startTestApp, type TestApp } from '../../../test/support/app.ts';
+import { assertProblem, postForm } from '../../../test/support/http.ts';
+import { RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
+import { figures, refreshRollups, suppressed, type Figures } from './index.ts';
+
+let app: TestApp;
+let f: RegistrationFixtures;
+let commerceId: string;
+const ids: { id: string; path: 'open' | 'rejected' | 'granted' | 'corrected' }[] = [];
+const DAY = 86_400;
+
+/** A page as the browser of `who` gets it. */
+async function page(who: Parameters<RegistrationFixtures['headersOf']>[0], url: string): Promise<{ status: number; body: string }> {
+  const response = await app.app.inject({ method: 'GET', url, headers: f.headersOf(who) });
+  return { status: response.statusCode, body: response.body };
+}
+
+async function rows<T>(text: string, values: unknown[] = []): Promise<T[]> {
+  return (await app.database.pool.query(text, values)).rows as T[];
+}
+
+/**
+ * Put an application back in time, in the raw tables and in the facts alike: submitted `submitted`
+ * days ago, decided `decided` days ago, and (for a corrected one) `paused` days of waiting for the
+ * applicant, both in the case's own clock and in the move that started the wait.
+ */
+async function backdate(id: string, submitted: number, decided: number | null, paused: number) {
+  const q = (text: string, values: unknown[]) => app.database.pool.query(text, values);
+  await q(`UPDATE registration_applications SET submitted_at = now() - ($2::float8 * interval '1 day') WHERE id = $1`, [id, submitted]);
+  await q(`UPDATE analytics_applications SET submitted_at = now() - ($2::float8 * interval '1 day') WHERE application_id = $1`, [id, submitted]);
+  await q(`UPDATE workflow_cases SET statutory_due_at = now() - ($2::float8 * interval '1 day') + ((5 + $3::float8) * interval '1 day'), paused_seconds = $3::int * ${DAY} WHERE id = $1`, [id, submitted, paused]);
+  if (decided !== null) {
+    await q(`UPDATE workflow_cases SET closed_at = now() - ($2::float8 * interval '1 day') WHERE id = $1`, [id, decided]);
+    await q(`UPDATE analytics_decisions SET decided_at = now() - ($2::float8 * interval '1 day') WHERE application_id = $1`, [id, decided]);
+  }
+  if (paused > 0) {
+    // The wait ends with the applicant's correction: the move after the one into the paused state.
+    const moves = await rows<{ job_id: string; pauses_clock: boolean }>(`SELECT job_id, pauses_clock FROM analytics_moves WHERE application_id = $1 ORDER BY moved_at, job_id`, [id]);
+    const at = moves.findIndex((m) => m.pauses_clock);
+    await q(`UPDATE analytics_moves SET moved_at = now() - ($2::float8 * interval '1 day') WHERE job_id = $1`, [moves[at + 1]!.job_id, decided! + 0.5]);
+    await q(`UPDATE analytics_moves SET moved_at = now() - ($2::float8 * interval '1 day') WHERE job_id = $1`, [moves[at]!.job_id, decided! + 0.5 + paused]);
+  }
+}
+
+before(async () => {
+  app = await startTestApp();
+  f = await RegistrationFixtures.start(app);
+  commerceId = (await rows<{ id: string }>(`SELECT id FROM identity_agencies WHERE code = 'commerce'`))[0]!.id;
+  const paths = ['open', 'rejected', 'granted', 'corrected'] as const;
+  for (let i = 0; i < 24; i++) {
+    const path = paths[i % 4]!;
+    const id = await f.submittedStall();
+    const act = async (who: 'officer.trade' | 'head.trade', action: string, inputs: Record<string, unknown> = {}) => assert.equal((await f.call(who, 'POST', `/api/workflow/cases/${id}/actions/${action}`, { inputs })).status, 200);
+    if (path === 'rejected') await act('officer.trade', 'reject', { reason: 'Incomplete' });
+    if (path === 'granted' || path === 'corrected') {
+      await act('officer.trade', 'accept');
+      const opinion = path === 'granted' ? 'agree' : 'object';
+      assert.equal((await f.call('officer.fire', 'POST', `/api/workflow/cases/${id}/reviews/fire-safety`, { opinion, conditions: 'Extinguisher' })).status, 200);
+    }
+    if (path === 'granted') await act('head.trade', 'approve');
+    if (path === 'corrected') {
+      assert.equal((await f.call('amina', 'POST', `/api/registration/applications/${id}/answers`, { actionId: 'correct' })).status, 200);
+      await act('officer.trade', 'reject', { reason: 'Still unsafe' });
+    }
+    ids.push({ id, path });
+  }
+  await app.jobs.drain();
+  // Submitted 2 to 13 days ago; decided 1 to 8 days after; corrected ones waited 3 days for the applicant.
+  for (const [i, { id, path }] of ids.entries()) {
+    const submitted = 2 + (i % 12);
+    const decided = path === 'open' ? null : Math.max(0, submitted - 1 - (i % 8));
+    await backdate(id, submitted, decided, path === 'corrected' ? 3 : 0);
+  }
+  await refreshRollups(app.database.db);
+});
+after(() => app.stop());
+
+const percentile = (sorted: number[], p: number) => {
+  const at = p * (sorted.length - 1);
+  const lo = Math.floor(at);
+  return sorted[lo]! + (sorted[Math.ceil(at)]! - sorted[lo]!) * (at - lo);
+};
+const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 0.01, `${what}: ${a} from the rollups, ${b} from the cases`);
+
+describe('figures from the rollups agree with the cases themselves', () => {
+  let fromRollups: Figures;
+  let raw: { outcome: string | null; submitted: Date; closed: Date | null; paused: number; due: Date; channel: string }[];
+
+  before(async () => {
+    [fromRollups] = (await figures(app.database.db, { agencies: [commerceId], serviceId: 'market-stall' })) as [Figures];
+    raw = (
+      await rows<{ outcome: string | null; submitted_at: Date; closed_at: Date | null; paused_seconds: string; statutory_due_at: Date; channel: string }>(
+        `SELECT c.outcome, a.submitted_at, c.closed_at, c.paused_seconds, c.statutory_due_at, a.channel
+         FROM registration_applications a JOIN workflow_cases c ON c.id = a.id WHERE a.id = ANY($1::uuid[])`,
+        [ids.map((i) => i.id)],
+      )
+    ).map((r) => ({ outcome: r.outcome, submitted: r.submitted_at, closed: r.closed_at, paused: Number(r.paused_seconds), due: r.statutory_due_at, channel: r.channel }));
+    assert.equal(raw.length, ids.length);
+  });
+
+  it('counts received, decided, granted and refused as the cases are', () => {
+    assert.equal(fromRollups.received, raw.length);
+    assert.equal(fromRollups.decided, raw.filter((r) => r.outcome).length);
+    assert.equal(fromRollups.granted, raw.filter((r) => r.outcome === 'granted').length);
+    assert.equal(fromRollups.refused, raw.filter((r) => r.outcome === 'refused').length);
+    assert.equal(fromRollups.online + fromRollups.assisted, raw.length);
+    assert.equal(fromRollups.online, raw.filter((r) => r.channel === 'online').length);
+  });
+
+  it('takes the median and 90th percentile time to decision without the days spent waiting for the applicant', () => {
+    const net = raw.filter((r) => r.closed).map((r) => (r.closed!.getTime() - r.submitted.getTime()) / 1000 / DAY - r.paused / DAY).sort((a, b) => a - b);
+    close(fromRollups.medianDays, percentile(net, 0.5), 'median');
+    close(fromRollups.p90Days, percentile(net, 0.9), 'p90');
+    const gross = raw.filter((r) => r.closed).map((r) => (r.closed!.getTime() - r.submitted.getTime()) / 1000 / DAY).sort((a, b) => a - b);
+    assert.notEqual(percentile(gross, 0.9).toFixed(2), fromRollups.p90Days!.toFixed(2), 'the pauses make a difference here');
+  });
+
+  it('counts decisions within the legal time limit and cases overdue now as the statutory clock does', () => {
+    const decided = raw.filter((r) => r.closed);
+    assert.equal(fromRollups.decidedWithLimit, decided.length);
+    assert.equal(fromRollups.decidedInTime, decided.filter((r) => r.closed! <= r.due).length);
+    assert.equal(fromRollups.overdue, raw.filter((r) => !r.closed && r.due < new Date()).length);
+    assert.ok(fromRollups.overdue > 0 && fromRollups.decidedInTime < decided.length, 'some are late, so the figures are not trivially all or nothing');
+  });
+
+  it('counts one request for more information per corrected application', () => {
+    assert.equal(fromRollups.informationRequests, ids.filter((i) => i.path === 'corrected').length);
+  });
+
+  it('gives the same counts per month as over the whole period', async () => {
+    const months = await figures(app.database.db, { agencies: [commerceId], serviceId: 'market-stall' }, ['month']);
+    assert.equal(months.reduce((n, m) => n + m.received, 0), fromRollups.received);
+    assert.equal(months.reduce((n, m) => n + m.decidedInTime, 0), fromRollups.decidedInTime);
+  });
+
+  it('measures a KPI target over the decisions themselves', async () => {
+    const admin = await signIn(app, 'admin', DEMO_PASSWORD);
+    const set = await postForm(app, admin.jar, '/agency/performance/targets', { _csrf: admin.csrf, service: 'market-stall', sharePercent: '90', withinDays: '3' });
+    assert.equal(set.statusCode, 303, set.body);
+    const refused = await postForm(app, admin.jar, '/agency/performance/targets', { _csrf: admin.csrf, service: 'market-stall', sharePercent: '190', withinDays: 'soon' });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /Enter a whole number from 1 to 100/);
+    const [withTarget] = await figures(app.database.db, { agencies: [commerceId], serviceId: 'market-stall' });
+    const net = raw.filter((r) => r.closed).map((r) => (r.closed!.getTime() - r.submitted.getTime()) / 1000 / DAY - r.paused / DAY);
+    assert.equal(withTarget!.decidedWithinTarget, net.filter((d) => d <= 3).length);
+    const shown = await page('admin', '/agency/performance?service=market-stall');
+    assert.match(shown.body, /90% within 3 days/);
+  });
+});
+
+describe('who sees the performance figures', () => {
+  it('shows the dashboard to an officer of the agency, with links to the worklist of open and overdue cases', async () => {
+    const shown = await page('officer.trade', '/agency/performance');
+    assert.equal(shown.status, 200);
+    assert.match(shown.body, /href="\/work\?service=market-stall&amp;overdue=true"/);
+    assert.match(shown.body, /<svg aria-hidden="true"/);
+  });
+
+  it('refuses the dashboard to citizens and to anyone signed out', async () => {
+    assertProblem((await f.call('amina', 'GET', '/agency/performance', undefined, { accept: 'application/json' })).response, 403);
+    assertProblem((await f.call(null, 'GET', '/agency/performance', undefined, { accept: 'application/json' })).response, 401);
+  });
+
+  it("shows an officer of another agency none of the Ministry of Trade's figures, and refuses its agency filter", async () => {
+    const fire = await page('officer.fire', '/agency/performance');
+    assert.equal(fire.status, 200);
+    assert.doesNotMatch(fire.body, /Market stall permit/);
+    assertProblem((await f.call('officer.fire', 'GET', `/agency/performance?agency=${commerceId}`, undefined, { accept: 'application/json' })).response, 403);
+    assertProblem((await f.call('officer.trade', 'POST', '/agency/performance/targets', { service: 'market-stall', sharePercent: '50', withinDays: '9' }, { accept: 'application/json' })).response, 403);
+  });
+
+  it('shows the public no count below five, in the page and in the open data', async () => {
+    const [one] = await figures(app.database.db, { agencies: 'all', serviceId: 'market-stall' }, ['channel']).then((r) => r.filter((x) => x.channel === 'assisted' || x.granted > 0));
+    assert.ok(one, 'there are figures to publish');
+    const small = suppressed({ ...one, received: 3, granted: 0, refused: 3, decided: 3 });
+    assert.equal(small.received, null);
+    assert.equal(small.medianDays, null, 'no time computed from fewer than five decisions');
+    const json = await f.call(null, 'GET', '/performance/open-data.json');
+    assert.equal(json.status, 200);
+    assert.equal(json.body.licence, 'CC-BY-4.0');
+    const counts = (json.body.rows as Record<string, number | null>[]).flatMap((r) => ['received', 'decided', 'granted', 'refused', 'withdrawn', 'overdue'].map((c) => r[c] ?? null));
+    assert.ok(counts.some((c) => c === null), 'some small counts are withheld');
+    assert.ok(counts.every((c) => c === null || c === 0 || c >= 5), JSON.stringify(counts));
+    const page = await app.app.inject({ method: 'GET', url: '/performance/services/market-stall' });
+    assert.equal(page.statusCode, 200);
+    const cells = [...page.body.matchAll(/<td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    assert.ok(cells.length > 0 && cells.every((n) => n === 0 || n >= 5), `public cells: ${cells.join(' ')}`);
+    assert.doesNotMatch(page.body, /Amina|Chez Amina|omar/i);
+  });
+
+  it('serves the open data as CSV with a header row', async () => {
+    const csv = await app.app.inject({ method: 'GET', url: '/performance/open-data.csv' });
+    assert.equal(csv.statusCode, 200);
+    assert.match(csv.headers['content-type'] as string, /^text\/csv/);
+    assert.equal(csv.body.split('\r\n')[0], 'month,serviceId,agencyId,channel,received,decided,granted,refused,withdrawn,overdue,decidedInTimePercent,medianDays,p90Days');
+  });
+});
+
+describe('feedback after a decision', () => {
+  const decided = () => ids.find((i) => i.path === 'granted')!.id;
+
+  it('invites the applicant on the page of a decided application, not on an open one', async () => {
+    const shown = await page('amina', `/applications/${decided()}`);
+    assert.match(shown.body, /action="\/applications\/[^"]+\/feedback"/);
+    const open = await page('amina', `/applications/${ids.find((i) => i.path === 'open')!.id}`);
+    assert.doesNotMatch(open.body, /\/feedback"/);
+  });
+
+  it('takes one answer per application and refuses a second with 409', async () => {
+    const amina = await signIn(app, 'amina', DEMO_PASSWORD);
+    const missing = await postForm(app, amina.jar, `/applications/${decided()}/feedback`, { _csrf: amina.csrf, theme: 'speed' });
+    assert.equal(missing.statusCode, 400);
+    const given = await postForm(app, amina.jar, `/applications/${decided()}/feedback`, { _csrf: amina.csrf, rating: '4', theme: 'speed', comment: 'Quick and clear' });
+    assert.equal(given.statusCode, 303, given.body);
+    const again = await app.app.inject({ method: 'POST', url: `/applications/${decided()}/feedback`, headers: { cookie: amina.jar.header(), 'x-csrf-token': amina.csrf, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: amina.csrf, rating: '1', theme: 'cost' }).toString() });
+    assertProblem(again, 409);
+    const open = await postForm(app, amina.jar, `/applications/${ids.find((i) => i.path === 'open')!.id}/feedback`, { _csrf: amina.csrf, rating: '5', theme: 'staff' });
+    assert.equal(open.statusCode, 409, 'nothing to rate before the decision');
+    assert.match((await page('amina', `/applications/${decided()}?lang=en`)).body, /your rating was recorded/);
+  });
+
+  it("shows officers of the service's agency what was said, by theme, without saying who", async () => {
+    const trade = await page('officer.trade', '/agency/feedback?theme=speed');
+    assert.equal(trade.status, 200);
+    assert.match(trade.body, /Quick and clear/);
+    assert.doesNotMatch(trade.body, /Amina|MST-|\/applications\//);
+    assert.doesNotMatch((await page('officer.trade', '/agency/feedback?theme=cost')).body, /Quick and clear/);
+    assert.doesNotMatch((await page('officer.fire', '/agency/feedback')).body, /Quick and clear/);
+    assertProblem((await f.call('amina', 'GET', '/agency/feedback', undefined, { accept: 'application/json' })).response, 403);
+  });
+});

@@ -1,0 +1,188 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Db, Executor } from '../../platform/db/database.ts';
+
+/** Which rollups a figure is taken over: days of submission, agencies, one service or all. */
+export interface Scope {
+  /** First and last day of submission, `YYYY-MM-DD`, both included; open-ended when absent. */
+  from?: string;
+  to?: string;
+  agencies: 'all' | readonly string[];
+  serviceId?: string;
+}
+
+export type Dimension = 'service' | 'agency' | 'channel' | 'month';
+
+export interface Figures {
+  serviceId: string | null;
+  agencyId: string | null;
+  channel: string | null;
+  month: string | null;
+  received: number;
+  decided: number;
+  granted: number;
+  refused: number;
+  withdrawn: number;
+  /** Decided ones whose service has a legal time limit, and of those the ones decided within it. */
+  decidedWithLimit: number;
+  decidedInTime: number;
+  /** Still open and past the legal time limit, as of the last refresh. */
+  overdue: number;
+  informationRequests: number;
+  online: number;
+  assisted: number;
+  /** Net of clock pauses, in days, over every decision in scope; null when none is decided. */
+  medianDays: number | null;
+  p90Days: number | null;
+  /** Decided within the service's KPI target days (null when the service has no target). */
+  decidedWithinTarget: number | null;
+}
+
+const COLUMNS: Record<Dimension, { name: string; expression: string }> = {
+  service: { name: 'service_id', expression: 'service_id' },
+  agency: { name: 'agency_id', expression: 'agency_id::text' },
+  channel: { name: 'channel', expression: 'channel' },
+  month: { name: 'month', expression: `to_char(day, 'YYYY-MM')` },
+};
+
+function where(scope: Scope): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [sql`true`];
+  if (scope.from) parts.push(sql`day >= ${scope.from}::date`);
+  if (scope.to) parts.push(sql`day <= ${scope.to}::date`);
+  if (scope.agencies !== 'all') parts.push(sql`agency_id = ANY(${[...scope.agencies]}::uuid[])`);
+  if (scope.serviceId) parts.push(sql`service_id = ${scope.serviceId}`);
+  return sql.join(parts, sql` AND `);
+}
+
+/**
+ * Figures from the daily rollups, one row per combination of `by` (one row in all without it).
+ * Counts are sums of the days; the percentiles are taken again over every decision's duration the
+ * days keep, because percentiles of days cannot be combined into the period's.
+ */
+export async function figures(executor: Executor, scope: Scope, by: readonly Dimension[] = []): Promise<Figures[]> {
+  const dims = by.map((d) => COLUMNS[d]);
+  const select = dims.length ? sql.raw(dims.map((d) => `${d.expression} AS ${d.name}, `).join('')) : sql``;
+  const group = dims.length ? sql.raw(`GROUP BY ${dims.map((d) => d.expression).join(', ')}`) : sql``;
+  const join = dims.length ? sql.raw(`USING (${dims.map((d) => d.name).join(', ')})`) : sql`ON true`;
+  const order = dims.length ? sql.raw(`ORDER BY ${dims.map((d) => d.name).join(', ')}`) : sql``;
+  const result = await sql<Record<string, unknown>>`
+    WITH d AS (SELECT * FROM analytics_daily WHERE ${where(scope)}),
+    counts AS (
+      SELECT ${select}
+             sum(received)::int AS received, sum(decided)::int AS decided, sum(granted)::int AS granted,
+             sum(refused)::int AS refused, sum(withdrawn)::int AS withdrawn,
+             sum(decided_with_limit)::int AS decided_with_limit, sum(decided_in_time)::int AS decided_in_time,
+             sum(overdue)::int AS overdue, sum(information_requests)::int AS information_requests,
+             coalesce(sum(received) FILTER (WHERE channel = 'online'), 0)::int AS online,
+             coalesce(sum(received) FILTER (WHERE channel = 'assisted'), 0)::int AS assisted
+      FROM d ${group}
+    ),
+    durations AS (
+      SELECT ${select}
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS median_days,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90_days,
+             (count(*) FILTER (WHERE x <= t.within_days))::int AS within_target,
+             bool_or(t.within_days IS NOT NULL) AS has_target
+      FROM d CROSS JOIN LATERAL unnest(d.decision_days) AS x LEFT JOIN analytics_targets t USING (service_id)
+      ${group}
+    )
+    SELECT * FROM counts LEFT JOIN durations ${join} WHERE counts.received IS NOT NULL ${order}`.execute(executor);
+  return result.rows.map((r) => ({
+    serviceId: (r.service_id as string | undefined) ?? null,
+    agencyId: (r.agency_id as string | undefined) ?? null,
+    channel: (r.channel as string | undefined) ?? null,
+    month: (r.month as string | undefined) ?? null,
+    received: r.received as number,
+    decided: r.decided as number,
+    granted: r.granted as number,
+    refused: r.refused as number,
+    withdrawn: r.withdrawn as number,
+    decidedWithLimit: r.decided_with_limit as number,
+    decidedInTime: r.decided_in_time as number,
+    overdue: r.overdue as number,
+    informationRequests: r.information_requests as number,
+    online: r.online as number,
+    assisted: r.assisted as number,
+    medianDays: (r.median_days as number | null) ?? null,
+    p90Days: (r.p90_days as number | null) ?? null,
+    decidedWithinTarget: r.has_target ? (r.within_target as number) : null,
+  }));
+}
+
+/** A fraction as a whole percentage, or null when there is nothing to divide by. */
+export function percent(part: number, whole: number): number | null {
+  return whole > 0 ? Math.round((part / whole) * 100) : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// KPI targets
+
+export interface Target {
+  serviceId: string;
+  withinDays: number;
+  sharePercent: number;
+}
+
+export async function targets(db: Db): Promise<Map<string, Target>> {
+  const result = await sql<{ service_id: string; within_days: number; share_percent: number }>`SELECT service_id, within_days, share_percent FROM analytics_targets`.execute(db);
+  return new Map(result.rows.map((r) => [r.service_id, { serviceId: r.service_id, withinDays: r.within_days, sharePercent: r.share_percent }]));
+}
+
+/** Set (or replace) a service's target, e.g. 90 % decided within 30 days. */
+export async function setTarget(executor: Executor, target: Target, by: string): Promise<void> {
+  await sql`
+    INSERT INTO analytics_targets (service_id, within_days, share_percent, set_by) VALUES (${target.serviceId}, ${target.withinDays}, ${target.sharePercent}, ${by})
+    ON CONFLICT (service_id) DO UPDATE SET within_days = excluded.within_days, share_percent = excluded.share_percent, set_by = excluded.set_by, set_at = now()`.execute(executor);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small-number suppression for what the public sees
+
+export const SMALLEST_SHOWN = 5;
+
+/** A count the public may see: zero, or at least five; a smaller one could point at a person. */
+export function publicCount(n: number): number | null {
+  return n === 0 || n >= SMALLEST_SHOWN ? n : null;
+}
+
+/** A share is shown only when both the part and the rest are publishable counts. */
+export function publicPercent(part: number, whole: number): number | null {
+  return whole >= SMALLEST_SHOWN && publicCount(part) !== null && publicCount(whole - part) !== null ? percent(part, whole) : null;
+}
+
+/** Figures with every small count and every figure built on few cases blanked out. */
+export function suppressed(f: Figures): PublicFigures {
+  const fewDecided = f.decided < SMALLEST_SHOWN;
+  return {
+    serviceId: f.serviceId,
+    month: f.month,
+    received: publicCount(f.received),
+    decided: publicCount(f.decided),
+    granted: publicCount(f.granted),
+    refused: publicCount(f.refused),
+    withdrawn: publicCount(f.withdrawn),
+    overdue: publicCount(f.overdue),
+    decidedInTimePercent: publicPercent(f.decidedInTime, f.decidedWithLimit),
+    onlinePercent: publicPercent(f.online, f.received),
+    medianDays: fewDecided || f.medianDays === null ? null : round1(f.medianDays),
+    p90Days: fewDecided || f.p90Days === null ? null : round1(f.p90Days),
+  };
+}
+
+export interface PublicFigures {
+  serviceId: string | null;
+  month: string | null;
+  received: number | null;
+  decided: number | null;
+  granted: number | null;
+  refused: number | null;
+  withdrawn: number | null;
+  overdue: number | null;
+  decidedInTimePercent: number | null;
+  onlinePercent: number | null;
+  medianDays: number | null;
+  p90Days: number | null;
+}
+
+export function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}

@@ -1,0 +1,665 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  feedbackEntries,
+  FEEDBACK_THEMES,
+  figures,
+  percent,
+  ratingSummaries,
+  round1,
+  setTarget,
+  SMALLEST_SHOWN,
+  suppressed,
+  targets,
+  type FeedbackEntry,
+  type FeedbackTheme,
+  type Figures,
+  type PublicFigures,
+  type RatingSummary,
+  type Scope,
+  type Target,
+} from '../../blocks/analytics/index.ts';
+import { actorOf, recordAudit } from '../../blocks/audit/index.ts';
+import { listAgencies } from '../../blocks/identity/index.ts';
+import { currentDefinitions, pickText } from '../../blocks/registration/index.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { access, agenciesReached, hasRole, requirePrincipal } from '../../platform/http/access.ts';
+import { Problem } from '../../platform/http/problem.ts';
+import { Uuid } from '../../platform/http/schemas.ts';
+import type { App } from '../../platform/http/server.ts';
+import { formatDateTime, formatNumber } from '../../platform/i18n/index.ts';
+import { BarChart } from '../components/charts.tsx';
+import { CsrfField, DefinitionId, ErrorSummary, Field, FormText, type FieldErrors } from '../components/forms.tsx';
+import { TableRegion } from '../components/table-region.tsx';
+import { pageContext, type PageContext } from '../page-context.ts';
+import { sendPage } from '../render.tsx';
+
+const STAFF_ROLES = ['officer', 'agency-head', 'admin'] as const;
+const STAFF = access.roles(...STAFF_ROLES);
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+const OptionalDay = Type.Optional(Type.Union([Type.Literal(''), Day]));
+const PeriodQuery = { from: OptionalDay, to: OptionalDay, lang: FormText(5) };
+export const OPEN_DATA_LICENCE = 'CC-BY-4.0';
+const FEEDBACK_SHOWN = 100;
+
+/** The period a page shows: what the reader chose, else the last twelve months. */
+function periodOf(query: { from?: string; to?: string }, now = new Date()): { from: string; to: string } {
+  const to = query.to || now.toISOString().slice(0, 10);
+  const from = query.from || new Date(now.getTime() - 365 * 86_400_000).toISOString().slice(0, 10);
+  return from <= to ? { from, to } : { from: to, to: from };
+}
+
+interface Names {
+  service: (id: string | null) => string;
+  agency: (id: string | null) => string;
+  services: { id: string; agencyId: string; title: string }[];
+  agencies: { id: string; name: string }[];
+}
+
+async function namesFor(db: Db, ctx: PageContext): Promise<Names> {
+  const [definitions, agencies] = await Promise.all([currentDefinitions(db), listAgencies(db)]);
+  const services = definitions.map((d) => ({ id: d.serviceId, agencyId: d.agencyId, title: pickText(d.document.title, ctx.locale) }));
+  const agencyNames = agencies.map((a) => ({ id: a.id, name: a.names[ctx.locale] ?? a.names.en ?? a.code }));
+  return {
+    services,
+    agencies: agencyNames,
+    service: (id) => services.find((s) => s.id === id)?.title ?? id ?? '',
+    agency: (id) => agencyNames.find((a) => a.id === id)?.name ?? id ?? '',
+  };
+}
+
+const days = (ctx: PageContext, n: number | null) => (n === null ? '—' : ctx.t('analytics.days', { count: round1(n) }));
+const share = (ctx: PageContext, n: number | null) => (n === null ? '—' : ctx.t('analytics.percent', { value: n }));
+const count = (ctx: PageContext, n: number | null) => (n === null ? ctx.t('analytics.fewerThan', { count: SMALLEST_SHOWN }) : formatNumber(ctx.locale, n));
+/** A gap to a target reads with its sign, above or below. */
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+const perCase = (ctx: PageContext, requests: number, received: number) => (received > 0 ? formatNumber(ctx.locale, round1(requests / received)) : '—');
+
+function PeriodFields({ ctx, period }: { ctx: PageContext; period: { from: string; to: string } }) {
+  return (
+    <>
+      <div>
+        <label for="from">{ctx.t('analytics.from')}</label>
+        <input id="from" name="from" type="date" value={period.from} />
+      </div>
+      <div>
+        <label for="to">{ctx.t('analytics.to')}</label>
+        <input id="to" name="to" type="date" value={period.to} />
+      </div>
+    </>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The officers' dashboard
+
+interface Dashboard {
+  period: { from: string; to: string };
+  agency: string;
+  service: string;
+  total: Figures | undefined;
+  byService: Figures[];
+  byMonth: Figures[];
+  targets: Map<string, Target>;
+  ratings: RatingSummary[];
+  names: Names;
+  reachable: { id: string; name: string }[];
+  maySetTargets: boolean;
+  refused?: { values: Record<string, string>; errors: FieldErrors };
+}
+
+function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
+  const { t } = ctx;
+  const total = d.total;
+  const worklist = (serviceId: string, overdue: boolean) => `/work?${new URLSearchParams({ service: serviceId, ...(overdue ? { overdue: 'true' } : {}) })}`;
+  const rating = (serviceId: string | null) => {
+    const found = serviceId === null ? summarise(d.ratings) : d.ratings.find((r) => r.serviceId === serviceId);
+    return found && found.responses > 0 ? t('analytics.rating', { average: round1(found.averageRating), count: found.responses }) : '—';
+  };
+  return (
+    <>
+      <h1>{t('analytics.dashboard.title')}</h1>
+      <form method="get" action="/agency/performance" class="filters">
+        <PeriodFields ctx={ctx} period={d.period} />
+        <div>
+          <label for="agency">{t('analytics.agency')}</label>
+          <select id="agency" name="agency">
+            <option value="">{t('analytics.allMine')}</option>
+            {d.reachable.map((a) => <option value={a.id} selected={a.id === d.agency}>{a.name}</option>)}
+          </select>
+        </div>
+        <div>
+          <label for="service">{t('analytics.service')}</label>
+          <select id="service" name="service">
+            <option value="">{t('analytics.allServices')}</option>
+            {d.names.services.filter((s) => d.reachable.some((a) => a.id === s.agencyId)).map((s) => <option value={s.id} selected={s.id === d.service}>{s.title}</option>)}
+          </select>
+        </div>
+        <div>
+          <button type="submit">{t('analytics.show')}</button>
+        </div>
+      </form>
+      {!total ? (
+        <p>{t('analytics.nothing')}</p>
+      ) : (
+        <>
+          <h2>{t('analytics.summary')}</h2>
+          <dl class="facts">
+            <dt>{t('analytics.received')}</dt>
+            <dd>{formatNumber(ctx.locale, total.received)}</dd>
+            <dt>{t('analytics.decided')}</dt>
+            <dd>{t('analytics.outcomes', { decided: total.decided, granted: total.granted, refused: total.refused, withdrawn: total.withdrawn })}</dd>
+            <dt>{t('analytics.open')}</dt>
+            <dd>{formatNumber(ctx.locale, total.received - total.decided)}</dd>
+            <dt>{t('analytics.medianDays')}</dt>
+            <dd>{days(ctx, total.medianDays)}</dd>
+            <dt>{t('analytics.p90Days')}</dt>
+            <dd>{days(ctx, total.p90Days)}</dd>
+            <dt>{t('analytics.inTime')}</dt>
+            <dd>{share(ctx, percent(total.decidedInTime, total.decidedWithLimit))}</dd>
+            <dt>{t('analytics.overdue')}</dt>
+            <dd>{formatNumber(ctx.locale, total.overdue)}</dd>
+            <dt>{t('analytics.requestsPerCase')}</dt>
+            <dd>{perCase(ctx, total.informationRequests, total.received)}</dd>
+            <dt>{t('analytics.online')}</dt>
+            <dd>{t('analytics.channels', { online: percent(total.online, total.received) ?? 0, assisted: percent(total.assisted, total.received) ?? 0 })}</dd>
+            <dt>{t('analytics.satisfaction')}</dt>
+            <dd>{rating(null)} · <a href="/agency/feedback">{t('analytics.feedback.link')}</a></dd>
+          </dl>
+          <BarChart
+            id="in-time"
+            title={t('analytics.charts.inTime')}
+            labelHeading={t('analytics.service')}
+            valueHeading={t('analytics.inTime')}
+            max={100}
+            bars={d.byService.map((f) => {
+              const value = percent(f.decidedInTime, f.decidedWithLimit);
+              return { label: d.names.service(f.serviceId), value, shown: share(ctx, value) };
+            })}
+          />
+          <BarChart
+            id="per-month"
+            title={t('analytics.charts.perMonth')}
+            labelHeading={t('analytics.month')}
+            valueHeading={t('analytics.received')}
+            bars={d.byMonth.map((f) => ({ label: f.month ?? '', value: f.received, shown: formatNumber(ctx.locale, f.received) }))}
+          />
+          <h2>{t('analytics.perService')}</h2>
+          <TableRegion label={t('analytics.perService')}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('analytics.service')}</th>
+                  <th scope="col">{t('analytics.agency')}</th>
+                  <th scope="col">{t('analytics.received')}</th>
+                  <th scope="col">{t('analytics.granted')}</th>
+                  <th scope="col">{t('analytics.refused')}</th>
+                  <th scope="col">{t('analytics.withdrawn')}</th>
+                  <th scope="col">{t('analytics.open')}</th>
+                  <th scope="col">{t('analytics.overdue')}</th>
+                  <th scope="col">{t('analytics.medianDays')}</th>
+                  <th scope="col">{t('analytics.p90Days')}</th>
+                  <th scope="col">{t('analytics.inTime')}</th>
+                  <th scope="col">{t('analytics.target')}</th>
+                  <th scope="col">{t('analytics.requestsPerCase')}</th>
+                  <th scope="col">{t('analytics.online')}</th>
+                  <th scope="col">{t('analytics.satisfaction')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.byService.map((f) => {
+                  const target = d.targets.get(f.serviceId ?? '');
+                  const reached = f.decidedWithinTarget === null ? null : percent(f.decidedWithinTarget, f.decided);
+                  const open = f.received - f.decided;
+                  return (
+                    <tr>
+                      <th scope="row">{d.names.service(f.serviceId)}</th>
+                      <td>{d.names.agency(f.agencyId)}</td>
+                      <td>{formatNumber(ctx.locale, f.received)}</td>
+                      <td>{formatNumber(ctx.locale, f.granted)}</td>
+                      <td>{formatNumber(ctx.locale, f.refused)}</td>
+                      <td>{formatNumber(ctx.locale, f.withdrawn)}</td>
+                      <td>{open > 0 ? <a href={worklist(f.serviceId!, false)}>{formatNumber(ctx.locale, open)}</a> : formatNumber(ctx.locale, open)}</td>
+                      <td>{f.overdue > 0 ? <a href={worklist(f.serviceId!, true)}>{formatNumber(ctx.locale, f.overdue)}</a> : formatNumber(ctx.locale, f.overdue)}</td>
+                      <td>{days(ctx, f.medianDays)}</td>
+                      <td>{days(ctx, f.p90Days)}</td>
+                      <td>{share(ctx, percent(f.decidedInTime, f.decidedWithLimit))}</td>
+                      <td>
+                        {target ? (
+                          <>
+                            {t('analytics.targetIs', { share: target.sharePercent, days: target.withinDays })}
+                            <span class="hint">{reached === null ? '—' : t('analytics.gap', { reached, gap: signed(reached - target.sharePercent) })}</span>
+                          </>
+                        ) : '—'}
+                      </td>
+                      <td>{perCase(ctx, f.informationRequests, f.received)}</td>
+                      <td>{share(ctx, percent(f.online, f.received))}</td>
+                      <td>{rating(f.serviceId)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </TableRegion>
+        </>
+      )}
+      <p class="hint">{t('analytics.drillHint')}</p>
+      {d.maySetTargets && <TargetForm ctx={ctx} d={d} />}
+      <p><a href="/performance">{t('analytics.public.link')}</a></p>
+    </>
+  );
+}
+
+function summarise(ratings: RatingSummary[]): RatingSummary | undefined {
+  const responses = ratings.reduce((n, r) => n + r.responses, 0);
+  if (responses === 0) return undefined;
+  return { serviceId: '', responses, averageRating: ratings.reduce((n, r) => n + r.averageRating * r.responses, 0) / responses };
+}
+
+function TargetForm({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
+  const { t } = ctx;
+  const values = d.refused?.values ?? {};
+  const errors = d.refused?.errors ?? {};
+  return (
+    <section aria-labelledby="targets-title">
+      <h2 id="targets-title">{t('analytics.targets.title')}</h2>
+      <ErrorSummary ctx={ctx} errors={errors} labels={{ 'target-service': t('analytics.service'), 'target-days': t('analytics.targets.days'), 'target-share': t('analytics.targets.share') }} />
+      <form class="stack" method="post" action="/agency/performance/targets" novalidate>
+        <CsrfField ctx={ctx} />
+        <div>
+          <label for="target-service">{t('analytics.service')}</label>
+          <select id="target-service" name="service" aria-invalid={errors['target-service'] ? 'true' : undefined}>
+            {d.names.services.map((s) => <option value={s.id} selected={s.id === (values.service ?? d.service)}>{s.title}</option>)}
+          </select>
+        </div>
+        <Field id="target-share" name="sharePercent" label={t('analytics.targets.share')} inputMode="numeric" value={values.sharePercent ?? ''} error={errors['target-share']} />
+        <Field id="target-days" name="withinDays" label={t('analytics.targets.days')} inputMode="numeric" value={values.withinDays ?? ''} error={errors['target-days']} />
+        <div>
+          <button type="submit">{t('analytics.targets.save')}</button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Feedback, as officers read it
+
+function FeedbackPage({ ctx, entries, ratings, names, service, theme, services }: { ctx: PageContext; entries: FeedbackEntry[]; ratings: RatingSummary[]; names: Names; service: string; theme: string; services: { id: string; title: string }[] }) {
+  const { t } = ctx;
+  return (
+    <>
+      <h1>{t('analytics.feedback.title')}</h1>
+      <p>{t('analytics.feedback.anonymous')}</p>
+      <form method="get" action="/agency/feedback" class="filters">
+        <div>
+          <label for="service">{t('analytics.service')}</label>
+          <select id="service" name="service">
+            <option value="">{t('analytics.allServices')}</option>
+            {services.map((s) => <option value={s.id} selected={s.id === service}>{s.title}</option>)}
+          </select>
+        </div>
+        <div>
+          <label for="theme">{t('analytics.feedback.theme')}</label>
+          <select id="theme" name="theme">
+            <option value="">{t('analytics.feedback.anyTheme')}</option>
+            {FEEDBACK_THEMES.map((th) => <option value={th} selected={th === theme}>{t(`analytics.themes.${th}`)}</option>)}
+          </select>
+        </div>
+        <div>
+          <button type="submit">{t('analytics.show')}</button>
+        </div>
+      </form>
+      <TableRegion label={t('analytics.feedback.ratings')}>
+        <table>
+          <caption>{t('analytics.feedback.ratings')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('analytics.service')}</th>
+              <th scope="col">{t('analytics.feedback.responses')}</th>
+              <th scope="col">{t('analytics.feedback.average')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ratings.map((r) => (
+              <tr>
+                <th scope="row">{names.service(r.serviceId)}</th>
+                <td>{formatNumber(ctx.locale, r.responses)}</td>
+                <td>{formatNumber(ctx.locale, round1(r.averageRating))}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
+      <h2>{t('analytics.feedback.latest')}</h2>
+      {entries.length === 0 ? (
+        <p>{t('analytics.feedback.none')}</p>
+      ) : (
+        <TableRegion label={t('analytics.feedback.latest')}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('analytics.feedback.given')}</th>
+                <th scope="col">{t('analytics.service')}</th>
+                <th scope="col">{t('analytics.feedback.rating')}</th>
+                <th scope="col">{t('analytics.feedback.theme')}</th>
+                <th scope="col">{t('analytics.feedback.comment')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr>
+                  <td>{formatDateTime(ctx.locale, e.givenAt)}</td>
+                  <td>{names.service(e.serviceId)}</td>
+                  <td>{t('analytics.feedback.stars', { rating: e.rating })}</td>
+                  <td>{t(`analytics.themes.${e.theme}`)}</td>
+                  <td>{e.comment || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableRegion>
+      )}
+      <p><a href="/agency/performance">{t('analytics.dashboard.title')}</a></p>
+    </>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public performance pages
+
+function PublicTable({ ctx, rows, label, first }: { ctx: PageContext; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; label: string; first: string }) {
+  const { t } = ctx;
+  return (
+    <TableRegion label={label}>
+      <table>
+        <caption>{label}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{first}</th>
+            <th scope="col">{t('analytics.received')}</th>
+            <th scope="col">{t('analytics.granted')}</th>
+            <th scope="col">{t('analytics.refused')}</th>
+            <th scope="col">{t('analytics.withdrawn')}</th>
+            <th scope="col">{t('analytics.overdue')}</th>
+            <th scope="col">{t('analytics.medianDays')}</th>
+            <th scope="col">{t('analytics.p90Days')}</th>
+            <th scope="col">{t('analytics.inTime')}</th>
+            <th scope="col">{t('analytics.online')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ heading, href, f }) => (
+            <tr>
+              <th scope="row">{href ? <a href={href}>{heading}</a> : heading}</th>
+              <td>{count(ctx, f.received)}</td>
+              <td>{count(ctx, f.granted)}</td>
+              <td>{count(ctx, f.refused)}</td>
+              <td>{count(ctx, f.withdrawn)}</td>
+              <td>{count(ctx, f.overdue)}</td>
+              <td>{days(ctx, f.medianDays)}</td>
+              <td>{days(ctx, f.p90Days)}</td>
+              <td>{share(ctx, f.decidedInTimePercent)}</td>
+              <td>{share(ctx, f.onlinePercent)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableRegion>
+  );
+}
+
+function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined }) {
+  const { t } = ctx;
+  const data = (ext: string) => `/performance/open-data.${ext}?${new URLSearchParams(period)}`;
+  return (
+    <>
+      <h1>{title}</h1>
+      <p>{t('analytics.public.intro', { count: SMALLEST_SHOWN })}</p>
+      <form method="get" action={action} class="filters">
+        <PeriodFields ctx={ctx} period={period} />
+        <div>
+          <button type="submit">{t('analytics.show')}</button>
+        </div>
+      </form>
+      {!total ? (
+        <p>{t('analytics.nothing')}</p>
+      ) : (
+        <>
+          <dl class="facts">
+            <dt>{t('analytics.received')}</dt>
+            <dd>{count(ctx, total.received)}</dd>
+            <dt>{t('analytics.medianDays')}</dt>
+            <dd>{days(ctx, total.medianDays)}</dd>
+            <dt>{t('analytics.inTime')}</dt>
+            <dd>{share(ctx, total.decidedInTimePercent)}</dd>
+            <dt>{t('analytics.online')}</dt>
+            <dd>{share(ctx, total.onlinePercent)}</dd>
+            <dt>{t('analytics.satisfaction')}</dt>
+            <dd>{ratings && ratings.responses >= SMALLEST_SHOWN ? t('analytics.rating', { average: round1(ratings.averageRating), count: ratings.responses }) : '—'}</dd>
+          </dl>
+          <BarChart id="in-time" title={chartLabel} labelHeading={first} valueHeading={t('analytics.inTime')} max={100} bars={rows.map((r) => ({ label: r.heading, value: r.f.decidedInTimePercent, shown: share(ctx, r.f.decidedInTimePercent) }))} />
+          <PublicTable ctx={ctx} rows={rows} label={t('analytics.public.table')} first={first} />
+        </>
+      )}
+      <h2>{t('analytics.openData.title')}</h2>
+      <p>{t('analytics.openData.about')}</p>
+      <ul>
+        <li><a href={data('csv')}>{t('analytics.openData.csv')}</a></li>
+        <li><a href={data('json')}>{t('analytics.openData.json')}</a></li>
+      </ul>
+    </>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open data
+
+const OPEN_DATA_COLUMNS = ['month', 'serviceId', 'agencyId', 'channel', 'received', 'decided', 'granted', 'refused', 'withdrawn', 'overdue', 'decidedInTimePercent', 'medianDays', 'p90Days'] as const;
+
+type OpenDataRow = Record<(typeof OPEN_DATA_COLUMNS)[number], string | number | null>;
+
+function openDataRow(f: Figures): OpenDataRow {
+  const p = suppressed(f);
+  return { month: f.month, serviceId: f.serviceId, agencyId: f.agencyId, channel: f.channel, received: p.received, decided: p.decided, granted: p.granted, refused: p.refused, withdrawn: p.withdrawn, overdue: p.overdue, decidedInTimePercent: p.decidedInTimePercent, medianDays: p.medianDays, p90Days: p.p90Days };
+}
+
+function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+/** The officers' performance dashboard and feedback, the public performance pages and open data. */
+export function analyticsPages(db: Db, oidcLabel: string | null) {
+  return async (app: App) => {
+    const ctxOf = (request: FastifyRequest, reply: FastifyReply) => pageContext(request, reply, oidcLabel);
+
+    const dashboard = async (request: FastifyRequest, reply: FastifyReply, query: { from?: string; to?: string; agency?: string; service?: string }, refused?: Dashboard['refused']) => {
+      const principal = requirePrincipal(request);
+      const ctx = ctxOf(request, reply);
+      const reach = agenciesReached(principal, STAFF_ROLES);
+      const names = await namesFor(db, ctx);
+      const reachable = reach === 'all' ? names.agencies : names.agencies.filter((a) => reach.has(a.id));
+      if (query.agency && !reachable.some((a) => a.id === query.agency)) throw Problem.forbidden('This agency is not one of yours.');
+      const period = periodOf(query);
+      const scope: Scope = { ...period, agencies: query.agency ? [query.agency] : reach === 'all' ? 'all' : [...reach], serviceId: query.service || undefined };
+      const [[total], byService, byMonth, kpis, ratings] = await Promise.all([
+        figures(db, scope),
+        figures(db, scope, ['service', 'agency']),
+        figures(db, scope, ['month']),
+        targets(db),
+        ratingSummaries(db, { agencies: scope.agencies, serviceId: scope.serviceId }),
+      ]);
+      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), refused };
+      return sendPage(reply, ctx, { title: ctx.t('analytics.dashboard.title'), body: <DashboardPage ctx={ctx} d={d} />, private: true }, refused ? 400 : 200);
+    };
+
+    app.get('/agency/performance', {
+      config: { access: STAFF },
+      schema: {
+        summary: "Performance dashboard: figures, charts and KPI targets of my agencies' services for a period",
+        tags: ['web'],
+        querystring: Type.Object({ ...PeriodQuery, agency: Type.Optional(Type.Union([Type.Literal(''), Uuid])), service: Type.Optional(Type.Union([Type.Literal(''), DefinitionId])) }),
+      },
+      handler: (request, reply) => dashboard(request, reply, request.query),
+    });
+
+    app.post('/agency/performance/targets', {
+      config: { access: access.roles('admin') },
+      schema: {
+        summary: "Set a service's KPI target: a share of applications decided within a number of days (form; administrators)",
+        tags: ['web'],
+        body: Type.Object({ _csrf: FormText(200), service: DefinitionId, sharePercent: FormText(10), withinDays: FormText(10) }, { additionalProperties: false }),
+      },
+      handler: async (request, reply) => {
+        const principal = requirePrincipal(request);
+        if (!hasRole(principal, 'admin', null)) throw Problem.forbidden('Only a platform administrator sets targets.');
+        const ctx = ctxOf(request, reply);
+        const { service, sharePercent = '', withinDays = '' } = request.body;
+        const errors: FieldErrors = {};
+        const share = Number(sharePercent.trim());
+        const within = Number(withinDays.trim());
+        if (!/^\d{1,3}$/.test(sharePercent.trim()) || share < 1 || share > 100) errors['target-share'] = ctx.t('analytics.targets.shareError');
+        if (!/^\d{1,4}$/.test(withinDays.trim()) || within < 1 || within > 3650) errors['target-days'] = ctx.t('analytics.targets.daysError');
+        if (!(await currentDefinitions(db)).some((d) => d.serviceId === service)) errors['target-service'] = ctx.t('analytics.targets.serviceError');
+        if (Object.keys(errors).length > 0) return dashboard(request, reply, { service }, { values: { service, sharePercent, withinDays }, errors });
+        await db.transaction().execute(async (trx) => {
+          await setTarget(trx, { serviceId: service, sharePercent: share, withinDays: within }, principal.id);
+          await recordAudit(trx, { actor: actorOf(principal), action: 'analytics.set-target', subjectType: 'service', subjectId: service, requestId: request.id, change: { sharePercent: share, withinDays: within } });
+        });
+        return reply.redirect(`/agency/performance?${new URLSearchParams({ service })}`, 303);
+      },
+    });
+
+    app.get('/agency/feedback', {
+      config: { access: STAFF },
+      schema: {
+        summary: "Applicants' anonymous ratings and comments on my agencies' services, by theme",
+        tags: ['web'],
+        querystring: Type.Object({ service: Type.Optional(Type.Union([Type.Literal(''), DefinitionId])), theme: Type.Optional(Type.Union([Type.Literal(''), ...FEEDBACK_THEMES.map((th) => Type.Literal(th))])), lang: FormText(5) }),
+      },
+      handler: async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const ctx = ctxOf(request, reply);
+        const reach = agenciesReached(principal, STAFF_ROLES);
+        const scope = { agencies: reach === 'all' ? ('all' as const) : [...reach], serviceId: request.query.service || undefined, theme: (request.query.theme || undefined) as FeedbackTheme | undefined };
+        const [names, entries, ratings] = await Promise.all([namesFor(db, ctx), feedbackEntries(db, scope, FEEDBACK_SHOWN), ratingSummaries(db, scope)]);
+        const services = names.services.filter((s) => reach === 'all' || reach.has(s.agencyId));
+        return sendPage(reply, ctx, { title: ctx.t('analytics.feedback.title'), private: true, body: <FeedbackPage ctx={ctx} entries={entries} ratings={ratings} names={names} service={request.query.service ?? ''} theme={request.query.theme ?? ''} services={services} /> });
+      },
+    });
+
+    app.get('/performance', {
+      config: { access: access.public },
+      schema: { summary: 'How well every public service performs, for a period (small counts withheld)', tags: ['web'], querystring: Type.Object(PeriodQuery) },
+      handler: async (request, reply) => {
+        const ctx = ctxOf(request, reply);
+        const period = periodOf(request.query);
+        const scope: Scope = { ...period, agencies: 'all' };
+        const [names, [total], byService, ratings] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { agencies: 'all' })]);
+        const rows = byService.map((f) => ({ key: f.serviceId!, heading: names.service(f.serviceId), href: `/performance/services/${f.serviceId}?${new URLSearchParams(period)}`, f: suppressed(f) }));
+        const title = ctx.t('analytics.public.title');
+        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action="/performance" total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.service')} chartLabel={ctx.t('analytics.charts.inTime')} ratings={summarise(ratings)} /> });
+      },
+    });
+
+    app.get('/performance/services/:serviceId', {
+      config: { access: access.public },
+      schema: { summary: 'How well one public service performs, month by month (small counts withheld)', tags: ['web'], params: Type.Object({ serviceId: DefinitionId }), querystring: Type.Object(PeriodQuery) },
+      handler: async (request, reply) => {
+        const ctx = ctxOf(request, reply);
+        const names = await namesFor(db, ctx);
+        const serviceId = request.params.serviceId;
+        if (!names.services.some((s) => s.id === serviceId)) throw Problem.notFound('No public service has this id.');
+        const period = periodOf(request.query);
+        const scope: Scope = { ...period, agencies: 'all', serviceId };
+        const [[total], byMonth, ratings] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { agencies: 'all', serviceId })]);
+        const rows = byMonth.map((f) => ({ key: f.month!, heading: f.month!, f: suppressed(f) }));
+        const title = ctx.t('analytics.public.serviceTitle', { service: names.service(serviceId) });
+        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action={`/performance/services/${serviceId}`} total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.month')} chartLabel={ctx.t('analytics.charts.inTimePerMonth')} ratings={ratings[0]} /> });
+      },
+    });
+
+    const openData = async (query: { from?: string; to?: string }) => {
+      const period = periodOf(query);
+      return { period, rows: (await figures(db, { ...period, agencies: 'all' }, ['month', 'service', 'agency', 'channel'])).map(openDataRow) };
+    };
+    const OpenDataRowSchema = Type.Object(Object.fromEntries(OPEN_DATA_COLUMNS.map((c) => [c, Type.Union([Type.String(), Type.Number(), Type.Null()])])));
+
+    app.get('/performance/open-data.json', {
+      config: { access: access.public },
+      schema: {
+        summary: 'Open data: figures per month of submission, service, agency and channel; counts below 5 are null (CC BY 4.0, schema in docs/analytics.md)',
+        tags: ['analytics'],
+        querystring: Type.Object(PeriodQuery),
+        response: { 200: Type.Object({ licence: Type.String(), from: Type.String(), to: Type.String(), smallestCountShown: Type.Integer(), columns: Type.Array(Type.String()), rows: Type.Array(OpenDataRowSchema) }) },
+      },
+      handler: async (request, reply) => {
+        const { period, rows } = await openData(request.query);
+        reply.header('cache-control', 'public, max-age=300');
+        return { licence: OPEN_DATA_LICENCE, ...period, smallestCountShown: SMALLEST_SHOWN, columns: [...OPEN_DATA_COLUMNS], rows };
+      },
+    });
+
+    app.get('/performance/open-data.csv', {
+      config: { access: access.public },
+      schema: { summary: 'The same open data as CSV (RFC 4180, UTF-8, a header row; withheld counts are empty)', tags: ['analytics'], querystring: Type.Object(PeriodQuery) },
+      handler: async (request, reply) => {
+        const { period, rows } = await openData(request.query);
+        const lines = [OPEN_DATA_COLUMNS.join(','), ...rows.map((r) => OPEN_DATA_COLUMNS.map((c) => csvCell(r[c])).join(','))];
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="performance-${period.from}-${period.to}.csv"`)
+          .header('cache-control', 'public, max-age=300')
+          .header('link', `<https://creativecommons.org/licenses/by/4.0/>; rel="license"`)
+          .send(`${lines.join('\r\n')}\r\n`);
+      },
+    });
+  };
+}
+
+/** Below a decided application: how was it? One answer per application; afterwards, thanks. */
+export function FeedbackInvitation({ ctx, action, given, values, errors }: { ctx: PageContext; action: string; given: boolean; values: Record<string, unknown>; errors: FieldErrors }) {
+  const { t } = ctx;
+  if (given) return <p class="notice" role="status">{t('analytics.feedback.thanks')}</p>;
+  const rating = String(values.rating ?? '');
+  return (
+    <section aria-labelledby="feedback-title" class="asked">
+      <h2 id="feedback-title">{t('analytics.feedback.invite')}</h2>
+      <p class="hint">{t('analytics.feedback.anonymousHint')}</p>
+      <form class="stack" method="post" action={action} novalidate>
+        <CsrfField ctx={ctx} />
+        <fieldset aria-describedby={errors['feedback-rating'] ? 'feedback-rating-error' : undefined}>
+          <legend>{t('analytics.feedback.ratingQuestion')}</legend>
+          {errors['feedback-rating'] && <span class="field-error" id="feedback-rating-error">{errors['feedback-rating']}</span>}
+          {[1, 2, 3, 4, 5].map((n) => (
+            <div class="choice">
+              <input id={n === 1 ? 'feedback-rating' : `feedback-rating-${n}`} name="rating" type="radio" value={String(n)} checked={rating === String(n)} />
+              <label for={n === 1 ? 'feedback-rating' : `feedback-rating-${n}`}>{t(`analytics.feedback.scale.${n}`)}</label>
+            </div>
+          ))}
+        </fieldset>
+        <div>
+          <label for="feedback-theme">{t('analytics.feedback.themeQuestion')}</label>
+          <select id="feedback-theme" name="theme" aria-invalid={errors['feedback-theme'] ? 'true' : undefined} aria-describedby={errors['feedback-theme'] ? 'feedback-theme-error' : undefined}>
+            <option value="">{t('analytics.feedback.chooseTheme')}</option>
+            {FEEDBACK_THEMES.map((th) => <option value={th} selected={values.theme === th}>{t(`analytics.themes.${th}`)}</option>)}
+          </select>
+          {errors['feedback-theme'] && <span class="field-error" id="feedback-theme-error">{errors['feedback-theme']}</span>}
+        </div>
+        <div>
+          <label for="feedback-comment">{t('analytics.feedback.commentQuestion')}</label>
+          <span class="hint" id="feedback-comment-hint">{t('analytics.feedback.commentHint')}</span>
+          <input id="feedback-comment" name="comment" type="text" maxLength={300} value={String(values.comment ?? '')} aria-describedby="feedback-comment-hint" />
+        </div>
+        <div>
+          <button type="submit">{t('analytics.feedback.send')}</button>
+        </div>
+      </form>
+    </section>
+  );
+}
