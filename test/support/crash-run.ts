@@ -96,9 +96,10 @@ export class Node {
     this.url = `http://127.0.0.1:${port}`;
   }
 
-  static async create(opts: { dataDir: string; databaseUrl?: string }): Promise<Node> {
+  /** `env` is what the operator sets besides (an SMTP server, a base URL). */
+  static async create(opts: { dataDir: string; databaseUrl?: string; env?: Record<string, string> }): Promise<Node> {
     const port = await freePort();
-    const env: Record<string, string> = { DATA_DIR: opts.dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', AUDIT_LINK_INTERVAL_SECONDS: '1' };
+    const env: Record<string, string> = { DATA_DIR: opts.dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', AUDIT_LINK_INTERVAL_SECONDS: '1', ...opts.env };
     if (opts.databaseUrl) Object.assign(env, { DATABASE_URL: opts.databaseUrl });
     else Object.assign(env, { DATABASE_URL: '', EMBEDDED_PG_PORT: String(await freePort()) });
     return new Node(env, port);

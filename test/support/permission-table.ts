@@ -3,7 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { startTestApp, type TestApp } from './app.ts';
 import { assertProblem } from './http.ts';
-import { RegistrationFixtures, type Actor, type Part } from './registration-fixtures.ts';
+import { documentedRoutes } from './permission-coverage.ts';
+import { createApiClient } from '../../src/blocks/identity/index.ts';
+import { multipartBody, RegistrationFixtures, type Actor, type Part } from './registration-fixtures.ts';
+
+/** The caller that is a machine: it sends a bearer token, has no session, cookie or CSRF token. */
+const API_CLIENT = 'api-client';
 
 /**
  * A permission table: for each route, the status every kind of caller gets, in one row. The
@@ -22,7 +27,13 @@ export const CALLERS = {
   /** the head of the owning agency */
   head: 'head.trade',
   admin: 'admin',
-} as const satisfies Record<string, Actor | null>;
+  /**
+   * an API client of the owning agency holding the officer role: a ministry's system syncing its
+   * cases. It acts as an officer of its own, not as the officer above, and a page's form (urlencoded
+   * or multipart) refuses it: forms need a browser's CSRF token.
+   */
+  'api client': API_CLIENT,
+} as const satisfies Record<string, Actor | typeof API_CLIENT | null>;
 export type Caller = keyof typeof CALLERS;
 const COLUMNS = Object.keys(CALLERS) as Caller[];
 
@@ -34,8 +45,13 @@ export interface Call {
   headers?: Record<string, string>;
 }
 
-/** Expected statuses, in the order of CALLERS: anonymous, owner, other citizen, officer, other agency, head, admin. */
-export type Statuses = readonly [number, number, number, number, number, number, number];
+/** Expected statuses, in the order of CALLERS: anonymous, owner, other citizen, officer, other agency, head, admin, API client. */
+export type Statuses = readonly [number, number, number, number, number, number, number, number];
+
+/** The same status for every caller: a public route, or a gateway's call that no one can make without its secret. */
+export function everyone(status: number): Statuses {
+  return [status, status, status, status, status, status, status, status];
+}
 
 export interface Row {
   /** As the route is registered: `POST /api/workflow/tasks/:id/claim`. */
@@ -45,40 +61,35 @@ export interface Row {
   /** What this row is about, when a route has more than one. */
   what?: string;
   expect: Statuses;
-  /** Made afresh for each caller (and given the account), so a call that changes the record leaves the next one unaffected. */
+  /** Made afresh for each caller (and given the account, none for the API client), so a call that changes the record leaves the next one unaffected. */
   call: (fixtures: RegistrationFixtures, who: Actor | null) => Promise<Call> | Call;
 }
 
-async function send(fixtures: RegistrationFixtures, who: Actor | null, call: Call): Promise<LightMyRequestResponse> {
-  if (call.multipart) return fixtures.upload(who, call.url, call.multipart);
-  return fixtures.app.app.inject({ method: call.method, url: call.url, headers: { ...fixtures.headersOf(who), ...call.headers }, ...(call.json === undefined ? {} : { payload: call.json as object }) });
-}
-
-/** The routes of /openapi.json that `covers` selects, as `METHOD /path/:param`, with their access rules. */
-function documentedRoutes(app: TestApp, covers: (path: string) => boolean): Map<string, string> {
-  const paths = (app.app.swagger() as unknown as { paths: Record<string, Record<string, { 'x-access': string }>> }).paths;
-  const routes = new Map<string, string>();
-  for (const [path, operations] of Object.entries(paths)) {
-    if (!covers(path)) continue;
-    for (const [method, operation] of Object.entries(operations)) {
-      if (method !== 'head') routes.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, operation['x-access']);
-    }
+function send(app: TestApp, credentials: Record<string, string>, call: Call): Promise<LightMyRequestResponse> {
+  const headers = { ...credentials, ...call.headers };
+  if (call.multipart) {
+    const { contentType, payload } = multipartBody(call.multipart);
+    return app.app.inject({ method: call.method, url: call.url, headers: { ...headers, 'content-type': contentType }, payload });
   }
-  return routes;
+  return app.app.inject({ method: call.method, url: call.url, headers, ...(call.json === undefined ? {} : { payload: call.json as object }) });
 }
 
 /** Declare the tests of a table: every covered route has a row, and every caller gets the status its column says. */
-export function permissionTable(options: { covers: (path: string) => boolean; rows: Row[] }): void {
+/** `covers` is the table's entry in PERMISSION_TABLES; `env` what the app is started with besides the defaults. */
+export function permissionTable(options: { covers: (path: string) => boolean; rows: Row[]; env?: Record<string, string> }): void {
   let app: TestApp;
   let fixtures: RegistrationFixtures;
+  let bearer: Record<string, string>;
   before(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ env: options.env });
     fixtures = await RegistrationFixtures.start(app);
+    const { token } = await createApiClient(app.database.db, { name: 'Trade case sync', agencyCode: 'commerce', roles: ['officer'] }, { principal: null, requestId: null });
+    bearer = { authorization: `Bearer ${token}` };
   });
   after(() => app.stop());
 
   it('has a row for every route it covers, with the access rule the route declares', () => {
-    const documented = documentedRoutes(app, options.covers);
+    const documented = documentedRoutes(app.app.swagger(), options.covers);
     assert.ok(documented.size > 0, 'the table covers some routes');
     assert.deepEqual(new Map(options.rows.map((r) => [r.route, r.access])), documented);
   });
@@ -89,7 +100,8 @@ export function permissionTable(options: { covers: (path: string) => boolean; ro
         const status = row.expect[column]!;
         it(`${caller} → ${status}`, async () => {
           const who = CALLERS[caller];
-          const response = await send(fixtures, who, await row.call(fixtures, who));
+          const account = who === API_CLIENT ? null : who;
+          const response = await send(app, who === API_CLIENT ? bearer : fixtures.headersOf(account), await row.call(fixtures, account));
           if (status >= 400) assertProblem(response, status);
           else assert.equal(response.statusCode, status, response.body);
         });

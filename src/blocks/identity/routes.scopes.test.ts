@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { assertProblem, openForm } from '../../../test/support/http.ts';
+import { documentedRoutes, PERMISSION_TABLES } from '../../../test/support/permission-coverage.ts';
 import { createUser } from './accounts.ts';
 import { createApiClient } from './api-clients.ts';
 import { recordMandate } from './mandates.ts';
@@ -425,20 +426,9 @@ const ROUTES: RouteSpec[] = [
   },
 ];
 
-const ACCOUNT_PAGES = ['/sign-in', '/sign-out', '/register', '/account', '/account/sign-out-everywhere', '/account/phone', '/account/password', '/password/forgot', '/password/reset'];
-
 describe('every identity route and account page has its permissions specified here', () => {
   it('the table names each one, with the access rule it declares', () => {
-    const declared = new Map<string, string>();
-    const paths = (app.app.swagger() as unknown as { paths: Record<string, Record<string, { 'x-access': string }>> }).paths;
-    for (const [path, operations] of Object.entries(paths)) {
-      if (!path.startsWith('/api/identity/') && !ACCOUNT_PAGES.includes(path)) continue;
-      for (const [method, operation] of Object.entries(operations)) {
-        if (method === 'head') continue;
-        declared.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, operation['x-access']);
-      }
-    }
-    assert.deepEqual(new Map(ROUTES.map((r) => [r.route, r.access])), declared);
+    assert.deepEqual(new Map(ROUTES.map((r) => [r.route, r.access])), documentedRoutes(app.app.swagger(), PERMISSION_TABLES['src/blocks/identity/routes.scopes.test.ts']));
   });
 });
 

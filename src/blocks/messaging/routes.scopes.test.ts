@@ -10,6 +10,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { assertProblem } from '../../../test/support/http.ts';
+import { documentedRoutes, PERMISSION_TABLES } from '../../../test/support/permission-coverage.ts';
 import { createApiClient, createUser, findUserByLogin } from '../identity/index.ts';
 import { DELIVERY_REPORTS_PATH, GOVSTACK_MESSAGING_PREFIX as P, INBOUND_SMS_PATH, MESSAGING_CLIENT_ROLE } from './index.ts';
 import { signatureHeaders } from '../../platform/http/signed-calls.ts';
@@ -182,19 +183,9 @@ const ROUTES: RouteSpec[] = [
   },
 ];
 
-const COVERED = (path: string) => path.startsWith('/messaging/') || path.startsWith(`${P}/`) || path === '/outbox' || path.startsWith('/admin/messages');
-
 describe('every messaging route and page has its permissions specified here', () => {
   it('the table names each one, with the access rule it declares', () => {
-    const declared = new Map<string, string>();
-    const paths = (app.app.swagger() as unknown as { paths: Record<string, Record<string, { 'x-access': string }>> }).paths;
-    for (const [path, operations] of Object.entries(paths)) {
-      if (!COVERED(path)) continue;
-      for (const [method, operation] of Object.entries(operations)) {
-        if (method !== 'head') declared.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, operation['x-access']);
-      }
-    }
-    assert.deepEqual(new Map(ROUTES.map((r) => [r.route, r.access])), declared);
+    assert.deepEqual(new Map(ROUTES.map((r) => [r.route, r.access])), documentedRoutes(app.app.swagger(), PERMISSION_TABLES['src/blocks/messaging/routes.scopes.test.ts']));
   });
 });
 

@@ -3,6 +3,7 @@
  * for licence interviews); the booking is Amina's, so she may see, move and cancel it; Zara and
  * the officer of Fire and Civil Protection are told it does not exist.
  */
+import { PERMISSION_TABLES } from '../../../test/support/permission-coverage.ts';
 import { permissionTable, type Row } from '../../../test/support/permission-table.ts';
 import type { RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
 import { SYSTEM_ACTOR } from '../audit/index.ts';
@@ -49,25 +50,25 @@ async function aminasBooking(f: RegistrationFixtures): Promise<string> {
 
 // prettier-ignore
 const ROWS: Row[] = [
-  //                                                                                       anon owner other officer agency head admin
-  { route: 'GET /api/scheduler/agencies/:agency/slots', access: SIGNED_IN,              expect: [401, 200, 200, 200, 200, 200, 200], call: async (f) => (await tradeCalendar(f), { method: 'GET', url: `/api/scheduler/agencies/${AGENCY}/slots?kind=room&durationMinutes=30&from=${FROM}&to=2027-02-03T00:00:00Z` }) },
-  { route: 'POST /api/scheduler/agencies/:agency/bookings', access: STAFF,              expect: [401, 403, 403, 201, 403, 201, 201],
+  //                                                                                       anon owner other officer agency head admin client
+  { route: 'GET /api/scheduler/agencies/:agency/slots', access: SIGNED_IN,              expect: [401, 200, 200, 200, 200, 200, 200, 200], call: async (f) => (await tradeCalendar(f), { method: 'GET', url: `/api/scheduler/agencies/${AGENCY}/slots?kind=room&durationMinutes=30&from=${FROM}&to=2027-02-03T00:00:00Z` }) },
+  { route: 'POST /api/scheduler/agencies/:agency/bookings', access: STAFF,              expect: [401, 403, 403, 201, 403, 201, 201, 201],
     call: async (f) => ({ method: 'POST', url: `/api/scheduler/agencies/${AGENCY}/bookings`, json: { kind: 'room', start: (await nextFreeStart(f)).toISOString(), durationMinutes: 30, subject: { type: 'application', id: `licence-${++serial}` }, attendees: [], title: 'Licence interview' } }) },
-  { route: 'GET /api/scheduler/bookings/:id', access: SIGNED_IN,                        expect: [401, 200, 404, 200, 404, 200, 200], call: async (f) => ({ method: 'GET', url: `/api/scheduler/bookings/${await aminasBooking(f)}` }) },
-  { route: 'GET /api/scheduler/bookings/:id.ics', access: SIGNED_IN,                    expect: [401, 200, 404, 200, 404, 200, 200], call: async (f) => ({ method: 'GET', url: `/api/scheduler/bookings/${await aminasBooking(f)}.ics` }) },
-  { route: 'POST /api/scheduler/bookings/:id/reschedule', access: SIGNED_IN,            expect: [401, 200, 404, 200, 404, 200, 200],
+  { route: 'GET /api/scheduler/bookings/:id', access: SIGNED_IN,                        expect: [401, 200, 404, 200, 404, 200, 200, 200], call: async (f) => ({ method: 'GET', url: `/api/scheduler/bookings/${await aminasBooking(f)}` }) },
+  { route: 'GET /api/scheduler/bookings/:id.ics', access: SIGNED_IN,                    expect: [401, 200, 404, 200, 404, 200, 200, 200], call: async (f) => ({ method: 'GET', url: `/api/scheduler/bookings/${await aminasBooking(f)}.ics` }) },
+  { route: 'POST /api/scheduler/bookings/:id/reschedule', access: SIGNED_IN,            expect: [401, 200, 404, 200, 404, 200, 200, 200],
     call: async (f) => {
       const id = await aminasBooking(f);
       return { method: 'POST', url: `/api/scheduler/bookings/${id}/reschedule`, json: { start: (await nextFreeStart(f)).toISOString() } };
     },
   },
-  { route: 'POST /api/scheduler/bookings/:id/cancel', access: SIGNED_IN,                expect: [401, 200, 404, 200, 404, 200, 200], call: async (f) => ({ method: 'POST', url: `/api/scheduler/bookings/${await aminasBooking(f)}/cancel`, json: { reason: 'Cannot come' } }) },
-  { route: 'GET /api/scheduler/resources/:id/calendar.ics', access: STAFF,              expect: [401, 403, 403, 200, 403, 200, 200], call: async (f) => ({ method: 'GET', url: `/api/scheduler/resources/${(await tradeCalendar(f)).roomId}/calendar.ics` }) },
-  { route: 'POST /api/scheduler/agencies/:agency/resources', access: STAFF,             expect: [401, 403, 403, 201, 403, 201, 201], call: () => ({ method: 'POST', url: `/api/scheduler/agencies/${AGENCY}/resources`, json: { kind: 'vehicle', code: `van-${++serial}`, name: 'Inspection van' } }) },
-  { route: 'PUT /api/scheduler/agencies/:agency/hours', access: STAFF,                  expect: [401, 403, 403, 204, 403, 204, 204], call: async (f) => (await tradeCalendar(f), { method: 'PUT', url: `/api/scheduler/agencies/${AGENCY}/hours`, json: { timezone: 'Africa/Djibouti', ranges: EVERY_DAY } }) },
-  { route: 'GET /api/scheduler/agencies/:agency/holidays', access: SIGNED_IN,           expect: [401, 200, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: `/api/scheduler/agencies/${AGENCY}/holidays?year=2027` }) },
-  { route: 'PUT /api/scheduler/agencies/:agency/holidays/:day', access: STAFF,          expect: [401, 403, 403, 204, 403, 204, 204], call: () => ({ method: 'PUT', url: `/api/scheduler/agencies/${AGENCY}/holidays/2027-06-27`, json: { names: { en: 'Independence Day', fr: 'Fête de l’indépendance' } } }) },
-  { route: 'DELETE /api/scheduler/agencies/:agency/holidays/:day', access: STAFF,       expect: [401, 403, 403, 204, 403, 204, 204],
+  { route: 'POST /api/scheduler/bookings/:id/cancel', access: SIGNED_IN,                expect: [401, 200, 404, 200, 404, 200, 200, 200], call: async (f) => ({ method: 'POST', url: `/api/scheduler/bookings/${await aminasBooking(f)}/cancel`, json: { reason: 'Cannot come' } }) },
+  { route: 'GET /api/scheduler/resources/:id/calendar.ics', access: STAFF,              expect: [401, 403, 403, 200, 403, 200, 200, 200], call: async (f) => ({ method: 'GET', url: `/api/scheduler/resources/${(await tradeCalendar(f)).roomId}/calendar.ics` }) },
+  { route: 'POST /api/scheduler/agencies/:agency/resources', access: STAFF,             expect: [401, 403, 403, 201, 403, 201, 201, 201], call: () => ({ method: 'POST', url: `/api/scheduler/agencies/${AGENCY}/resources`, json: { kind: 'vehicle', code: `van-${++serial}`, name: 'Inspection van' } }) },
+  { route: 'PUT /api/scheduler/agencies/:agency/hours', access: STAFF,                  expect: [401, 403, 403, 204, 403, 204, 204, 204], call: async (f) => (await tradeCalendar(f), { method: 'PUT', url: `/api/scheduler/agencies/${AGENCY}/hours`, json: { timezone: 'Africa/Djibouti', ranges: EVERY_DAY } }) },
+  { route: 'GET /api/scheduler/agencies/:agency/holidays', access: SIGNED_IN,           expect: [401, 200, 200, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: `/api/scheduler/agencies/${AGENCY}/holidays?year=2027` }) },
+  { route: 'PUT /api/scheduler/agencies/:agency/holidays/:day', access: STAFF,          expect: [401, 403, 403, 204, 403, 204, 204, 204], call: () => ({ method: 'PUT', url: `/api/scheduler/agencies/${AGENCY}/holidays/2027-06-27`, json: { names: { en: 'Independence Day', fr: 'Fête de l’indépendance' } } }) },
+  { route: 'DELETE /api/scheduler/agencies/:agency/holidays/:day', access: STAFF,       expect: [401, 403, 403, 204, 403, 204, 204, 204],
     call: async (f) => {
       const { agencyId } = await tradeCalendar(f);
       await setHoliday(f.app.database.db, agencyId, { day: '2027-12-31', names: { en: 'Bridge day' } }, acting);
@@ -75,17 +76,17 @@ const ROWS: Row[] = [
     },
   },
 
-  { route: 'GET /agency/scheduler/:agency', access: STAFF,                              expect: [401, 403, 403, 200, 403, 200, 200], call: async (f) => (await tradeCalendar(f), { method: 'GET', url: `/agency/scheduler/${AGENCY}?year=2027` }) },
-  { route: 'POST /agency/scheduler/:agency/holidays', access: STAFF,                    expect: [401, 403, 403, 303, 403, 303, 303], call: () => ({ method: 'POST', url: `/agency/scheduler/${AGENCY}/holidays`, json: { day: '2027-05-01', name: 'Labour Day' } }) },
-  { route: 'POST /agency/scheduler/:agency/hours', access: STAFF,                       expect: [401, 403, 403, 303, 403, 303, 303], call: async (f) => (await tradeCalendar(f), { method: 'POST', url: `/agency/scheduler/${AGENCY}/hours`, json: { timezone: 'Africa/Djibouti', ...Object.fromEntries(EVERY_DAY.flatMap((d) => [[`opens${d.weekday}`, '07:00'], [`closes${d.weekday}`, '14:00']])) } }) },
-  { route: 'POST /agency/scheduler/:agency/holidays/:day/remove', access: STAFF,        expect: [401, 403, 403, 303, 403, 303, 303],
+  { route: 'GET /agency/scheduler/:agency', access: STAFF,                              expect: [401, 403, 403, 200, 403, 200, 200, 200], call: async (f) => (await tradeCalendar(f), { method: 'GET', url: `/agency/scheduler/${AGENCY}?year=2027` }) },
+  { route: 'POST /agency/scheduler/:agency/holidays', access: STAFF,                    expect: [401, 403, 403, 303, 403, 303, 303, 303], call: () => ({ method: 'POST', url: `/agency/scheduler/${AGENCY}/holidays`, json: { day: '2027-05-01', name: 'Labour Day' } }) },
+  { route: 'POST /agency/scheduler/:agency/hours', access: STAFF,                       expect: [401, 403, 403, 303, 403, 303, 303, 303], call: async (f) => (await tradeCalendar(f), { method: 'POST', url: `/agency/scheduler/${AGENCY}/hours`, json: { timezone: 'Africa/Djibouti', ...Object.fromEntries(EVERY_DAY.flatMap((d) => [[`opens${d.weekday}`, '07:00'], [`closes${d.weekday}`, '14:00']])) } }) },
+  { route: 'POST /agency/scheduler/:agency/holidays/:day/remove', access: STAFF,        expect: [401, 403, 403, 303, 403, 303, 303, 303],
     call: async (f) => {
       const { agencyId } = await tradeCalendar(f);
       await setHoliday(f.app.database.db, agencyId, { day: '2027-12-30', names: { en: 'Bridge day' } }, acting);
       return { method: 'POST', url: `/agency/scheduler/${AGENCY}/holidays/2027-12-30/remove`, json: {} };
     },
   },
-  { route: 'GET /agency/scheduler/resources/:id/agenda', access: STAFF,                 expect: [401, 403, 403, 200, 403, 200, 200], call: async (f) => ({ method: 'GET', url: `/agency/scheduler/resources/${(await tradeCalendar(f)).roomId}/agenda?week=2027-02-01` }) },
+  { route: 'GET /agency/scheduler/resources/:id/agenda', access: STAFF,                 expect: [401, 403, 403, 200, 403, 200, 200, 200], call: async (f) => ({ method: 'GET', url: `/agency/scheduler/resources/${(await tradeCalendar(f)).roomId}/agenda?week=2027-02-01` }) },
 ];
 
-permissionTable({ covers: (path) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler'), rows: ROWS });
+permissionTable({ covers: PERMISSION_TABLES['src/blocks/scheduler/routes.scopes.test.ts'], rows: ROWS });
