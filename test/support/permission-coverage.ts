@@ -11,16 +11,18 @@ import { GOVSTACK_REGISTRIES } from '../../src/blocks/registries/govstack/routes
  * filled at run time.
  */
 export const PERMISSION_TABLES = {
+  'src/blocks/analytics/routes.scopes.test.ts': (path: string) => path.startsWith('/agency/performance') || path === '/agency/feedback' || path.startsWith('/performance') || path === '/applications/{id}/feedback',
   'src/blocks/consent/routes.scopes.test.ts': (path: string) => path.startsWith('/api/consent') || path.startsWith(`${GOVSTACK_CONSENT}/`) || path.startsWith('/account/consents') || path.startsWith('/account/data-use'),
   'src/blocks/identity/routes.scopes.test.ts': (path: string) => path.startsWith('/api/identity/') || ['/sign-in', '/sign-out', '/register', '/account', '/account/sign-out-everywhere', '/account/phone', '/account/password', '/password/forgot', '/password/reset'].includes(path),
   'src/blocks/mediator/routes.scopes.test.ts': (path: string) => path.startsWith('/api/mediator'),
   'src/blocks/messaging/routes.scopes.test.ts': (path: string) => path.startsWith('/messaging/') || path.startsWith(`${GOVSTACK_MESSAGING_PREFIX}/`) || path === '/outbox' || path.startsWith('/admin/messages'),
   'src/blocks/payments/routes.scopes.test.ts': (path: string) => path.startsWith('/api/payments') || path.startsWith('/payments') || path.startsWith('/pay/'),
-  'src/blocks/registration/routes.scopes.test.ts': (path: string) => /^\/(api\/registration|api\/workflow|schemas)\//.test(path),
+  'src/blocks/registration/routes.scopes.test.ts': (path: string) => /^\/(api\/registration|api\/workflow|schemas)\//.test(path) || ['/services/{id}/register', '/applications/{id}/steps/{stepId}/prefill'].includes(path),
   'src/blocks/registration/govstack/routes.scopes.test.ts': (path: string) => path.startsWith(`${GOVSTACK_REGISTRATION}/`),
   'src/blocks/registries/routes.scopes.test.ts': (path: string) => path.startsWith('/api/registries') || path.startsWith(`${GOVSTACK_REGISTRIES}/`) || path.startsWith('/admin/registries'),
   'src/blocks/scheduler/routes.scopes.test.ts': (path: string) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler'),
   'src/blocks/ussd/routes.scopes.test.ts': (path: string) => path === '/ussd',
+  'src/web/pages/assist-pages.scopes.test.ts': (path: string) => path === '/assist' || path.startsWith('/assist/'),
   'src/platform/http/operations.scopes.test.ts': (path: string) => ['/health', '/ready', '/openapi.json', '/metrics'].includes(path) || /^\/(api\/)?admin\/jobs/.test(path),
 } as const satisfies Record<string, (path: string) => boolean>;
 

@@ -2,7 +2,9 @@
  * Who may call each route of the registration and workflow APIs (application-routes.ts and
  * definition-routes.ts). One row per route, one column per kind of caller; the record is Amina's
  * business licence (or market stall permit), owned by the Ministry of Trade. A route added under
- * /api/registration, /api/workflow or /schemas without a row here fails the first test.
+ * /api/registration, /api/workflow or /schemas without a row here fails the first test. The
+ * public register page and the prefill form are here too; the other application pages are still
+ * on the matrix's list (test/permission-matrix.test.ts).
  */
 import { publishDefinition } from './index.ts';
 import { MARKET_STALL, PDF } from '../../../test/support/registration-fixtures.ts';
@@ -122,6 +124,13 @@ const ROWS: Row[] = [
   {
     route: 'POST /api/workflow/cases/:id/extend', access: 'roles: agency-head, admin',                expect: [401, 403, 403, 403, 403, 200, 403, 403],
     call: async (f) => ({ method: 'POST', url: `/api/workflow/cases/${(await f.submittedLicence()).id}/extend`, json: { days: 2, reason: 'The inspector is away this week' } }),
+  },
+  // The pages of this block's own: the public register, and the prefill form of a draft's step
+  { route: 'GET /services/:id/register', access: 'public',                                          expect: [200, 200, 200, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: '/services/construction-permit/register' }) },
+  {
+    route: 'POST /applications/:id/steps/:stepId/prefill', access: CITIZENS_ONLY, what: 'the licence has nothing to prefill, so its owner gets 400',
+                                                                                                      expect: [401, 400, 404, 403, 403, 403, 403, 403],
+    call: async (f) => ({ method: 'POST', url: `/applications/${await f.licenceDraft()}/steps/premises/prefill`, json: { group: 'civil-register' } }),
   },
 ];
 
