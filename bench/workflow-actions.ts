@@ -5,9 +5,10 @@
  * loaded for staff (the officer's role and owning agency), the action checked against the case's
  * current state, its inputs and guard (accept has no guard, and an optional input), the check
  * task completed, the case moved to the fire service's review with a new review task, the
- * workflow event and the audit entry written, and the notifications the definition declares for
- * the move queued in the outbox (MARKET_STALL declares none, so an accept queues no job). The row
- * counts printed after the table show what each action added.
+ * workflow event and the audit entry written, the case-moved event queued in the outbox (analytics
+ * records the move from it), and the applicant told by SMS, since Amina has a linked phone (the
+ * message queued, its audit entry and its sending job). The row counts printed after the table
+ * show what each action added.
  *
  *   node --import tsx bench/workflow-actions.ts [--connections=1,16] [--actions=300]
  *

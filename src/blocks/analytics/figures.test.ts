@@ -72,10 +72,12 @@ before(async () => {
     ids.push({ id, path });
   }
   await app.jobs.drain();
-  // Submitted 2 to 13 days ago; decided 1 to 8 days after; corrected ones waited 3 days for the applicant.
+  // Submitted 2 to 13 days ago; decided 0.75 to 7.75 days after; corrected ones waited 3 days for
+  // the applicant. The quarter day keeps every decision off the exact end of its legal time limit,
+  // where the milliseconds between these updates would decide whether it was in time.
   for (const [i, { id, path }] of ids.entries()) {
     const submitted = 2 + (i % 12);
-    const decided = path === 'open' ? null : Math.max(0, submitted - 1 - (i % 8));
+    const decided = path === 'open' ? null : Math.max(0, submitted - 1 - (i % 8)) + 0.25;
     await backdate(id, submitted, decided, path === 'corrected' ? 3 : 0);
   }
   await refreshRollups(app.database.db);
