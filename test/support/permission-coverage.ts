@@ -17,7 +17,7 @@ export const PERMISSION_TABLES = {
   'src/blocks/mediator/routes.scopes.test.ts': (path: string) => path.startsWith('/api/mediator'),
   'src/blocks/messaging/routes.scopes.test.ts': (path: string) => path.startsWith('/messaging/') || path.startsWith(`${GOVSTACK_MESSAGING_PREFIX}/`) || path === '/outbox' || path.startsWith('/admin/messages'),
   'src/blocks/payments/routes.scopes.test.ts': (path: string) => path.startsWith('/api/payments') || path.startsWith('/payments') || path.startsWith('/pay/'),
-  'src/blocks/registration/routes.scopes.test.ts': (path: string) => /^\/(api\/registration|api\/workflow|schemas)\//.test(path) || ['/services/{id}/register', '/applications/{id}/steps/{stepId}/prefill'].includes(path),
+  'src/blocks/registration/routes.scopes.test.ts': (path: string) => /^\/(api\/registration|api\/workflow|schemas)\//.test(path) || ['/services/{code}/register', '/applications/{id}/steps/{stepId}/prefill'].includes(path),
   'src/blocks/registration/govstack/routes.scopes.test.ts': (path: string) => path.startsWith(`${GOVSTACK_REGISTRATION}/`),
   'src/blocks/registries/routes.scopes.test.ts': (path: string) => path.startsWith('/api/registries') || path.startsWith(`${GOVSTACK_REGISTRIES}/`) || path.startsWith('/admin/registries'),
   'src/blocks/scheduler/routes.scopes.test.ts': (path: string) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler'),

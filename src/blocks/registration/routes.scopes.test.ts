@@ -126,7 +126,7 @@ const ROWS: Row[] = [
     call: async (f) => ({ method: 'POST', url: `/api/workflow/cases/${(await f.submittedLicence()).id}/extend`, json: { days: 2, reason: 'The inspector is away this week' } }),
   },
   // The pages of this block's own: the public register, and the prefill form of a draft's step
-  { route: 'GET /services/:id/register', access: 'public',                                          expect: [200, 200, 200, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: '/services/construction-permit/register' }) },
+  { route: 'GET /services/:code/register', access: 'public',                                          expect: [200, 200, 200, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: '/services/construction-permit/register' }) },
   {
     route: 'POST /applications/:id/steps/:stepId/prefill', access: CITIZENS_ONLY, what: 'the licence has nothing to prefill, so its owner gets 400',
                                                                                                       expect: [401, 400, 404, 403, 403, 403, 403, 403],

@@ -35,13 +35,13 @@ const KIOSK = {
 const PAID_KIOSK = {
   ...KIOSK,
   id: 'paid-kiosk',
-  fees: { currency: 'DJF', decimals: 0, items: [{ id: 'kiosk', label: { en: 'Kiosk fee', fr: 'Kiosk fee', ar: 'Kiosk fee' }, amount: '4000' }] },
+  fees: { currency: 'DJF', decimals: 0, items: [{ id: 'kiosk', label: { en: 'Kiosk fee', fr: 'Redevance de kiosque', ar: 'رسم الكشك', sw: 'Ada ya kibanda', ru: 'Сбор за киоск', tg: 'Пардохт барои дӯконча' }, amount: '4000' }] },
   workflow: {
     initial: 'check',
     states: [
-      { id: 'check', label: { en: 'Check', fr: 'Check', ar: 'Check', sw: 'Ukaguzi' }, actions: [{ id: 'accept', label: { en: 'Accept', fr: 'Accept', ar: 'Accept' }, to: 'payment' }] },
-      { id: 'payment', label: { en: 'Waiting for the fee', fr: 'Waiting for the fee', ar: 'Waiting for the fee', sw: 'Inasubiri ada' }, payment: { whenPaid: 'granted' } },
-      { id: 'granted', label: { en: 'Granted', fr: 'Granted', ar: 'Granted', sw: 'Kimetolewa' }, outcome: 'granted' },
+      { id: 'check', label: { en: 'Check', fr: 'Vérification', ar: 'التحقق', sw: 'Ukaguzi', ru: 'Проверка', tg: 'Санҷиш' }, actions: [{ id: 'accept', label: { en: 'Accept', fr: 'Accepter', ar: 'قبول', sw: 'Kubali', ru: 'Принять', tg: 'Қабул кардан' }, to: 'payment' }] },
+      { id: 'payment', label: { en: 'Waiting for the fee', fr: 'En attente de la redevance', ar: 'في انتظار الرسم', sw: 'Inasubiri ada', ru: 'Ожидает оплаты сбора', tg: 'Интизори пардохт' }, payment: { whenPaid: 'granted' } },
+      { id: 'granted', label: { en: 'Granted', fr: 'Accordé', ar: 'ممنوح', sw: 'Kimetolewa', ru: 'Выдано', tg: 'Дода шуд' }, outcome: 'granted' },
     ],
   },
 };

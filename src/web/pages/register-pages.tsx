@@ -70,20 +70,20 @@ function RegisterPage({ ctx, definition, entries, olderHref }: { ctx: PageContex
 /** The public register of a service's granted applications, for anyone, without signing in. */
 export function registerPages({ db, oidcLabel }: { db: Db; oidcLabel: string | null }) {
   return async (app: App) => {
-    app.get('/services/:id/register', {
+    app.get('/services/:code/register', {
       config: { access: access.public },
       schema: {
         summary: 'Public register of the granted applications of a service (permits granted), without personal data',
         tags: ['web'],
-        params: Type.Object({ id: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' }) }, { additionalProperties: false }),
+        params: Type.Object({ code: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' }) }, { additionalProperties: false }),
         querystring: Type.Object({ ...RegisterQuery.properties, lang: Type.Optional(Type.String({ maxLength: 5 })) }, { additionalProperties: false }),
       },
       handler: async (request, reply) => {
-        const register = await publicRegister(db, request.params.id, { before: request.query.before, limit: PAGE_SIZE });
+        const register = await publicRegister(db, request.params.code, { before: request.query.before, limit: PAGE_SIZE });
         if (!register) throw Problem.notFound('No service keeps a public register under this id.');
         const ctx = pageContext(request, reply, oidcLabel);
         const last = register.entries.length === PAGE_SIZE ? register.entries.at(-1)! : null;
-        const olderHref = last ? `/services/${request.params.id}/register?before=${encodeURIComponent(last.position)}` : null;
+        const olderHref = last ? `/services/${request.params.code}/register?before=${encodeURIComponent(last.position)}` : null;
         const title = ctx.t('publicRegister.title', { service: pickText(register.definition.title, ctx.locale) });
         return reply.type('text/html; charset=utf-8').send(renderPage(ctx, { title, body: <RegisterPage ctx={ctx} definition={register.definition} entries={register.entries} olderHref={olderHref} /> }));
       },
