@@ -53,14 +53,6 @@ const NOT_YET_TABLED = new Set([
   'POST /cabinet/actions/:id/progress',
   'GET /cabinet/follow-up',
   'GET /cabinet/decisions',
-  'GET /work',
-  'GET /work/cases/:id',
-  'POST /work/cases/:id/actions/:actionId',
-  'POST /work/cases/:id/reviews/:reviewId',
-  'POST /work/cases/:id/extend',
-  'POST /work/cases/:id/tasks/:taskId/claim',
-  'POST /work/cases/:id/tasks/:taskId/assign',
-  'POST /work/cases/:id/tasks/:taskId/release',
 ]);
 
 let app: TestApp;
