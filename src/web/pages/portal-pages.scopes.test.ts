@@ -14,9 +14,10 @@ import { PERMISSION_TABLES } from '../../../test/support/permission-coverage.ts'
 import { everyone, permissionTable, type Row } from '../../../test/support/permission-table.ts';
 
 const provider = createServer((request, response) => {
+  if (request.url !== '/.well-known/openid-configuration') return void response.writeHead(404).end();
   const issuer = `http://${request.headers.host}`;
   const discovery = { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, response_types_supported: ['code'] };
-  response.writeHead(request.url === '/.well-known/openid-configuration' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(discovery));
+  response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(discovery));
 });
 await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
 after(() => provider.close());
