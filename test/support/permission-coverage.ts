@@ -12,7 +12,10 @@ import { GOVSTACK_REGISTRIES } from '../../src/blocks/registries/govstack/routes
  */
 export const PERMISSION_TABLES = {
   'src/blocks/analytics/routes.scopes.test.ts': (path: string) => path.startsWith('/agency/performance') || path === '/agency/feedback' || path.startsWith('/performance') || path === '/applications/{id}/feedback',
+  'src/blocks/audit/routes.scopes.test.ts': (path: string) => path.startsWith('/api/audit/') || path === '/admin/audit',
+  'src/blocks/catalogue/routes.scopes.test.ts': (path: string) => path.startsWith('/api/catalogue/') || path.startsWith('/admin/catalogue') || ['/services', '/services/{code}'].includes(path),
   'src/blocks/consent/routes.scopes.test.ts': (path: string) => path.startsWith('/api/consent') || path.startsWith(`${GOVSTACK_CONSENT}/`) || path.startsWith('/account/consents') || path.startsWith('/account/data-use'),
+  'src/blocks/esignature/routes.scopes.test.ts': (path: string) => ['/.well-known/jwks.json', '/verify'].includes(path) || /^\/(api\/esignature|api\/documents|verify)\//.test(path),
   'src/blocks/identity/routes.scopes.test.ts': (path: string) => path.startsWith('/api/identity/') || ['/sign-in', '/sign-out', '/register', '/account', '/account/sign-out-everywhere', '/account/phone', '/account/password', '/password/forgot', '/password/reset'].includes(path),
   'src/blocks/mediator/routes.scopes.test.ts': (path: string) => path.startsWith('/api/mediator'),
   'src/blocks/messaging/routes.scopes.test.ts': (path: string) => path.startsWith('/messaging/') || path.startsWith(`${GOVSTACK_MESSAGING_PREFIX}/`) || path === '/outbox' || path.startsWith('/admin/messages'),
@@ -22,7 +25,10 @@ export const PERMISSION_TABLES = {
   'src/blocks/registries/routes.scopes.test.ts': (path: string) => path.startsWith('/api/registries') || path.startsWith(`${GOVSTACK_REGISTRIES}/`) || path.startsWith('/admin/registries'),
   'src/blocks/scheduler/routes.scopes.test.ts': (path: string) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler'),
   'src/blocks/ussd/routes.scopes.test.ts': (path: string) => path === '/ussd',
+  'src/web/pages/portal-pages.scopes.test.ts': (path: string) => ['/', '/api', '/assets/{file}', '/sign-in/oidc', '/sign-in/oidc/callback'].includes(path),
+  'src/web/pages/apply-pages.scopes.test.ts': (path: string) => path.startsWith('/apply/') || path === '/applications' || (path.startsWith('/applications/') && !['/applications/{id}/steps/{stepId}/prefill', '/applications/{id}/feedback'].includes(path)),
   'src/web/pages/assist-pages.scopes.test.ts': (path: string) => path === '/assist' || path.startsWith('/assist/'),
+  'src/web/pages/work-pages.scopes.test.ts': (path: string) => path === '/work' || path.startsWith('/work/'),
   'src/platform/http/operations.scopes.test.ts': (path: string) => ['/health', '/ready', '/openapi.json', '/metrics'].includes(path) || /^\/(api\/)?admin\/jobs/.test(path),
 } as const satisfies Record<string, (path: string) => boolean>;
 

@@ -41,6 +41,8 @@ export interface Call {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   json?: unknown;
+  /** A page's form as a browser sends it (URL-encoded): only a session's CSRF token lets it through. */
+  form?: Record<string, string>;
   multipart?: Part[];
   headers?: Record<string, string>;
 }
@@ -70,6 +72,9 @@ function send(app: TestApp, credentials: Record<string, string>, call: Call): Pr
   if (call.multipart) {
     const { contentType, payload } = multipartBody(call.multipart);
     return app.app.inject({ method: call.method, url: call.url, headers: { ...headers, 'content-type': contentType }, payload });
+  }
+  if (call.form) {
+    return app.app.inject({ method: call.method, url: call.url, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(call.form).toString() });
   }
   return app.app.inject({ method: call.method, url: call.url, headers, ...(call.json === undefined ? {} : { payload: call.json as object }) });
 }

@@ -176,6 +176,15 @@ export class RegistrationFixtures {
     return id;
   }
 
+  /** Accepted, its fee paid at the counter, and granted by the head: the licence is issued. */
+  async grantedLicence(): Promise<string> {
+    const { id } = await this.submittedLicence();
+    await this.expect(this.call('officer.trade', 'POST', `/api/workflow/cases/${id}/actions/accept`, {}), 200);
+    await payFeesAtCounter(this.app, id);
+    await this.expect(this.call('head.trade', 'POST', `/api/workflow/cases/${id}/actions/approve`, {}), 200);
+    return id;
+  }
+
   /** Amina's market stall, applied for in one call. */
   async submittedStall(who: Actor = 'amina'): Promise<string> {
     const body = { serviceId: 'market-stall', data: { stallName: 'Chez Amina', market: 'central', cooking: false }, idempotencyKey: this.unique('stall-key') };

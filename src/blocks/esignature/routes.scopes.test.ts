@@ -1,120 +1,39 @@
 /**
- * Who may call each e-signature route. Documents and keys belong to the Ministry of Trade
- * (`commerce`): its head and platform administrators manage them; its officers, the head of
- * another ministry and citizens may not; anyone may read the public keys and a document's status.
+ * Who may call each e-signature route (routes.ts) and use the verification pages
+ * (src/web/pages/verify-pages.tsx). Documents and keys belong to the Ministry of Trade
+ * (`commerce`): its head and platform administrators manage them; its officers, another agency's
+ * staff, citizens and the ministry's API client may not, and its head may not manage those of
+ * another agency. Anyone may read the public keys, a document's status and its page.
  */
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
-import { asSession, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
-import { assertProblem } from '../../../test/support/http.ts';
+import { PERMISSION_TABLES } from '../../../test/support/permission-coverage.ts';
+import { everyone, permissionTable, type Row } from '../../../test/support/permission-table.ts';
+import type { RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
 import { issueLicence } from './document-fixtures.ts';
 
-type Who = 'anonymous' | 'amina' | 'officer.trade' | 'head.urban' | 'head.trade' | 'admin';
-const CALLERS: Who[] = ['anonymous', 'amina', 'officer.trade', 'head.urban', 'head.trade', 'admin'];
+const MANAGERS = 'roles: admin, agency-head';
 
-interface RouteSpec {
-  route: string;
-  /** As the OpenAPI document states it (x-access). */
-  access: string;
-  /** Made afresh for each caller. */
-  call: () => Promise<{ method: 'GET' | 'POST'; url: string; json?: object }>;
-  /** The status each caller gets, in the order of CALLERS. */
-  expect: [number, number, number, number, number, number];
-}
+const tradeDocument = async (f: RegistrationFixtures) => (await issueLicence(f.app)).id;
+const urbanPermit = async (f: RegistrationFixtures) => (await issueLicence(f.app, { agencyCode: 'urban-permits', kind: 'permit' })).id;
 
-let app: TestApp;
-const sessions = new Map<Who, Session>();
-
-before(async () => {
-  app = await startTestApp();
-  const signedIn = await signInDemo(app, 'amina', 'officer.trade', 'head.urban', 'head.trade', 'admin');
-  (['amina', 'officer.trade', 'head.urban', 'head.trade', 'admin'] as const).forEach((who, i) => sessions.set(who, signedIn[i]!));
-});
-after(() => app.stop());
-
-const newDocument = async () => (await issueLicence(app)).id;
-
-const ROUTES: RouteSpec[] = [
+// prettier-ignore
+const ROWS: Row[] = [
+  //                                                                                                     anon owner other officer agency head admin client
+  { route: 'GET /.well-known/jwks.json', access: 'public',                                           expect: everyone(200), call: () => ({ method: 'GET', url: '/.well-known/jwks.json' }) },
+  { route: 'POST /api/esignature/agencies/:code/keys/rotate', access: MANAGERS,                      expect: [401, 403, 403, 403, 403, 201, 201, 403], call: () => ({ method: 'POST', url: '/api/esignature/agencies/commerce/keys/rotate' }) },
+  { route: 'POST /api/esignature/agencies/:code/keys/rotate', access: MANAGERS, what: "the urban permits department's: not the head of Trade's", expect: [401, 403, 403, 403, 403, 403, 201, 403], call: () => ({ method: 'POST', url: '/api/esignature/agencies/urban-permits/keys/rotate' }) },
+  { route: 'POST /api/documents/:id/revoke', access: MANAGERS,                                       expect: [401, 403, 403, 403, 403, 200, 200, 403], call: async (f) => ({ method: 'POST', url: `/api/documents/${await tradeDocument(f)}/revoke`, json: { reason: 'Issued in error' } }) },
+  { route: 'POST /api/documents/:id/revoke', access: MANAGERS, what: "a permit of the urban permits department: not the head of Trade's", expect: [401, 403, 403, 403, 403, 403, 200, 403], call: async (f) => ({ method: 'POST', url: `/api/documents/${await urbanPermit(f)}/revoke`, json: { reason: 'Permit annulled by court order' } }) },
+  { route: 'GET /api/documents/:id/status', access: 'public',                                        expect: everyone(200), call: async (f) => ({ method: 'GET', url: `/api/documents/${await tradeDocument(f)}/status` }) },
+  { route: 'GET /verify', access: 'public',                                                          expect: everyone(200), call: () => ({ method: 'GET', url: '/verify' }) },
+  { route: 'GET /verify/:id', access: 'public',                                                      expect: everyone(200), call: async (f) => ({ method: 'GET', url: `/verify/${await tradeDocument(f)}` }) },
   {
-    route: 'POST /api/esignature/agencies/{code}/keys/rotate',
-    access: 'roles: admin, agency-head',
-    call: async () => ({ method: 'POST', url: '/api/esignature/agencies/commerce/keys/rotate' }),
-    expect: [401, 403, 403, 403, 201, 201],
-  },
-  {
-    route: 'POST /api/documents/{id}/revoke',
-    access: 'roles: admin, agency-head',
-    call: async () => ({ method: 'POST', url: `/api/documents/${await newDocument()}/revoke`, json: { reason: 'Issued in error' } }),
-    expect: [401, 403, 403, 403, 200, 200],
-  },
-  {
-    route: 'GET /api/documents/{id}/status',
-    access: 'public',
-    call: async () => ({ method: 'GET', url: `/api/documents/${await newDocument()}/status` }),
-    expect: [200, 200, 200, 200, 200, 200],
-  },
-  {
-    route: 'GET /.well-known/jwks.json',
-    access: 'public',
-    call: async () => ({ method: 'GET', url: '/.well-known/jwks.json' }),
-    expect: [200, 200, 200, 200, 200, 200],
-  },
-  {
-    route: 'GET /verify/{id}',
-    access: 'public',
-    call: async () => ({ method: 'GET', url: `/verify/${await newDocument()}` }),
-    expect: [200, 200, 200, 200, 200, 200],
-  },
-  {
-    route: 'GET /verify',
-    access: 'public',
-    call: async () => ({ method: 'GET', url: '/verify' }),
-    expect: [200, 200, 200, 200, 200, 200],
+    route: 'POST /verify/:id', access: 'public', what: "the file as issued; the anonymous caller here never opened the page, so has no form token (uploadForCheck is the visitor who did)",
+                                                                                                       expect: [403, 200, 200, 200, 200, 200, 200, 403],
+    call: async (f) => {
+      const { id, bytes } = await issueLicence(f.app);
+      return { method: 'POST', url: `/verify/${id}`, multipart: [{ name: 'file', fileName: 'licence.pdf', content: bytes }] };
+    },
   },
 ];
 
-async function send(who: Who, call: { method: 'GET' | 'POST'; url: string; json?: object }): Promise<LightMyRequestResponse> {
-  const session = sessions.get(who);
-  return app.app.inject({ method: call.method, url: call.url, headers: session ? asSession(session) : {}, ...(call.json ? { payload: call.json } : {}) });
-}
-
-describe('e-signature routes', () => {
-  it('each declares the access rule the table expects', async () => {
-    const paths = (await app.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths as Record<string, Record<string, { 'x-access': string }>>;
-    for (const spec of ROUTES) {
-      const [method, path] = spec.route.split(' ') as [string, string];
-      assert.equal(paths[path]?.[method.toLowerCase()]?.['x-access'], spec.access, spec.route);
-    }
-  });
-
-  for (const spec of ROUTES) {
-    describe(spec.route, () => {
-      CALLERS.forEach((who, column) => {
-        const status = spec.expect[column]!;
-        it(`${who} → ${status}`, async () => {
-          const response = await send(who, await spec.call());
-          if (status >= 400) assertProblem(response, status);
-          else assert.equal(response.statusCode, status, response.body.slice(0, 300));
-        });
-      });
-    });
-  }
-
-  it("an agency's head may not rotate another agency's key, nor revoke its documents", async () => {
-    const urbanDocument = (await issueLicence(app, { agencyCode: 'urban-permits', kind: 'permit' })).id;
-    const headTrade = sessions.get('head.trade')!;
-    assertProblem(await app.app.inject({ method: 'POST', url: '/api/esignature/agencies/urban-permits/keys/rotate', headers: asSession(headTrade) }), 403);
-    assertProblem(await app.app.inject({ method: 'POST', url: `/api/documents/${urbanDocument}/revoke`, headers: asSession(headTrade), payload: { reason: 'x' } }), 403);
-    // The head of a ministry acts for the departments under it.
-    const headUrban = sessions.get('head.urban')!;
-    const revoked = await app.app.inject({ method: 'POST', url: `/api/documents/${urbanDocument}/revoke`, headers: asSession(headUrban), payload: { reason: 'Permit annulled by court order' } });
-    assert.equal(revoked.statusCode, 200, revoked.body);
-  });
-
-  it('unknown agencies and documents are 404 for those who may manage them', async () => {
-    const admin = sessions.get('admin')!;
-    assertProblem(await app.app.inject({ method: 'POST', url: '/api/esignature/agencies/no-such-agency/keys/rotate', headers: asSession(admin) }), 404);
-    assertProblem(await app.app.inject({ method: 'POST', url: '/api/documents/00000000-0000-4000-8000-000000000000/revoke', headers: asSession(admin), payload: { reason: 'x' } }), 404);
-  });
-});
+permissionTable({ covers: PERMISSION_TABLES['src/blocks/esignature/routes.scopes.test.ts'], rows: ROWS });

@@ -220,6 +220,19 @@ describe('revocation', () => {
     assert.equal(await app.database.db.transaction().execute((trx) => revokeDocument(trx, { id: randomUUID(), reason: 'x', actor: SYSTEM_ACTOR, requestId: null })), null);
   });
 
+  it('by the head of a ministry, of a document of a department under it', async () => {
+    const [headUrban] = await signInDemo(app, 'head.urban');
+    const permit = (await issueLicence(app, { agencyCode: 'urban-permits', kind: 'permit' })).id;
+    const revoked = await app.app.inject({ method: 'POST', url: `/api/documents/${permit}/revoke`, headers: asSession(headUrban), payload: { reason: 'Permit annulled by court order' } });
+    assert.equal(revoked.statusCode, 200, revoked.body);
+  });
+
+  it('of an unknown document is 404, as is rotating the key of an unknown agency', async () => {
+    const [admin] = await signInDemo(app, 'admin');
+    assertProblem(await app.app.inject({ method: 'POST', url: `/api/documents/${randomUUID()}/revoke`, headers: asSession(admin), payload: { reason: 'x' } }), 404);
+    assertProblem(await app.app.inject({ method: 'POST', url: '/api/esignature/agencies/no-such-agency/keys/rotate', headers: asSession(admin) }), 404);
+  });
+
   it('needs a reason', async () => {
     const doc = await issueLicence(app);
     const blank = await app.app.inject({ method: 'POST', url: `/api/documents/${doc.id}/revoke`, headers: asSession(headTrade), payload: { reason: '   ' } });

@@ -3,8 +3,8 @@
  * definition-routes.ts). One row per route, one column per kind of caller; the record is Amina's
  * business licence (or market stall permit), owned by the Ministry of Trade. A route added under
  * /api/registration, /api/workflow or /schemas without a row here fails the first test. The
- * public register page and the prefill form are here too; the other application pages are still
- * on the matrix's list (test/permission-matrix.test.ts).
+ * public register page and the prefill form are here too; the other application pages have a
+ * table of their own (src/web/pages/apply-pages.scopes.test.ts).
  */
 import { publishDefinition } from './index.ts';
 import { MARKET_STALL, PDF } from '../../../test/support/registration-fixtures.ts';
