@@ -22,6 +22,7 @@ export const PERMISSION_TABLES = {
   'src/blocks/registries/routes.scopes.test.ts': (path: string) => path.startsWith('/api/registries') || path.startsWith(`${GOVSTACK_REGISTRIES}/`) || path.startsWith('/admin/registries'),
   'src/blocks/scheduler/routes.scopes.test.ts': (path: string) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler'),
   'src/blocks/ussd/routes.scopes.test.ts': (path: string) => path === '/ussd',
+  'src/usecases/ecabinet/routes.scopes.test.ts': (path: string) => path.startsWith('/api/ecabinet/') || path === '/cabinet' || path.startsWith('/cabinet/'),
   'src/web/pages/assist-pages.scopes.test.ts': (path: string) => path === '/assist' || path.startsWith('/assist/'),
   'src/platform/http/operations.scopes.test.ts': (path: string) => ['/health', '/ready', '/openapi.json', '/metrics'].includes(path) || /^\/(api\/)?admin\/jobs/.test(path),
 } as const satisfies Record<string, (path: string) => boolean>;
