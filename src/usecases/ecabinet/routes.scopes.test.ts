@@ -165,8 +165,8 @@ const ROWS: CabinetRow[] = [
                                                                                                    expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 403, 303, 403],
     call: async (f) => ({ method: 'POST', url: `/cabinet/memos/${await paper(f, 'draft')}/attachments`, multipart: [{ name: 'classification', content: 'public' }, { name: 'file', fileName: 'plan.pdf', content: PDF }] }),
   },
-  { route: 'POST /cabinet/memos/:id/consultations', access: IN_CABINET, what: 'the chair, the secretariat or the submitting ministry asks the Ministry of Trade',
-                                                                                                   expect: [401, 403, 403, 403, 403, 403, 403, 403, 303, 303, 303, 403, 303, 403], call: async (f) => ({ method: 'POST', url: `/cabinet/memos/${await paper(f, 'submitted')}/consultations`, json: { agency: 'commerce', dueOn: '2030-01-05' } }) },
+  { route: 'POST /cabinet/memos/:id/consultations', access: IN_CABINET, what: 'the secretariat or the submitting ministry asks the Ministry of Trade; the chair only reads',
+                                                                                                   expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 303, 303, 403, 303, 403], call: async (f) => ({ method: 'POST', url: `/cabinet/memos/${await paper(f, 'submitted')}/consultations`, json: { agency: 'commerce', dueOn: '2030-01-05' } }) },
   { route: 'POST /cabinet/consultations/:id/reply', access: IN_CABINET, what: 'only the consulted Ministry of Trade replies',
                                                                                                    expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 303, 403, 403], call: async (f) => ({ method: 'POST', url: `/cabinet/consultations/${await tradeConsultation(f)}/reply`, json: { reply: 'Trade agrees.' } }) },
 
