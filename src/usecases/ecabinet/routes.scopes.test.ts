@@ -7,8 +7,7 @@
  * another ministry. Papers, meetings and items are made afresh for each caller through the
  * cabinet's use cases, by the demo's cabinet accounts.
  */
-import type { RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
-import { PDF } from '../../../test/support/registration-fixtures.ts';
+import { PDF, type RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
 import { PERMISSION_TABLES } from '../../../test/support/permission-coverage.ts';
 import { everyone, permissionTable, type Row } from '../../../test/support/permission-table.ts';
 import { findUserByLogin, principalForUser } from '../../blocks/identity/index.ts';
