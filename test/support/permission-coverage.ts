@@ -27,6 +27,7 @@ export const PERMISSION_TABLES = {
   'src/blocks/ussd/routes.scopes.test.ts': (path: string) => path === '/ussd',
   'src/web/pages/portal-pages.scopes.test.ts': (path: string) => ['/', '/api', '/assets/{file}', '/sign-in/oidc', '/sign-in/oidc/callback'].includes(path),
   'src/web/pages/apply-pages.scopes.test.ts': (path: string) => path.startsWith('/apply/') || path === '/applications' || (path.startsWith('/applications/') && !['/applications/{id}/steps/{stepId}/prefill', '/applications/{id}/feedback'].includes(path)),
+  'src/usecases/ecabinet/routes.scopes.test.ts': (path: string) => path.startsWith('/api/ecabinet/') || path === '/cabinet' || path.startsWith('/cabinet/'),
   'src/web/pages/assist-pages.scopes.test.ts': (path: string) => path === '/assist' || path.startsWith('/assist/'),
   'src/web/pages/work-pages.scopes.test.ts': (path: string) => path === '/work' || path.startsWith('/work/'),
   'src/platform/http/operations.scopes.test.ts': (path: string) => ['/health', '/ready', '/openapi.json', '/metrics'].includes(path) || /^\/(api\/)?admin\/jobs/.test(path),

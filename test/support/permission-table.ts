@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { startTestApp, type TestApp } from './app.ts';
+import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from './app.ts';
 import { assertProblem } from './http.ts';
 import { documentedRoutes } from './permission-coverage.ts';
 import { createApiClient } from '../../src/blocks/identity/index.ts';
@@ -47,24 +47,34 @@ export interface Call {
   headers?: Record<string, string>;
 }
 
-/** Expected statuses, in the order of CALLERS: anonymous, owner, other citizen, officer, other agency, head, admin, API client. */
-export type Statuses = readonly [number, number, number, number, number, number, number, number];
+/**
+ * Columns a table adds after the eight of CALLERS, in this order: callers the eight do not show,
+ * such as the holders of a use case's own roles. Each names its column and the account it signs
+ * in as (with the demo password; the table's `setup` makes it when the demo data has none).
+ */
+export type ExtraCallers = readonly { readonly column: string; readonly account: string }[];
 
-/** The same status for every caller: a public route, or a gateway's call that no one can make without its secret. */
-export function everyone(status: number): Statuses {
-  return [status, status, status, status, status, status, status, status];
+/**
+ * Expected statuses, in the order of CALLERS: anonymous, owner, other citizen, officer, other
+ * agency, head, admin, API client; then one for each of the table's extra callers, in their order.
+ */
+export type Statuses<Extra extends ExtraCallers = []> = readonly [number, number, number, number, number, number, number, number, ...{ [K in keyof Extra]: number }];
+
+/** The same status for every caller (the extra ones too): a public route, or a gateway's call that no one can make without its secret. */
+export function everyone<const Extra extends ExtraCallers = []>(status: number, extra?: Extra): Statuses<Extra> {
+  return Array.from({ length: COLUMNS.length + (extra?.length ?? 0) }, () => status) as unknown as Statuses<Extra>;
 }
 
-export interface Row {
+export interface Row<Extra extends ExtraCallers = []> {
   /** As the route is registered: `POST /api/workflow/tasks/:id/claim`. */
   route: string;
   /** The access rule the route declares (its `x-access` in /openapi.json). */
   access: string;
   /** What this row is about, when a route has more than one. */
   what?: string;
-  expect: Statuses;
+  expect: Statuses<Extra>;
   /** Made afresh for each caller (and given the account, none for the API client), so a call that changes the record leaves the next one unaffected. */
-  call: (fixtures: RegistrationFixtures, who: Actor | null) => Promise<Call> | Call;
+  call: (fixtures: RegistrationFixtures, who: Actor | Extra[number]['account'] | null) => Promise<Call> | Call;
 }
 
 function send(app: TestApp, credentials: Record<string, string>, call: Call): Promise<LightMyRequestResponse> {
@@ -80,16 +90,20 @@ function send(app: TestApp, credentials: Record<string, string>, call: Call): Pr
 }
 
 /** Declare the tests of a table: every covered route has a row, and every caller gets the status its column says. */
-/** `covers` is the table's entry in PERMISSION_TABLES; `env` what the app is started with besides the defaults. */
-export function permissionTable(options: { covers: (path: string) => boolean; rows: Row[]; env?: Record<string, string> }): void {
+/** `covers` is the table's entry in PERMISSION_TABLES; `env` what the app is started with besides the defaults; `callers` the extra columns, whose accounts `setup` makes before anyone signs in. */
+export function permissionTable<const Extra extends ExtraCallers = []>(options: { covers: (path: string) => boolean; rows: Row<Extra>[]; env?: Record<string, string>; callers?: Extra; setup?: (app: TestApp) => Promise<unknown> }): void {
+  const extra = options.callers ?? [];
   let app: TestApp;
   let fixtures: RegistrationFixtures;
   let bearer: Record<string, string>;
+  const sessions = new Map<string, Session>();
   before(async () => {
     app = await startTestApp({ env: options.env });
+    await options.setup?.(app);
     fixtures = await RegistrationFixtures.start(app);
     const { token } = await createApiClient(app.database.db, { name: 'Trade case sync', agencyCode: 'commerce', roles: ['officer'] }, { principal: null, requestId: null });
     bearer = { authorization: `Bearer ${token}` };
+    for (const { account } of extra) sessions.set(account, await signIn(app, account, DEMO_PASSWORD));
   });
   after(() => app.stop());
 
@@ -99,17 +113,22 @@ export function permissionTable(options: { covers: (path: string) => boolean; ro
     assert.deepEqual(new Map(options.rows.map((r) => [r.route, r.access])), documented);
   });
 
+  const check = (row: Row<Extra>, caller: string, status: number, credentials: () => Record<string, string>, who: Actor | Extra[number]['account'] | null) =>
+    it(`${caller} → ${status}`, async () => {
+      const response = await send(app, credentials(), await row.call(fixtures, who));
+      if (status >= 400) assertProblem(response, status);
+      else assert.equal(response.statusCode, status, response.body);
+    });
+
   for (const row of options.rows) {
     describe(`${row.route}${row.what ? ` (${row.what})` : ''}`, () => {
       COLUMNS.forEach((caller, column) => {
-        const status = row.expect[column]!;
-        it(`${caller} → ${status}`, async () => {
-          const who = CALLERS[caller];
-          const account = who === API_CLIENT ? null : who;
-          const response = await send(app, who === API_CLIENT ? bearer : fixtures.headersOf(account), await row.call(fixtures, account));
-          if (status >= 400) assertProblem(response, status);
-          else assert.equal(response.statusCode, status, response.body);
-        });
+        const who = CALLERS[caller];
+        const account = who === API_CLIENT ? null : who;
+        check(row, caller, row.expect[column]!, () => (who === API_CLIENT ? bearer : fixtures.headersOf(account)), account);
+      });
+      extra.forEach(({ column, account }, index) => {
+        check(row, column, row.expect[COLUMNS.length + index]!, () => asSession(sessions.get(account)!), account);
       });
     });
   }

@@ -7,7 +7,7 @@ import { hasAnyRole, type Principal } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import { actorOf, recordAudit, type AuditActor } from '../../blocks/audit/index.ts';
 import { findAgencyByCode } from '../../blocks/identity/index.ts';
-import { auditClassifiedRead, DRAFTER, LEGAL, MINISTER, DELEGATE, SECRETARIAT, rankOf, readableAttachment, readableMemo, refuseUnreadable, type Level, type Viewer } from './clearance.ts';
+import { auditClassifiedRead, DRAFTER, isSecretariat, LEGAL, MINISTER, DELEGATE, SECRETARIAT, rankOf, readableAttachment, readableMemo, refuseUnreadable, type Level, type Viewer } from './clearance.ts';
 
 export const MEMO_STATES = ['draft', 'legal-review', 'sign-off', 'submitted', 'ready', 'scheduled', 'decided'] as const;
 export type MemoState = (typeof MEMO_STATES)[number];
@@ -249,7 +249,8 @@ export async function requestConsultation(db: Db, viewer: Viewer, memoId: string
   if (!agency) throw Problem.invalidField('/body/agency', 'no agency has this code');
   await db.transaction().execute(async (trx) => {
     const memo = await readableMemoById(trx, viewer, memoId);
-    if (!viewer.cabinetWide && !hasAnyRole(viewer.principal, [MINISTER, DRAFTER], memo.agencyId)) throw Problem.forbidden('Only the secretariat or the submitting ministry asks for comments.');
+    // Not `cabinetWide`: the chair reads every submitted paper, but consulting is the secretariat's work.
+    if (!isSecretariat(viewer.principal) && !hasAnyRole(viewer.principal, [MINISTER, DRAFTER], memo.agencyId)) throw Problem.forbidden('Only the secretariat or the submitting ministry asks for comments.');
     if (!['submitted', 'ready'].includes(memo.state)) throw Problem.conflict('Comments are asked for once the memo is submitted, before it is on an agenda.');
     if (agency.id === memo.agencyId) throw Problem.invalidField('/body/agency', 'the submitting ministry is not consulted on its own memo');
     await sql`

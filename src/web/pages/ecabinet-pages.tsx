@@ -290,7 +290,7 @@ function MemoPage({ ctx, data }: { ctx: PageContext; data: MemoData }) {
   const { memo, viewer, agencies } = data;
   const steps = stepsFor(viewer.principal, memo);
   const revisable = mayRevise(viewer.principal, memo);
-  const consulting = ['submitted', 'ready'].includes(memo.state) && (viewer.cabinetWide || revisable);
+  const consulting = ['submitted', 'ready'].includes(memo.state) && (isSecretariat(viewer.principal) || revisable);
   const ours = (agencyId: string) => viewer.ministries === 'all' || viewer.ministries.includes(agencyId);
   return (
     <>
