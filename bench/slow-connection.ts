@@ -18,7 +18,7 @@ import { DEMO_PASSWORD } from '../src/demo/seed-demo.ts';
 import { isLocale, SHIPPED_LOCALES } from '../src/platform/i18n/index.ts';
 import { launchBrowser, signInThroughForm } from '../test/support/browser.ts';
 import { PAGES, withLocale, type PageVisit, type Visitor } from '../test/support/pages.ts';
-import { startDaftariUnderLoad } from './support/daftari-under-load.ts';
+import { machine, startDaftariUnderLoad } from './support/daftari-under-load.ts';
 
 /** The connection the issue names: 256 kbit/s, 300 ms round trip added to every request. */
 export const SLOW_CONNECTION = { latencyMs: 300, kbitPerSecond: 256 } as const;
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   const browser = await launchBrowser();
   try {
     const rows = await measureSlowLoads(browser, running.url, CITIZEN_PAGES, locales);
-    console.log(`Citizen pages at ${SLOW_CONNECTION.kbitPerSecond} kbit/s and ${SLOW_CONNECTION.latencyMs} ms latency (Chromium network emulation, first visit, no cache), Chromium ${browser.version()}\n`);
+    console.log(`Citizen pages at ${SLOW_CONNECTION.kbitPerSecond} kbit/s and ${SLOW_CONNECTION.latencyMs} ms latency (Chromium network emulation, first visit, no cache), Chromium ${browser.version()}; ${machine()}\n`);
     console.log(formatSlowLoads(rows));
     console.log(`\n${summarise(rows)}`);
   } finally {

@@ -448,7 +448,7 @@ export function applicationRoutes(deps: RegistrationDeps) {
     });
 
     app.post('/api/workflow/cases/:id/extend', {
-      config: { access: access.roles('agency-head', 'admin') },
+      config: { access: access.roles('agency-head') },
       schema: { summary: "Give the current step more time, with a reason", tags: ['workflow'], params: AppParams, body: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 90 }), reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }), response: { 200: Type.Object({ dueAt: Type.String() }), ...Problems } },
       handler: async (request) => {
         const due = await extendApplicationDeadline(deps, { applicationId: request.params.id, days: request.body.days, reason: request.body.reason, principal: requirePrincipal(request), requestId: request.id });

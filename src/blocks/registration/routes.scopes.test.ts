@@ -122,7 +122,7 @@ const ROWS: Row[] = [
     call: async (f) => ({ method: 'POST', url: `/api/workflow/tasks/${await f.openTask((await f.submittedLicence()).id)}/assign`, json: { userId: (await f.idsOf('officer.trade')).userId } }),
   },
   {
-    route: 'POST /api/workflow/cases/:id/extend', access: 'roles: agency-head, admin',                expect: [401, 403, 403, 403, 403, 200, 403, 403],
+    route: 'POST /api/workflow/cases/:id/extend', access: 'roles: agency-head',                       expect: [401, 403, 403, 403, 403, 200, 403, 403],
     call: async (f) => ({ method: 'POST', url: `/api/workflow/cases/${(await f.submittedLicence()).id}/extend`, json: { days: 2, reason: 'The inspector is away this week' } }),
   },
   // The pages of this block's own: the public register, and the prefill form of a draft's step

@@ -196,10 +196,17 @@ export async function attachFile(db: Db, blobs: BlobStore, viewer: Viewer, memoI
   const kind = await detectDocumentKind(file.bytes);
   if (kind !== 'pdf' && kind !== 'png' && kind !== 'jpeg') throw Problem.invalidField('/body/file', 'must be a PDF, PNG or JPEG file (checked by its content)', 'ecabinetFileType');
   checkWithinClearance(viewer, file.classification, '/body/classification');
+  const memoToAttachTo = async (executor: Executor, lock: boolean) => {
+    const memo = await readableMemoById(executor, viewer, memoId, { lock });
+    if (!mayRevise(viewer.principal, memo)) throw Problem.forbidden('Only the ministry attaches papers to its memo, before it is on an agenda.');
+    return memo;
+  };
+  // Checked before the file is stored too, so a refused caller leaves no file behind; checked
+  // again under the lock, as the memo may reach an agenda meanwhile.
+  await memoToAttachTo(db, false);
   const stored = await blobs.put(file.bytes);
   return db.transaction().execute(async (trx) => {
-    const memo = await readableMemoById(trx, viewer, memoId, { lock: true });
-    if (!mayRevise(viewer.principal, memo)) throw Problem.forbidden('Only the ministry attaches papers to its memo, before it is on an agenda.');
+    const memo = await memoToAttachTo(trx, true);
     const classification = rankOf(file.classification) < rankOf(memo.classification) ? memo.classification : file.classification;
     const id = randomUUID();
     await sql`

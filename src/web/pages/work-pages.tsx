@@ -488,7 +488,7 @@ export function workPages(deps: RegistrationDeps, oidcLabel: string | null) {
     });
 
     app.post('/work/cases/:id/extend', {
-      config: { access: access.roles('agency-head', 'admin') },
+      config: { access: access.roles('agency-head') },
       schema: { summary: 'Give the current step more time, with a reason (form)', tags: ['web'], params: CaseParams, body: Type.Object({ _csrf: FormText(200), days: FormText(10), reason: FormText(2000) }, { additionalProperties: false }) },
       handler: async (request, reply) => {
         const { id } = request.params;
