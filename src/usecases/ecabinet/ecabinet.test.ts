@@ -8,8 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { assertProblem } from '../../../test/support/http.ts';
+import { PDF } from '../../../test/support/registration-fixtures.ts';
+import { findUserByLogin, principalForUser } from '../../blocks/identity/index.ts';
+import { sha256Hex } from '../../platform/files/blob-store.ts';
 import { sentMail } from './ecabinet-fixtures.ts';
-import { seedEcabinetDemo } from './index.ts';
+import { seedEcabinetDemo, viewerOf } from './index.ts';
+import { attachFile } from './memos.ts';
 
 let app: TestApp;
 let drafter: Session, legal: Session, minister: Session, secretariat: Session, chair: Session, trade: Session, finance: Session, health: Session;
@@ -109,6 +113,24 @@ describe('consultation and versions', () => {
     assert.equal(compare.statusCode, 200);
     assert.match(compare.body, /Water tariffs for social housing and small shops/);
     assert.match(compare.body, /changed/);
+  });
+});
+
+describe('attachments', () => {
+  const viewer = async (username: string) => {
+    const db = app.database.db;
+    return viewerOf(db, (await principalForUser(db, (await findUserByLogin(db, username))!.id, null))!);
+  };
+
+  it('keeps no file from a caller refused the memo, and stores the ministry’s own', async () => {
+    const id = await draftMemo('Harbour dredging');
+    const paper = Buffer.concat([PDF, Buffer.from(`% harbour dredging survey ${id}\n`)]);
+    const blobs = app.registration.blobs;
+    await assert.rejects(attachFile(app.database.db, blobs, await viewer('minister.trade'), id, { name: 'survey.pdf', bytes: paper, classification: 'public' }, 'test'), (err: { status?: number }) => err.status === 403 || err.status === 404);
+    assert.equal(await blobs.get(sha256Hex(paper)), null, 'the refused upload left no file behind');
+    const attached = await attachFile(app.database.db, blobs, await viewer('drafter.urban'), id, { name: 'survey.pdf', bytes: paper, classification: 'public' }, 'test');
+    assert.equal(attached.fileName, 'survey.pdf');
+    assert.deepEqual(await blobs.get(sha256Hex(paper)), paper);
   });
 });
 
