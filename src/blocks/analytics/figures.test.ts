@@ -142,6 +142,13 @@ describe('figures from the rollups agree with the cases themselves', () => {
     assert.equal(months.reduce((n, m) => n + m.decidedInTime, 0), fromRollups.decidedInTime);
   });
 
+  it('gives the same counts without the durations when only counts are asked for', async () => {
+    const scope = { agencies: [commerceId], serviceId: 'market-stall' };
+    const full = await figures(app.database.db, scope, ['month']);
+    const counts = await figures(app.database.db, scope, ['month'], 'counts');
+    assert.deepEqual(counts, full.map((m) => ({ ...m, medianDays: null, p90Days: null, decidedWithinTarget: null })));
+  });
+
   it('measures a KPI target over the decisions themselves', async () => {
     const admin = await signIn(app, 'admin', DEMO_PASSWORD);
     const set = await postForm(app, admin.jar, '/agency/performance/targets', { _csrf: admin.csrf, service: 'market-stall', sharePercent: '90', withinDays: '3' });

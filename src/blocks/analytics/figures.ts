@@ -56,14 +56,26 @@ function where(scope: Scope): RawBuilder<unknown> {
 /**
  * Figures from the daily rollups, one row per combination of `by` (one row in all without it).
  * Counts are sums of the days; the percentiles are taken again over every decision's duration the
- * days keep, because percentiles of days cannot be combined into the period's.
+ * days keep, because percentiles of days cannot be combined into the period's. That is most of a
+ * request's work with many decisions, so a caller that shows only counts asks for `counts` and
+ * gets null durations and target.
  */
-export async function figures(executor: Executor, scope: Scope, by: readonly Dimension[] = []): Promise<Figures[]> {
+export async function figures(executor: Executor, scope: Scope, by: readonly Dimension[] = [], only?: 'counts'): Promise<Figures[]> {
   const dims = by.map((d) => COLUMNS[d]);
   const select = dims.length ? sql.raw(dims.map((d) => `${d.expression} AS ${d.name}, `).join('')) : sql``;
   const group = dims.length ? sql.raw(`GROUP BY ${dims.map((d) => d.expression).join(', ')}`) : sql``;
   const join = dims.length ? sql.raw(`USING (${dims.map((d) => d.name).join(', ')})`) : sql`ON true`;
   const order = dims.length ? sql.raw(`ORDER BY ${dims.map((d) => d.name).join(', ')}`) : sql``;
+  const durations = only === 'counts' ? sql`` : sql`,
+    durations AS (
+      SELECT ${select}
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS median_days,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90_days,
+             (count(*) FILTER (WHERE x <= t.within_days))::int AS within_target,
+             bool_or(t.within_days IS NOT NULL) AS has_target
+      FROM d CROSS JOIN LATERAL unnest(d.decision_days) AS x LEFT JOIN analytics_targets t USING (service_id)
+      ${group}
+    )`;
   const result = await sql<Record<string, unknown>>`
     WITH d AS (SELECT * FROM analytics_daily WHERE ${where(scope)}),
     counts AS (
@@ -75,17 +87,8 @@ export async function figures(executor: Executor, scope: Scope, by: readonly Dim
              coalesce(sum(received) FILTER (WHERE channel = 'online'), 0)::int AS online,
              coalesce(sum(received) FILTER (WHERE channel = 'assisted'), 0)::int AS assisted
       FROM d ${group}
-    ),
-    durations AS (
-      SELECT ${select}
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS median_days,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90_days,
-             (count(*) FILTER (WHERE x <= t.within_days))::int AS within_target,
-             bool_or(t.within_days IS NOT NULL) AS has_target
-      FROM d CROSS JOIN LATERAL unnest(d.decision_days) AS x LEFT JOIN analytics_targets t USING (service_id)
-      ${group}
-    )
-    SELECT * FROM counts LEFT JOIN durations ${join} WHERE counts.received IS NOT NULL ${order}`.execute(executor);
+    )${durations}
+    SELECT * FROM counts ${only === 'counts' ? sql`` : sql`LEFT JOIN durations ${join}`} WHERE counts.received IS NOT NULL ${order}`.execute(executor);
   return result.rows.map((r) => ({
     serviceId: (r.service_id as string | undefined) ?? null,
     agencyId: (r.agency_id as string | undefined) ?? null,

@@ -490,7 +490,8 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       const [[total], byService, byMonth, kpis, ratings] = await Promise.all([
         figures(db, scope),
         figures(db, scope, ['service', 'agency']),
-        figures(db, scope, ['month']),
+        // The per-month chart shows only how many were received.
+        figures(db, scope, ['month'], 'counts'),
         targets(db),
         ratingSummaries(db, { agencies: scope.agencies, serviceId: scope.serviceId }),
       ]);
