@@ -20,7 +20,7 @@ export const PERMISSION_TABLES = {
   'src/blocks/registration/routes.scopes.test.ts': (path: string) => /^\/(api\/registration|api\/workflow|schemas)\//.test(path) || ['/services/{id}/register', '/applications/{id}/steps/{stepId}/prefill'].includes(path),
   'src/blocks/registration/govstack/routes.scopes.test.ts': (path: string) => path.startsWith(`${GOVSTACK_REGISTRATION}/`),
   'src/blocks/registries/routes.scopes.test.ts': (path: string) => path.startsWith('/api/registries') || path.startsWith(`${GOVSTACK_REGISTRIES}/`) || path.startsWith('/admin/registries'),
-  'src/blocks/scheduler/routes.scopes.test.ts': (path: string) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler'),
+  'src/blocks/scheduler/routes.scopes.test.ts': (path: string) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler') || path.startsWith('/scheduler/'),
   'src/blocks/ussd/routes.scopes.test.ts': (path: string) => path === '/ussd',
   'src/web/pages/assist-pages.scopes.test.ts': (path: string) => path === '/assist' || path.startsWith('/assist/'),
   'src/platform/http/operations.scopes.test.ts': (path: string) => ['/health', '/ready', '/openapi.json', '/metrics'].includes(path) || /^\/(api\/)?admin\/jobs/.test(path),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { asSession, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
+import { asSession, csrfFrom, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { multipartBody, PDF, PNG } from '../../../test/support/registration-fixtures.ts';
 
 /**
@@ -306,19 +306,33 @@ describe('the site inspection, booked with the scheduler when the reviews agree'
     assert.ok((ahmed.body.items as Json[]).some((i) => i.caseId === id), 'the inspection is on the department’s worklist');
   });
 
-  it('the applicant moves the visit once to another free time of the same inspector', async () => {
+  it('the applicant sees the visit on the application page and moves it once, with the page’s form, to another free time of the same inspector', async () => {
     const id = await reviewed();
     const [booking] = await bookingsOf(id);
     const resourceId = (await call(amina, 'GET', `/api/scheduler/bookings/${booking!.id}`)).body.resourceId as string;
-    const from = new Date(new Date(booking!.end).getTime() + 86_400_000);
-    const slots = await call(amina, 'GET', `/api/scheduler/agencies/urban-permits/slots?kind=inspector&durationMinutes=60&resourceId=${resourceId}&from=${from.toISOString()}&to=${new Date(from.getTime() + 14 * 86_400_000).toISOString()}`);
-    assert.equal(slots.status, 200, JSON.stringify(slots.body));
-    const later = (slots.body as unknown as Json[])[0]!.start as string;
-    const moved = await call(amina, 'POST', `/api/scheduler/bookings/${booking!.id}/reschedule`, { start: later });
-    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    const html = (await app.app.inject({ method: 'GET', url: `/applications/${id}`, headers: { accept: 'text/html', cookie: amina.cookie() } })).body;
+    const page = html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    assert.match(page, /Vos rendez-vous Visite du terrain, permis CP-\S+ : .* \(Africa\/Djibouti\)/);
+    assert.match(page, /Vous pouvez encore le déplacer 2 fois\./);
+    const offered = [...html.matchAll(/name="start" type="radio" value="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(offered.length > 0 && !offered.includes(booking!.start), 'other times are offered');
+    const later = offered.at(-1)!;
+
+    const moved = await app.app.inject({
+      method: 'POST',
+      url: `/scheduler/bookings/${booking!.id}/reschedule`,
+      headers: { cookie: amina.cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrfFrom(html), start: later, back: `/applications/${id}` }).toString(),
+    });
+    assert.equal(moved.statusCode, 303, moved.body);
+    assert.equal(moved.headers.location, `/applications/${id}?done=rescheduled`);
     const [now] = await bookingsOf(id);
     assert.deepEqual([now!.start, now!.reschedules], [later, 1]);
     assert.ok(inDjiboutiWorkingHours(new Date(now!.start), new Date(now!.end)));
+    assert.equal((await call(amina, 'GET', `/api/scheduler/bookings/${booking!.id}`)).body.resourceId, resourceId, 'the same inspector');
+    const after = await app.app.inject({ method: 'GET', url: `/applications/${id}?done=rescheduled`, headers: { accept: 'text/html', cookie: amina.cookie() } });
+    assert.match(after.body, /Votre rendez-vous a été déplacé\./);
+    assert.match(after.body, /Vous pouvez encore le déplacer 1 fois\./);
   });
 
   it('the inspector records the checklist item by item, a photo, the result and remarks; a pass sends the case to the decision', async () => {
