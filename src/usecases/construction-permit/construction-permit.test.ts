@@ -349,6 +349,29 @@ describe('the site inspection, booked with the scheduler when the reviews agree'
     assert.deepEqual([photo.type, photo.mediaType], ['photos', 'image/png']);
   });
 
+  it('the inspector records it on the case page: a pair of buttons for each item, the verdict and a photo, sent as one form', async () => {
+    const id = await reviewed();
+    const html = (await app.app.inject({ method: 'GET', url: `/work/cases/${id}`, headers: { accept: 'text/html', cookie: permitsOfficer.cookie() } })).body;
+    const form = html.slice(html.indexOf(`/actions/record-inspection"`), html.indexOf('</form>', html.indexOf(`/actions/record-inspection"`)));
+    assert.match(form, /enctype="multipart\/form-data"/);
+    for (const item of Object.keys(SITE_PASSED)) assert.match(form, new RegExp(`name="checklist\\.${item}" type="radio" value="pass"`));
+    assert.match(form, /name="photos" type="file"[^>]*accept="image\/jpeg,image\/png,image\/webp"[^>]*multiple/);
+    const { contentType, payload } = multipartBody([
+      { name: '_csrf', content: csrfFrom(html) },
+      { name: 'expectedState', content: 'site-inspection' },
+      ...Object.entries(SITE_PASSED).map(([item, verdict]) => ({ name: `checklist.${item}`, content: verdict })),
+      { name: 'result', content: 'pass' },
+      { name: 'remarks', content: '' },
+      { name: 'photos', fileName: 'plot.png', content: PNG },
+    ]);
+    const sent = await app.app.inject({ method: 'POST', url: `/work/cases/${id}/actions/record-inspection`, headers: { cookie: permitsOfficer.cookie(), 'content-type': contentType }, payload });
+    assert.equal(sent.statusCode, 303, sent.body);
+    assert.equal(await stateOf(id), 'decision');
+    const after = (await app.app.inject({ method: 'GET', url: `/work/cases/${id}`, headers: { accept: 'text/html', cookie: permitsOfficer.cookie() } })).body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    assert.match(after, /Photos of the site: plot\.png/, 'the photo is on the case, named by its input');
+    assert.match(after, /The plot and its boundaries match the site plan: Pass/, 'and each item’s verdict in the history');
+  });
+
   it('refuses a photo that is not an image by its content, an item left unjudged, and a verdict other than pass or fail', async () => {
     const id = await reviewed();
     const notAnImage = await recordInspection(id, 'record-inspection', SITE_PASSED, 'pass', '', PDF);
