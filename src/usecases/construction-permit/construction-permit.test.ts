@@ -456,11 +456,12 @@ describe('works finished: the final inspection and the occupancy certificate', (
 });
 
 describe('a country edits the definition, not the code', () => {
-  it('a higher limit for R2 and a new R2 rate change the findings and the fee of new applications; a draft keeps its version', async () => {
+  it('a higher limit for R2, a new R2 rate and a longer site inspection change new applications; a draft keeps its version', async () => {
     const before = await draft({ height: '14' });
     const edited = DEFINITION.replace(/^version: 3$/m, 'version: 4')
       .replace('maxHeight: { R1: 9, R2: 12,', 'maxHeight: { R1: 9, R2: 15,')
-      .replace('zoneRate: { R1: 150, R2: 200,', 'zoneRate: { R1: 150, R2: 250,');
+      .replace('zoneRate: { R1: 150, R2: 200,', 'zoneRate: { R1: 150, R2: 250,')
+      .replace('durationMinutes: 60', 'durationMinutes: 120');
     assert.notEqual(edited, DEFINITION);
     const published = await call(admin, 'POST', '/api/registration/definitions', edited, 'application/yaml');
     assert.equal(published.status, 201, JSON.stringify(published.body));
@@ -473,5 +474,8 @@ describe('a country edits the definition, not the code', () => {
 
     assert.match(await checkPage(before), /La hauteur de 14 m dépasse les 12 m autorisés en zone R2/, 'the earlier draft stays on version 3');
     assert.equal((await submit(before)).status, 422);
+
+    const [visit] = await bookingsOf(await reviewed());
+    assert.equal(new Date(visit!.end).getTime() - new Date(visit!.start).getTime(), 120 * 60_000, 'a site inspection of two hours, as version 4 says');
   });
 });
