@@ -142,6 +142,7 @@ export const InputSchema = Type.Object(
  */
 export const BookingSchema = Type.Object(
   {
+    // The scheduler's RESOURCE_KINDS; a kind it does not know would not compile where the booking is made.
     kind: Type.Union([Type.Literal('inspector'), Type.Literal('room'), Type.Literal('vehicle')]),
     durationMinutes: Type.Integer({ minimum: 5, maximum: 720 }),
     /** What the attendees' calendars and reminders call it; `{{trackingNumber}}` and answers may be used. */
