@@ -133,9 +133,9 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   const payments = createPayments(paymentsDeps);
   const registriesDeps = { db, jobs, log, baseUrl: config.baseUrl };
   const registries = createRegistries(registriesDeps);
-  const registration: RegistrationDeps = { db, jobs, blobs, payments, signer, messenger };
-  continueCasesWhenPaid(registration);
   const scheduler = createScheduler({ db, jobs, messenger });
+  const registration: RegistrationDeps = { db, jobs, blobs, payments, signer, messenger, scheduler };
+  continueCasesWhenPaid(registration);
 
   const app = await createHttpServer({
     log,

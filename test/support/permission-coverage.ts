@@ -23,7 +23,7 @@ export const PERMISSION_TABLES = {
   'src/blocks/registration/routes.scopes.test.ts': (path: string) => /^\/(api\/registration|api\/workflow|schemas)\//.test(path) || ['/services/{code}/register', '/applications/{id}/steps/{stepId}/prefill'].includes(path),
   'src/blocks/registration/govstack/routes.scopes.test.ts': (path: string) => path.startsWith(`${GOVSTACK_REGISTRATION}/`),
   'src/blocks/registries/routes.scopes.test.ts': (path: string) => path.startsWith('/api/registries') || path.startsWith(`${GOVSTACK_REGISTRIES}/`) || path.startsWith('/admin/registries'),
-  'src/blocks/scheduler/routes.scopes.test.ts': (path: string) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler'),
+  'src/blocks/scheduler/routes.scopes.test.ts': (path: string) => path.startsWith('/api/scheduler') || path.startsWith('/agency/scheduler') || path.startsWith('/scheduler/'),
   'src/blocks/ussd/routes.scopes.test.ts': (path: string) => path === '/ussd',
   'src/web/pages/portal-pages.scopes.test.ts': (path: string) => ['/', '/api', '/assets/{file}', '/sign-in/oidc', '/sign-in/oidc/callback'].includes(path),
   'src/web/pages/apply-pages.scopes.test.ts': (path: string) => path.startsWith('/apply/') || path === '/applications' || (path.startsWith('/applications/') && !['/applications/{id}/steps/{stepId}/prefill', '/applications/{id}/feedback'].includes(path)),

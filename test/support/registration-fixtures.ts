@@ -72,6 +72,9 @@ export const MARKET_STALL = {
 /** A tiny but real PDF: what the content check looks for is the %PDF- header. */
 export const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
+/** A real 1×1 PNG, as a phone camera's photo would be recognised by its content. */
+export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
 export interface Part {
   name: string;
   fileName?: string;

@@ -22,7 +22,15 @@ const FieldId = Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$' });
 // One list of types, not a union: the validator coerces types, and within a union it would turn
 // `false` into "false" (and null into "") before the form engine or the workflow sees the value.
 const Answer = Type.Unsafe<string | number | boolean | null>({ type: ['string', 'number', 'boolean', 'null'], maxLength: 10000 });
-const Input = Type.Unsafe<string | boolean | string[]>({ type: ['string', 'boolean', 'array'], maxLength: 10000, items: { type: 'string', maxLength: 100 }, maxItems: 50 });
+// An object is an assessment: each item of a checklist judged pass or fail.
+const Input = Type.Unsafe<string | boolean | string[] | Record<string, string>>({
+  type: ['string', 'boolean', 'array', 'object'],
+  maxLength: 10000,
+  items: { type: 'string', maxLength: 100 },
+  maxItems: 50,
+  additionalProperties: { type: 'string', maxLength: 10 },
+  maxProperties: 50,
+});
 export const Answers = Type.Record(FieldId, Answer, { maxProperties: 200 });
 export const Inputs = Type.Record(FieldId, Input, { maxProperties: 30 });
 export const IdempotencyKey = Type.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9._:-]+$' });
@@ -96,6 +104,20 @@ export async function readUploads(request: FastifyRequest): Promise<{ fields: Re
     }
   }
   return { fields, uploads };
+}
+
+/**
+ * Action inputs from form fields: `checklist.drainage=fail` is the item `drainage` of the
+ * assessment `checklist`, so a form without script can judge each item with its own buttons.
+ */
+export function inputsOfFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    const [id, item] = name.split('.', 2) as [string, string | undefined];
+    if (item === undefined) inputs[id] = value;
+    else inputs[id] = { ...(inputs[id] as Record<string, unknown> | undefined), [item]: value };
+  }
+  return inputs;
 }
 
 /** Applications for applicants, case work for officers. */
@@ -277,9 +299,12 @@ export function applicationRoutes(deps: RegistrationDeps) {
         const mine = (await applicationForApplicant(db, principal, request.params.id).catch(() => null)) ?? (await applicationForAssistant(db, principal, request.params.id).catch(() => null));
         const view = mine ? await describeApplication(db, mine, principal, 'applicant') : await describeApplication(db, await applicationForStaff(db, principal, request.params.id), principal, 'staff');
         const invoices = await deps.payments.invoicesFor(db, 'application', view.application.id);
+        const bookings = await deps.scheduler.bookingsFor({ type: 'application', id: view.application.id });
         return {
           ...applicationJson(view),
           invoices: invoices.map((i) => ({ id: i.id, reference: i.reference, state: i.state, amount: i.amount, paidAmount: i.paidAmount, currency: i.currency, dueAt: i.dueAt.toISOString(), payPath: i.payPath })),
+          // Inspections and other visits the workflow booked; moved or cancelled through /api/scheduler/bookings/{id}.
+          bookings: bookings.map((b) => ({ id: b.id, title: b.title, start: b.start.toISOString(), end: b.end.toISOString(), status: b.status, reschedules: b.reschedules })),
         };
       },
     });
@@ -390,14 +415,28 @@ export function applicationRoutes(deps: RegistrationDeps) {
     app.post('/api/workflow/cases/:id/actions/:actionId', {
       config: { access: access.roles('officer', 'agency-head', 'admin') },
       schema: {
-        summary: "Take an action on a case (the definition says who may, from which state, with which inputs and guard)",
+        summary: 'Take an action on a case (the definition says who may, from which state, with which inputs and guard); JSON, or multipart/form-data with the photos an inspection asks for',
         tags: ['workflow'],
         params: Type.Object({ id: Uuid, actionId: ServiceId }, { additionalProperties: false }),
-        body: Type.Object({ inputs: Type.Optional(Inputs), expectedState: Type.Optional(ServiceId), _csrf: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+        body: Type.Union([Type.Object({ inputs: Type.Optional(Inputs), expectedState: Type.Optional(ServiceId), _csrf: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }), Type.Unknown()]),
         response: { 200: Type.Object({ transition: Type.Unknown() }), ...Problems },
       },
       handler: async (request) => {
-        const transition = await actOnApplication(deps, { applicationId: request.params.id, actionId: request.params.actionId, inputs: request.body.inputs ?? {}, expectedState: request.body.expectedState, principal: requirePrincipal(request), requestId: request.id });
+        let inputs: Record<string, unknown>;
+        let uploads: Upload[] = [];
+        let expectedState: string | undefined;
+        if (request.isMultipart()) {
+          const read = await readUploads(request);
+          ({ expectedState, ...inputs } = read.fields);
+          delete inputs._csrf;
+          inputs = inputsOfFields(inputs);
+          uploads = read.uploads;
+        } else {
+          const body = (request.body ?? {}) as { inputs?: Record<string, unknown>; expectedState?: string };
+          inputs = body.inputs ?? {};
+          expectedState = body.expectedState;
+        }
+        const transition = await actOnApplication(deps, { applicationId: request.params.id, actionId: request.params.actionId, inputs, uploads, expectedState, principal: requirePrincipal(request), requestId: request.id });
         return { transition: transitionJson(transition) };
       },
     });

@@ -9,7 +9,7 @@ import { DEMO_ACCOUNTS, DEMO_AGENCIES, serviceDefinitionFiles } from '../../demo
 import { agencyCodeOf } from '../workflow/index.ts';
 import type { ActionDefinition, FieldDefinition, ServiceDefinition, StateDefinition, StepDefinition } from './definition/schema.ts';
 import { checkFindings, visibleSteps, type FormData } from './index.ts';
-import { payFeesAtCounter, PDF } from '../../../test/support/registration-fixtures.ts';
+import { multipartBody, payFeesAtCounter, PDF, PNG } from '../../../test/support/registration-fixtures.ts';
 
 /**
  * Every service in services/ and the use-case folders works end to end, whatever it declares: answers are built from its
@@ -124,8 +124,41 @@ function answersWithinRules(definition: ServiceDefinition, step: StepDefinition,
   return answers;
 }
 
+/** A sample value for each input, photos aside (they are files, sent by `takeStaffAction`). */
 function inputsFor(inputs: ActionDefinition['inputs'] = []): Record<string, unknown> {
-  return Object.fromEntries(inputs.map((input) => [input.id, input.type === 'checklist' ? input.items!.map((i) => i.id) : input.type === 'yes-no' ? true : input.type === 'date' ? '2026-12-01' : 'Sample answer']));
+  return Object.fromEntries(
+    inputs.flatMap((input): [string, unknown][] => {
+      switch (input.type) {
+        case 'photos':
+          return [];
+        case 'checklist':
+          return [[input.id, input.items!.map((i) => i.id)]];
+        case 'assessment':
+          return [[input.id, Object.fromEntries(input.items!.map((i) => [i.id, 'pass']))]];
+        case 'pass-fail':
+          return [[input.id, 'pass']];
+        case 'yes-no':
+          return [[input.id, true]];
+        case 'date':
+          return [[input.id, '2026-12-01']];
+        default:
+          return [[input.id, 'Sample answer']];
+      }
+    }),
+  );
+}
+
+/** An officer's action as JSON, or as multipart/form-data with a photo for each photos input. */
+async function takeStaffAction(session: Session, id: string, action: ActionDefinition, expectedState: string) {
+  const url = `/api/workflow/cases/${id}/actions/${action.id}`;
+  const photos = (action.inputs ?? []).filter((i) => i.type === 'photos');
+  if (photos.length === 0) return call(session, 'POST', url, { inputs: inputsFor(action.inputs), expectedState });
+  const fields = Object.entries(inputsFor(action.inputs)).flatMap(([name, value]) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value).map(([item, verdict]) => ({ name: `${name}.${item}`, content: String(verdict) })) : [{ name, content: String(value) }],
+  );
+  const { contentType, payload } = multipartBody([...fields, { name: 'expectedState', content: expectedState }, ...photos.map((p) => ({ name: p.id, fileName: 'photo.png', content: PNG }))]);
+  const response = await app.app.inject({ method: 'POST', url, headers: { ...asSession(session), 'content-type': contentType }, payload });
+  return { status: response.statusCode, body: JSON.parse(response.body) as Json };
 }
 
 function sampleFile(accept: readonly string[]): { name: string; bytes: Buffer } {
@@ -245,7 +278,7 @@ for (const file of files) {
           const agency = agencyCodeOf(actor, definition, data);
           const username = staffFor(actor.role, agency);
           assert.ok(username, `no demo account is ${actor.role} of ${agency} to take "${step.action.id}"`);
-          const response = await call(await sessionOf(username), 'POST', `/api/workflow/cases/${id}/actions/${step.action.id}`, { inputs: inputsFor(step.action.inputs), expectedState: step.from.id });
+          const response = await takeStaffAction(await sessionOf(username), id, step.action, step.from.id);
           assert.equal(response.status, 200, `${username} takes "${step.action.id}": ${JSON.stringify(response.body)}`);
           assert.equal(response.body.transition.to, step.to);
         } else if (step.kind === 'answer') {

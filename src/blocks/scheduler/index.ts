@@ -7,7 +7,7 @@ import { freeSlots, type Slot } from './free-slots.ts';
 import { reminderSender, REMIND_TASK } from './reminders.ts';
 import { schedulerApi } from './routes.ts';
 import { schedulerPages } from '../../web/pages/scheduler-pages.tsx';
-import { bookingsOfSubject, findBooking, type Booking, type ResourceKind, type Subject } from './store.ts';
+import { bookingsOfSubject, calendarOf, findBooking, findResource, type Booking, type ResourceKind, type Subject } from './store.ts';
 
 export { schedulerMigrations } from './migrations/index.ts';
 export { addResource, setWorkingHours, setHoliday, removeHoliday } from './admin.ts';
@@ -26,6 +26,10 @@ export interface Scheduler {
   cancel(bookingId: string, actor: AuditActor, reason: string, executor?: Executor): Promise<Booking>;
   bookingsFor(subject: Subject): Promise<Booking[]>;
   find(bookingId: string): Promise<Booking | null>;
+  /** Free times a booking could move to: its own resource, for as long as it lasts. */
+  slotsToMoveTo(booking: Booking, range: { from: Date; to: Date }): Promise<Slot[]>;
+  /** The agency's time zone, to show a booking's time as the agency's people read it; null when it takes no bookings. */
+  timezoneOf(agencyId: string): Promise<string | null>;
 }
 
 /** Registers the reminder job, so build it once per job queue, before anything is booked. */
@@ -38,6 +42,12 @@ export function createScheduler(deps: SchedulerDeps & { messenger: Messenger }):
     cancel: (id, actor, reason, executor) => cancelBooking(deps, executor ?? deps.db, id, actor, reason),
     bookingsFor: (subject) => bookingsOfSubject(deps.db, subject),
     find: (id) => findBooking(deps.db, id),
+    slotsToMoveTo: async (booking, range) => {
+      const resource = (await findResource(deps.db, booking.resourceId))!;
+      const durationMinutes = Math.round((booking.end.getTime() - booking.start.getTime()) / 60_000);
+      return freeSlots(deps.db, { agencyId: booking.agencyId, kind: resource.kind, resourceId: resource.id, durationMinutes, ...range });
+    },
+    timezoneOf: async (agencyId) => (await calendarOf(deps.db, agencyId))?.timezone ?? null,
   };
 }
 

@@ -86,6 +86,12 @@ const ROWS: Row[] = [
       return { method: 'POST', url: `/agency/scheduler/${AGENCY}/holidays/2027-12-30/remove`, json: {} };
     },
   },
+  { route: 'POST /scheduler/bookings/:id/reschedule', access: SIGNED_IN,                expect: [401, 303, 404, 303, 404, 303, 303, 303],
+    call: async (f) => {
+      const id = await aminasBooking(f);
+      return { method: 'POST', url: `/scheduler/bookings/${id}/reschedule`, json: { start: (await nextFreeStart(f)).toISOString(), back: '/applications' } };
+    },
+  },
   { route: 'GET /agency/scheduler/resources/:id/agenda', access: STAFF,                 expect: [401, 403, 403, 200, 403, 200, 200, 200], call: async (f) => ({ method: 'GET', url: `/agency/scheduler/resources/${(await tradeCalendar(f)).roomId}/agenda?week=2027-02-01` }) },
 ];
 

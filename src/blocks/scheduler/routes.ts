@@ -58,6 +58,15 @@ export async function staffAgency(db: Db, request: FastifyRequest, code: string)
   return { agency, principal: requireRole(request, SCHEDULER_STAFF, agency.id) };
 }
 
+/** Staff of the booking's agency, or a person the booking is for; anyone else is told it does not exist. */
+export async function bookingFor(scheduler: Scheduler, principal: Principal, id: string): Promise<Booking> {
+  const booking = await scheduler.find(id);
+  if (!booking || !(hasAnyRole(principal, SCHEDULER_STAFF, booking.agencyId) || booking.attendees.some((a) => a.userId === principal.id))) {
+    throw Problem.notFound('No booking you may see has this id.');
+  }
+  return booking;
+}
+
 export function schedulerApi(deps: SchedulerDeps & { scheduler: Scheduler; baseUrl: string }) {
   const { db, scheduler } = deps;
   const host = new URL(deps.baseUrl).hostname;
@@ -73,14 +82,7 @@ export function schedulerApi(deps: SchedulerDeps & { scheduler: Scheduler; baseU
     return { principal, agencyId: agency.id };
   }
 
-  /** Staff of the booking's agency, or a person the booking is for; anyone else is told it does not exist. */
-  async function visibleBooking(principal: Principal, id: string): Promise<Booking> {
-    const booking = await scheduler.find(id);
-    if (!booking || !(hasAnyRole(principal, SCHEDULER_STAFF, booking.agencyId) || booking.attendees.some((a) => a.userId === principal.id))) {
-      throw Problem.notFound('No booking you may see has this id.');
-    }
-    return booking;
-  }
+  const visibleBooking = (principal: Principal, id: string) => bookingFor(scheduler, principal, id);
 
   return async (app: App) => {
     app.get('/api/scheduler/agencies/:agency/slots', {

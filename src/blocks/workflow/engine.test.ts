@@ -101,7 +101,7 @@ async function worklistCases(session: Session, query = 'service=public-complaint
 }
 
 describe('parallel technical reviews', () => {
-  it('when the three reviewers agree, the case goes to the decision, moved by the last opinion', async () => {
+  it('when the three reviewers agree, the case goes on to the site inspection, moved by the last opinion', async () => {
     const id = await permitInReview();
     const first = await review(permitsOfficer, id, 'urban-planning', 'agree');
     assert.equal(first.status, 200, JSON.stringify(first.body));
@@ -110,8 +110,8 @@ describe('parallel technical reviews', () => {
     assert.equal((await stateOf(id)).state.id, 'technical-review');
     const third = await review(utilitiesOfficer, id, 'utilities', 'agree');
     assert.equal(third.status, 200, JSON.stringify(third.body));
-    assert.deepEqual(third.body.transition, { from: 'technical-review', to: 'decision', action: null, outcome: null });
-    assert.ok((await worklistCases(urbanHead, 'service=construction-permit&state=decision')).includes(id), 'the head of urban, above the permits department, decides');
+    assert.deepEqual(third.body.transition, { from: 'technical-review', to: 'site-inspection', action: null, outcome: null });
+    assert.ok((await worklistCases(permitsOfficer, 'service=construction-permit&state=site-inspection')).includes(id), 'the permits department inspects');
   });
 
   it('a reviewer of another agency is refused, and an agency outside the case cannot see it', async () => {
@@ -131,7 +131,7 @@ describe('parallel technical reviews', () => {
     assert.equal((await review(fireOfficer, id, 'fire-safety', 'agree')).status, 200);
     assert.equal((await review(fireOfficer, id, 'fire-safety', 'agree')).status, 409);
     assert.equal((await review(utilitiesOfficer, id, 'utilities', 'agree')).status, 200);
-    assert.equal((await stateOf(id)).state.id, 'decision', 'the refused second opinion changed nothing');
+    assert.equal((await stateOf(id)).state.id, 'site-inspection', 'the refused second opinion changed nothing');
   });
 
   it('an objection needs reasons, and takes the objection path only once every reviewer has answered', async () => {
@@ -164,7 +164,7 @@ describe('parallel technical reviews', () => {
     assert.equal(first.body.transition, null, 'the earlier urban planning opinion belongs to the earlier visit');
     assert.equal((await review(utilitiesOfficer, id, 'utilities', 'agree')).body.transition, null);
     const second = await review(permitsOfficer, id, 'urban-planning', 'agree');
-    assert.equal(second.body.transition.to, 'decision');
+    assert.equal(second.body.transition.to, 'site-inspection');
   });
 });
 

@@ -6,7 +6,7 @@ import { hasRole, type Principal } from '../../platform/http/access.ts';
 import { Problem, type InvalidParam } from '../../platform/http/problem.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { actorOf, recordAudit, type AuditActor } from '../audit/index.ts';
-import type { ActionDefinition, ServiceDefinition, StateDefinition } from '../registration/definition/schema.ts';
+import type { ActionDefinition, EffectDefinition, ServiceDefinition, StateDefinition } from '../registration/definition/schema.ts';
 
 /**
  * Service workflows as state machines. A case follows one version of one service definition;
@@ -38,6 +38,8 @@ export interface CaseRow {
   paused_seconds: number;
   outcome: string | null;
   closed_at: Date | null;
+  /** The first time the case was granted; kept when it reopens after the grant. */
+  granted_at: Date | null;
   revision: number;
 }
 
@@ -56,7 +58,7 @@ export interface TaskRow {
   completed_by: string | null;
 }
 
-export type Effect = { issue: string } | { notify: string };
+export type Effect = EffectDefinition;
 
 export interface Transition {
   caseId: string;
@@ -142,6 +144,7 @@ async function enterState(ctx: WorkflowContext, caseId: string, state: StateDefi
       statutory_due_at = statutory_due_at + make_interval(secs => ${pausedFor}),
       clock_paused_since = ${state.pausesClock ? now : null},
       outcome = ${state.outcome ?? null}, closed_at = ${state.outcome ? now : null},
+      granted_at = coalesce(granted_at, ${state.outcome === 'granted' ? now : null}::timestamptz),
       revision = revision + 1
     WHERE id = ${caseId}`.execute(trx);
   if (state.outcome) return;
@@ -177,7 +180,22 @@ function checkInputs(inputs: ActionDefinition['inputs'], given: Record<string, u
       else if (input.required !== false) fail(input.id, 'required', 'is required');
       continue;
     }
-    if (input.type === 'checklist') {
+    if (input.type === 'pass-fail') {
+      if (value !== 'pass' && value !== 'fail') fail(input.id, 'passFail', 'must be pass or fail');
+      out[input.id] = value;
+    } else if (input.type === 'assessment') {
+      const judged = typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+      const items = (input.items ?? []).map((i) => i.id);
+      if (!Object.entries(judged).every(([item, verdict]) => items.includes(item) && (verdict === 'pass' || verdict === 'fail'))) fail(input.id, 'assessment', 'judges each item of the list pass or fail, and nothing else');
+      else if (input.required !== false && !items.every((item) => item in judged)) fail(input.id, 'allJudged', 'every item must be judged');
+      out[input.id] = judged;
+    } else if (input.type === 'photos') {
+      // The caller stored the files first; what the action records is their document ids.
+      const ids = Array.isArray(value) ? value : [value];
+      if (!ids.every((id) => typeof id === 'string')) fail(input.id, 'photos', 'must be uploaded files');
+      else if (ids.length > (input.maxFiles ?? 1)) fail(input.id, 'fileCount', `at most ${input.maxFiles ?? 1} files`, { max: input.maxFiles ?? 1 });
+      out[input.id] = ids;
+    } else if (input.type === 'checklist') {
       const ticked = Array.isArray(value) ? value : [value];
       const items = new Set((input.items ?? []).map((i) => i.id));
       if (!ticked.every((t) => typeof t === 'string' && items.has(t))) fail(input.id, 'option', 'lists an item that is not on the checklist');
@@ -227,6 +245,16 @@ async function lockOpenCase(ctx: WorkflowContext, caseId: string, expectedState?
   return { row, state: stateOf(ctx.definition, row.state) };
 }
 
+/** A condition that cannot be worked out (an answer it reads is missing) does not hold. */
+function holds(expression: string, scope: Scope): boolean {
+  try {
+    return isTrue(compileExpression(expression).evaluate(scope));
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    return false;
+  }
+}
+
 /**
  * An officer's action. The guard sees the form data and whatever the caller adds to `scope`
  * (fees, reviews); the inputs are checked against the action's declared inputs.
@@ -245,16 +273,11 @@ export async function takeAction(ctx: WorkflowContext, input: { caseId: string; 
   }
   const inputs = checkInputs(action.inputs, input.inputs);
   if (action.guard) {
-    let allowed: boolean;
-    try {
-      allowed = isTrue(compileExpression(action.guard).evaluate({ ...input.scope, ...ctx.data, inputs }));
-    } catch (err) {
-      if (!(err instanceof ExpressionError)) throw err;
-      allowed = false;
-    }
+    const allowed = holds(action.guard, { ...input.scope, ...ctx.data, inputs });
     if (!allowed) throw new Problem(409, action.guardMessage?.en ?? `The condition for "${action.id}" is not met (${action.guard}).`, { title: 'Action not allowed now', extensions: { guard: action.guard } });
   }
-  return move(ctx, row, state, stateOf(definition, action.to), { kind: 'action', actionId: action.id, actor: actorOf(input.principal), inputs, effects: action.effects ?? [] });
+  const branch = (action.branches ?? []).find((b) => holds(b.when, { ...input.scope, ...ctx.data, inputs }));
+  return move(ctx, row, state, stateOf(definition, branch?.to ?? action.to), { kind: 'action', actionId: action.id, actor: actorOf(input.principal), inputs, effects: action.effects ?? [] });
 }
 
 type ApplicantAction = NonNullable<StateDefinition['applicantActions']>[number];

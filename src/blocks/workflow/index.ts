@@ -28,5 +28,5 @@ export {
   type AgencyIds,
   type WorkflowContext,
 } from './engine.ts';
-export { closedCases, worklist, worklistPosition, readWorklistPosition, WORKLIST_POSITION, caseEvents, caseTasks, findTask, maySeeCase, type WorklistItem, type WorklistFilter, type CaseEvent, type ClosedCase } from './queries.ts';
+export { grantedCases, worklist, worklistPosition, readWorklistPosition, WORKLIST_POSITION, caseEvents, caseTasks, findTask, maySeeCase, type WorklistItem, type WorklistFilter, type CaseEvent, type GrantedCase } from './queries.ts';
 export { transitionCounts, type Timeframe, type TransitionCount, type TransitionFilter } from './statistics.ts';

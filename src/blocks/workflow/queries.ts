@@ -137,20 +137,22 @@ export async function findTask(executor: Executor, taskId: string): Promise<(Tas
   return result.rows[0];
 }
 
-export interface ClosedCase {
+export interface GrantedCase {
+  caseId: string;
   subjectId: string;
-  closedAt: Date;
+  grantedAt: Date;
 }
 
 /**
- * Cases of a service closed with this outcome, the latest first, before `before` when given:
- * what a public register lists. Ties on the closing moment are broken by case id, for paging.
+ * Cases of a service that were granted, the latest grant first, before `before` when given: what
+ * a public register lists. A grant stays one when the case reopens after it (the holder declaring
+ * the works finished). Ties on the moment are broken by case id, for paging.
  */
-export async function closedCases(executor: Executor, filter: { serviceId: string; outcome: string; subjectType: string; before?: { closedAt: Date; id: string }; limit: number }): Promise<(ClosedCase & { caseId: string })[]> {
-  const after = filter.before ? sql`AND (closed_at, id) < (${filter.before.closedAt}, ${filter.before.id})` : sql``;
-  const result = await sql<{ id: string; subject_id: string; closed_at: Date }>`
-    SELECT id, subject_id, closed_at FROM workflow_cases
-    WHERE service_id = ${filter.serviceId} AND outcome = ${filter.outcome} AND subject_type = ${filter.subjectType} ${after}
-    ORDER BY closed_at DESC, id DESC LIMIT ${filter.limit}`.execute(executor);
-  return result.rows.map((r) => ({ caseId: r.id, subjectId: r.subject_id, closedAt: r.closed_at }));
+export async function grantedCases(executor: Executor, filter: { serviceId: string; subjectType: string; before?: { grantedAt: Date; id: string }; limit: number }): Promise<GrantedCase[]> {
+  const after = filter.before ? sql`AND (granted_at, id) < (${filter.before.grantedAt}, ${filter.before.id})` : sql``;
+  const result = await sql<{ id: string; subject_id: string; granted_at: Date }>`
+    SELECT id, subject_id, granted_at FROM workflow_cases
+    WHERE service_id = ${filter.serviceId} AND granted_at IS NOT NULL AND subject_type = ${filter.subjectType} ${after}
+    ORDER BY granted_at DESC, id DESC LIMIT ${filter.limit}`.execute(executor);
+  return result.rows.map((r) => ({ caseId: r.id, subjectId: r.subject_id, grantedAt: r.granted_at }));
 }

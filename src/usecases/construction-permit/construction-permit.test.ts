@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { asSession, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
-import { PDF } from '../../../test/support/registration-fixtures.ts';
+import { asSession, csrfFrom, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
+import { multipartBody, PDF, PNG } from '../../../test/support/registration-fixtures.ts';
 
 /**
  * The construction permit end to end, driven by its definition alone: the zoning pre-check, the
- * fee, three parallel reviews, the appeal after a refusal and the public register of permits.
+ * fee, three parallel reviews, the site inspection booked with an inspector, the appeal after a
+ * refusal, the public register of permits, and the final inspection with the occupancy certificate.
  */
 const DEFINITION = fs.readFileSync(new URL('./construction-permit.yaml', import.meta.url), 'utf8');
 
@@ -139,12 +140,47 @@ describe('three technical reviews, the third by the water and electricity utilit
   });
 });
 
-/** A permit every reviewer agreed to, refused by the head of urban planning. */
-async function refused(): Promise<string> {
-  const id = await inReview();
+/** Every reviewer agrees: the case goes to the site inspection. */
+async function reviewed(project: Record<string, unknown> = {}, place: Record<string, unknown> = {}): Promise<string> {
+  const id = await inReview(project, place);
   await review(permitsOfficer, id, 'urban-planning', 'agree');
   await review(fireOfficer, id, 'fire-safety', 'agree');
-  await review(utilitiesOfficer, id, 'utilities', 'agree');
+  const last = await review(utilitiesOfficer, id, 'utilities', 'agree');
+  assert.equal(last.body.transition.to, 'site-inspection', JSON.stringify(last.body));
+  return id;
+}
+
+type Verdict = 'pass' | 'fail';
+
+/**
+ * The inspector records an inspection as the case page's form sends it: each checklist item
+ * judged with its own buttons (`checklist.<item>`), the verdict, remarks and a photo.
+ */
+async function recordInspection(id: string, actionId: string, checklist: Record<string, Verdict>, result: Verdict, remarks = '', photo: Buffer = PNG) {
+  const { contentType, payload } = multipartBody([
+    ...Object.entries(checklist).map(([item, verdict]) => ({ name: `checklist.${item}`, content: verdict })),
+    { name: 'result', content: result },
+    { name: 'remarks', content: remarks },
+    { name: 'photos', fileName: 'site.png', content: photo },
+  ]);
+  const response = await app.app.inject({ method: 'POST', url: `/api/workflow/cases/${id}/actions/${actionId}`, headers: { ...asSession(permitsOfficer), 'content-type': contentType }, payload });
+  return { status: response.statusCode, body: JSON.parse(response.body) as Json };
+}
+
+const SITE_PASSED = { boundaries: 'pass', access: 'pass', 'no-early-works': 'pass' } as const;
+const WORKS_PASSED = { 'as-permitted': 'pass', 'fire-exits': 'pass', connections: 'pass' } as const;
+
+/** Reviewed and inspected: the case waits for the decision. */
+async function forDecision(project: Record<string, unknown> = {}, place: Record<string, unknown> = {}): Promise<string> {
+  const id = await reviewed(project, place);
+  const inspected = await recordInspection(id, 'record-inspection', SITE_PASSED, 'pass');
+  assert.equal(inspected.status, 200, JSON.stringify(inspected.body));
+  return id;
+}
+
+/** A permit every reviewer agreed to and the inspector passed, refused by the head of urban planning. */
+async function refused(): Promise<string> {
+  const id = await forDecision();
   const refusal = await act(urbanHead, id, 'refuse', { reason: 'The access road is too narrow for fire engines' });
   assert.equal(refusal.status, 200, JSON.stringify(refusal.body));
   assert.equal(refusal.body.transition.outcome, 'refused');
@@ -200,12 +236,10 @@ describe('the public register of granted permits', () => {
   let granted: string;
 
   before(async () => {
-    const grantedId = await inReview({ use: 'mixed', floors: 3, height: '10' }, { parcelNumber: 'DJ-PAR-0777001', address: 'Rue de la Mer 12' });
-    for (const [session, reviewId] of [[permitsOfficer, 'urban-planning'], [fireOfficer, 'fire-safety'], [utilitiesOfficer, 'utilities']] as const) await review(session, grantedId, reviewId, 'agree');
+    const grantedId = await forDecision({ use: 'mixed', floors: 3, height: '10' }, { parcelNumber: 'DJ-PAR-0777001', address: 'Rue de la Mer 12' });
     assert.equal((await act(urbanHead, grantedId, 'grant')).body.transition.outcome, 'granted');
     granted = (await call(amina, 'GET', `/api/registration/applications/${grantedId}`)).body.trackingNumber;
-    const refusedId = await inReview({}, { parcelNumber: 'DJ-PAR-0777002' });
-    for (const [session, reviewId] of [[permitsOfficer, 'urban-planning'], [fireOfficer, 'fire-safety'], [utilitiesOfficer, 'utilities']] as const) await review(session, refusedId, reviewId, 'agree');
+    const refusedId = await forDecision({}, { parcelNumber: 'DJ-PAR-0777002' });
     await act(urbanHead, refusedId, 'refuse', { reason: 'Too close to the coast' });
     await inReview({}, { parcelNumber: 'DJ-PAR-0777003' });
   });
@@ -239,12 +273,195 @@ describe('the public register of granted permits', () => {
   });
 });
 
+/** The visits booked for an application, as its applicant reads them on the application. */
+async function bookingsOf(id: string): Promise<Json[]> {
+  const application = await call(amina, 'GET', `/api/registration/applications/${id}`);
+  assert.equal(application.status, 200, JSON.stringify(application.body));
+  return application.body.bookings as Json[];
+}
+
+/** Djibouti's working week for the Building Permits Department: Sunday to Thursday, 07:00–14:00 (UTC+3). */
+function inDjiboutiWorkingHours(start: Date, end: Date): boolean {
+  const local = (d: Date) => new Date(d.getTime() + 3 * 3_600_000);
+  const [from, to] = [local(start), local(end)];
+  const minutes = (d: Date) => d.getUTCHours() * 60 + d.getUTCMinutes();
+  return from.getUTCDay() <= 4 && minutes(from) >= 7 * 60 && minutes(to) <= 14 * 60 && from.toISOString().slice(0, 10) === to.toISOString().slice(0, 10);
+}
+
+describe('the site inspection, booked with the scheduler when the reviews agree', () => {
+  it('books an inspector of the department for an hour at a free time of its working week, with the applicant as attendee', async () => {
+    const id = await reviewed();
+    const [booking, ...others] = await bookingsOf(id);
+    assert.equal(others.length, 0, 'one visit');
+    assert.equal(booking!.status, 'booked');
+    const [start, end] = [new Date(booking!.start), new Date(booking!.end)];
+    assert.equal(end.getTime() - start.getTime(), 60 * 60_000, 'the 60 minutes the definition gives the visit');
+    assert.ok(inDjiboutiWorkingHours(start, end), `${booking!.start} is in the working week`);
+    assert.ok(start.getTime() > Date.now() + 2 * 86_400_000 - 60_000, 'no sooner than the two days of notice');
+    assert.match(booking!.title, /^Visite du terrain, permis CP-/, 'named in the applicant’s language, with the tracking number');
+    const seen = await call(amina, 'GET', `/api/scheduler/bookings/${booking!.id}`);
+    assert.equal(seen.status, 200, 'the applicant is an attendee, so may see it');
+    assert.deepEqual(seen.body.subject, { type: 'application', id });
+    const ahmed = await call(permitsOfficer, 'GET', '/api/workflow/worklist?service=construction-permit&state=site-inspection&limit=100');
+    assert.ok((ahmed.body.items as Json[]).some((i) => i.caseId === id), 'the inspection is on the department’s worklist');
+  });
+
+  it('the applicant sees the visit on the application page and moves it once, with the page’s form, to another free time of the same inspector', async () => {
+    const id = await reviewed();
+    const [booking] = await bookingsOf(id);
+    const resourceId = (await call(amina, 'GET', `/api/scheduler/bookings/${booking!.id}`)).body.resourceId as string;
+    const html = (await app.app.inject({ method: 'GET', url: `/applications/${id}`, headers: { accept: 'text/html', cookie: amina.cookie() } })).body;
+    const page = html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    assert.match(page, /Vos rendez-vous Visite du terrain, permis CP-\S+ : .* \(Africa\/Djibouti\)/);
+    assert.match(page, /Vous pouvez encore le déplacer 2 fois\./);
+    const offered = [...html.matchAll(/name="start" type="radio" value="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(offered.length > 0 && !offered.includes(booking!.start), 'other times are offered');
+    const later = offered.at(-1)!;
+
+    const moved = await app.app.inject({
+      method: 'POST',
+      url: `/scheduler/bookings/${booking!.id}/reschedule`,
+      headers: { cookie: amina.cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrfFrom(html), start: later, back: `/applications/${id}` }).toString(),
+    });
+    assert.equal(moved.statusCode, 303, moved.body);
+    assert.equal(moved.headers.location, `/applications/${id}?done=rescheduled`);
+    const [now] = await bookingsOf(id);
+    assert.deepEqual([now!.start, now!.reschedules], [later, 1]);
+    assert.ok(inDjiboutiWorkingHours(new Date(now!.start), new Date(now!.end)));
+    assert.equal((await call(amina, 'GET', `/api/scheduler/bookings/${booking!.id}`)).body.resourceId, resourceId, 'the same inspector');
+    const after = await app.app.inject({ method: 'GET', url: `/applications/${id}?done=rescheduled`, headers: { accept: 'text/html', cookie: amina.cookie() } });
+    assert.match(after.body, /Votre rendez-vous a été déplacé\./);
+    assert.match(after.body, /Vous pouvez encore le déplacer 1 fois\./);
+  });
+
+  it('the inspector records the checklist item by item, a photo, the result and remarks; a pass sends the case to the decision', async () => {
+    const id = await reviewed();
+    const inspected = await recordInspection(id, 'record-inspection', SITE_PASSED, 'pass', 'Plot pegged out as drawn');
+    assert.equal(inspected.status, 200, JSON.stringify(inspected.body));
+    assert.deepEqual(inspected.body.transition, { from: 'site-inspection', to: 'decision', action: 'record-inspection', outcome: null });
+    const application = (await call(permitsOfficer, 'GET', `/api/registration/applications/${id}`)).body;
+    const recorded = (application.history as Json[]).find((e) => e.action === 'record-inspection')!;
+    assert.deepEqual(recorded.inputs.checklist, SITE_PASSED);
+    assert.equal(recorded.inputs.result, 'pass');
+    assert.equal(recorded.inputs.remarks, 'Plot pegged out as drawn');
+    const photo = (application.documents as Json[]).find((d) => d.id === recorded.inputs.photos[0])!;
+    assert.deepEqual([photo.type, photo.mediaType], ['photos', 'image/png']);
+  });
+
+  it('the inspector records it on the case page: a pair of buttons for each item, the verdict and a photo, sent as one form', async () => {
+    const id = await reviewed();
+    const html = (await app.app.inject({ method: 'GET', url: `/work/cases/${id}`, headers: { accept: 'text/html', cookie: permitsOfficer.cookie() } })).body;
+    const form = html.slice(html.indexOf(`/actions/record-inspection"`), html.indexOf('</form>', html.indexOf(`/actions/record-inspection"`)));
+    assert.match(form, /enctype="multipart\/form-data"/);
+    for (const item of Object.keys(SITE_PASSED)) assert.match(form, new RegExp(`name="checklist\\.${item}" type="radio" value="pass"`));
+    assert.match(form, /name="photos" type="file"[^>]*accept="image\/jpeg,image\/png,image\/webp"[^>]*multiple/);
+    const { contentType, payload } = multipartBody([
+      { name: '_csrf', content: csrfFrom(html) },
+      { name: 'expectedState', content: 'site-inspection' },
+      ...Object.entries(SITE_PASSED).map(([item, verdict]) => ({ name: `checklist.${item}`, content: verdict })),
+      { name: 'result', content: 'pass' },
+      { name: 'remarks', content: '' },
+      { name: 'photos', fileName: 'plot.png', content: PNG },
+    ]);
+    const sent = await app.app.inject({ method: 'POST', url: `/work/cases/${id}/actions/record-inspection`, headers: { cookie: permitsOfficer.cookie(), 'content-type': contentType }, payload });
+    assert.equal(sent.statusCode, 303, sent.body);
+    assert.equal(await stateOf(id), 'decision');
+    const after = (await app.app.inject({ method: 'GET', url: `/work/cases/${id}`, headers: { accept: 'text/html', cookie: permitsOfficer.cookie() } })).body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    assert.match(after, /Photos of the site: plot\.png/, 'the photo is on the case, named by its input');
+    assert.match(after, /The plot and its boundaries match the site plan: Pass/, 'and each item’s verdict in the history');
+  });
+
+  it('refuses a photo that is not an image by its content, an item left unjudged, and a verdict other than pass or fail', async () => {
+    const id = await reviewed();
+    const notAnImage = await recordInspection(id, 'record-inspection', SITE_PASSED, 'pass', '', PDF);
+    assert.equal(notAnImage.status, 400);
+    assert.match(notAnImage.body.detail, /PDF file; accepted: JPEG, PNG, WEBP/);
+    const unjudged = await recordInspection(id, 'record-inspection', { boundaries: 'pass', access: 'pass' }, 'pass');
+    assert.equal(unjudged.status, 400);
+    assert.match(unjudged.body.detail, /checklist every item must be judged/);
+    const noVerdict = await act(permitsOfficer, id, 'record-inspection', { checklist: SITE_PASSED, result: 'maybe' });
+    assert.equal(noVerdict.status, 400);
+    assert.match(noVerdict.body.detail, /result must be pass or fail/);
+    assert.equal(await stateOf(id), 'site-inspection', 'nothing moved');
+    assert.equal((await call(permitsOfficer, 'GET', `/api/registration/applications/${id}`)).body.documents.length, 3, 'and no photo of a refused record stays on the case');
+  });
+
+  it('a failed inspection goes before the head of the ministry, who asks for a revision or refuses; a refusal cancels the visits still to come', async () => {
+    const revised = await reviewed();
+    const failed = await recordInspection(revised, 'record-inspection', { ...SITE_PASSED, boundaries: 'fail' }, 'fail', 'The plot is 2 m narrower than the site plan shows');
+    assert.equal(failed.status, 200, JSON.stringify(failed.body));
+    assert.equal(failed.body.transition.to, 'objections');
+    assert.equal((await act(urbanHead, revised, 'ask-revision', { changes: 'Redraw the site plan from a surveyed boundary' })).body.transition.to, 'revision');
+
+    const refusedId = await reviewed();
+    await recordInspection(refusedId, 'record-inspection', { ...SITE_PASSED, 'no-early-works': 'fail' }, 'fail', 'Foundations already poured');
+    const refusal = await act(urbanHead, refusedId, 'refuse', { reason: 'Works started without a permit' });
+    assert.equal(refusal.body.transition.outcome, 'refused');
+    assert.deepEqual((await bookingsOf(refusedId)).map((b) => b.status), ['cancelled']);
+  });
+});
+
+describe('works finished: the final inspection and the occupancy certificate', () => {
+  it('walks from the granted permit to an occupancy certificate anyone can verify, the permit staying in the public register', async () => {
+    const id = await forDecision({}, { parcelNumber: 'DJ-PAR-0888001' });
+    assert.equal((await act(urbanHead, id, 'grant')).body.transition.outcome, 'granted');
+    const permitPdf = await app.app.inject({ method: 'GET', url: `/applications/${id}/outputs/permit/pdf`, headers: { cookie: amina.cookie() } });
+    assert.equal(permitPdf.statusCode, 200);
+    assert.equal(permitPdf.body.slice(0, 5), '%PDF-');
+    const trackingNumber = (await call(amina, 'GET', `/api/registration/applications/${id}`)).body.trackingNumber as string;
+    const listed = async () => ((await call(null, 'GET', '/api/registration/registers/construction-permit?limit=200')).body.items as Json[]).filter((i) => i.trackingNumber === trackingNumber).map((i) => i.grantedAt as string);
+    const [grantedAt] = await listed();
+    assert.ok(grantedAt);
+
+    assert.match(await applicationPage(id), /Déclarer l'achèvement des travaux/);
+    const declared = await call(amina, 'POST', `/api/registration/applications/${id}/answers`, { actionId: 'declare-completion', inputs: { finishedOn: new Date().toISOString().slice(0, 10) } });
+    assert.equal(declared.status, 200, JSON.stringify(declared.body));
+    assert.equal(declared.body.transition.to, 'final-inspection');
+    const visits = await bookingsOf(id);
+    assert.equal(visits.length, 2, 'the site inspection and the final inspection');
+    const final = visits.find((b) => /^Visite de récolement/.test(b.title))!;
+    assert.equal(new Date(final.end).getTime() - new Date(final.start).getTime(), 90 * 60_000);
+    assert.ok(inDjiboutiWorkingHours(new Date(final.start), new Date(final.end)));
+    assert.deepEqual(await listed(), [grantedAt], 'the permit stays in the register, with the day of its grant, while the works are inspected');
+
+    const passed = await recordInspection(id, 'record-final-inspection', WORKS_PASSED, 'pass', 'Built as permitted');
+    assert.equal(passed.status, 200, JSON.stringify(passed.body));
+    assert.deepEqual([passed.body.transition.to, passed.body.transition.outcome], ['completed', 'granted']);
+    const outputs = (await call(amina, 'GET', `/api/registration/applications/${id}`)).body.outputs as Json[];
+    assert.deepEqual(outputs.map((o) => o.id).sort(), ['occupancy-certificate', 'permit']);
+    const certificate = outputs.find((o) => o.id === 'occupancy-certificate')!;
+    assert.equal(certificate.verifyPath, `/verify/${certificate.documentId}`);
+    const status = await call(null, 'GET', `/api/documents/${certificate.documentId}/status`);
+    assert.equal(status.status, 200);
+    assert.deepEqual([status.body.status, status.body.genuine, status.body.kind, status.body.title], ['current', true, 'occupancy-certificate', 'Certificat de conformité']);
+    const verifyPage = await app.app.inject({ method: 'GET', url: certificate.verifyPath, headers: { accept: 'text/html' } });
+    assert.equal(verifyPage.statusCode, 200);
+    const pdf = await app.app.inject({ method: 'GET', url: `/applications/${id}/outputs/occupancy-certificate/pdf`, headers: { cookie: amina.cookie() } });
+    assert.equal(pdf.body.slice(0, 5), '%PDF-');
+    assert.deepEqual(await listed(), [grantedAt], 'listed once, by its grant');
+  });
+
+  it('a failed final inspection asks the owner to correct the works and declare again; the next visit is booked anew', async () => {
+    const id = await forDecision({}, { parcelNumber: 'DJ-PAR-0888002' });
+    await act(urbanHead, id, 'grant');
+    await call(amina, 'POST', `/api/registration/applications/${id}/answers`, { actionId: 'declare-completion', inputs: { finishedOn: '2026-11-30' } });
+    const failed = await recordInspection(id, 'record-final-inspection', { ...WORKS_PASSED, 'fire-exits': 'fail' }, 'fail', 'No extinguisher on the stairs');
+    assert.equal(failed.body.transition.to, 'works-to-correct');
+    const again = await call(amina, 'POST', `/api/registration/applications/${id}/answers`, { actionId: 'declare-completion', inputs: { finishedOn: '2026-12-02' } });
+    assert.equal(again.body.transition.to, 'final-inspection');
+    assert.equal((await bookingsOf(id)).length, 3);
+    assert.ok(!(await call(amina, 'GET', `/api/registration/applications/${id}`)).body.outputs.some((o: Json) => o.id === 'occupancy-certificate'), 'no certificate yet');
+  });
+});
+
 describe('a country edits the definition, not the code', () => {
-  it('a higher limit for R2 and a new R2 rate change the findings and the fee of new applications; a draft keeps its version', async () => {
+  it('a higher limit for R2, a new R2 rate and a longer site inspection change new applications; a draft keeps its version', async () => {
     const before = await draft({ height: '14' });
-    const edited = DEFINITION.replace(/^version: 2$/m, 'version: 3')
+    const edited = DEFINITION.replace(/^version: 3$/m, 'version: 4')
       .replace('maxHeight: { R1: 9, R2: 12,', 'maxHeight: { R1: 9, R2: 15,')
-      .replace('zoneRate: { R1: 150, R2: 200,', 'zoneRate: { R1: 150, R2: 250,');
+      .replace('zoneRate: { R1: 150, R2: 200,', 'zoneRate: { R1: 150, R2: 250,')
+      .replace('durationMinutes: 60', 'durationMinutes: 120');
     assert.notEqual(edited, DEFINITION);
     const published = await call(admin, 'POST', '/api/registration/definitions', edited, 'application/yaml');
     assert.equal(published.status, 201, JSON.stringify(published.body));
@@ -255,7 +472,10 @@ describe('a country edits the definition, not the code', () => {
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     assert.equal(sent.body.totalFee, '60125', 'R2 at 250 a square metre on 240.5 m²');
 
-    assert.match(await checkPage(before), /La hauteur de 14 m dépasse les 12 m autorisés en zone R2/, 'the earlier draft stays on version 2');
+    assert.match(await checkPage(before), /La hauteur de 14 m dépasse les 12 m autorisés en zone R2/, 'the earlier draft stays on version 3');
     assert.equal((await submit(before)).status, 422);
+
+    const [visit] = await bookingsOf(await reviewed());
+    assert.equal(new Date(visit!.end).getTime() - new Date(visit!.start).getTime(), 120 * 60_000, 'a site inspection of two hours, as version 4 says');
   });
 });

@@ -73,9 +73,11 @@ export function AnswersSummary({ ctx, definition, data, changeHref, headingLevel
 /** Uploaded documents, each downloadable by whoever may see the application. */
 export function DocumentsList({ ctx, definition, applicationId, documents }: { ctx: PageContext; definition: ServiceDefinition; applicationId: string; documents: DocumentRow[] }) {
   if (documents.length === 0) return <p class="muted">{ctx.t('documents.none')}</p>;
+  // Besides the documents asked of the applicant, a case holds the photos an inspector took (an action's input).
+  const photos = definition.workflow.states.flatMap((s) => s.actions ?? []).flatMap((a) => a.inputs ?? []).filter((i) => i.type === 'photos');
   const labelOf = (type: string) => {
-    const rule = definition.documents?.find((d) => d.id === type);
-    return rule ? pickText(rule.label, ctx.locale) : type;
+    const label = definition.documents?.find((d) => d.id === type)?.label ?? photos.find((i) => i.id === type)?.label;
+    return label ? pickText(label, ctx.locale) : type;
   };
   return (
     <ul>

@@ -134,9 +134,11 @@ export interface FieldProps {
   max?: number;
   /** For a file: the kinds the file picker offers first (the server checks the content anyway). */
   accept?: string;
+  /** For a file: several may be chosen at once (photos of an inspection). */
+  multiple?: boolean;
 }
 
-export function Field({ name, id = name, label, type = 'text', value, hint, error, autocomplete, required, maxLength, inputMode, min, max, accept }: FieldProps) {
+export function Field({ name, id = name, label, type = 'text', value, hint, error, autocomplete, required, maxLength, inputMode, min, max, accept, multiple }: FieldProps) {
   return (
     <Labelled id={id} label={label} hint={hint} error={error}>
       <input
@@ -151,6 +153,7 @@ export function Field({ name, id = name, label, type = 'text', value, hint, erro
         min={min}
         max={max}
         accept={accept}
+        multiple={multiple}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={describedBy(id, hint, error)}
       />

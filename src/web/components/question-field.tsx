@@ -16,6 +16,8 @@ export interface Question {
   required: boolean;
   choices?: { value: string; label: Record<string, string> }[];
   maxLength?: number;
+  /** Photos: the image types accepted. */
+  accept?: readonly string[];
 }
 
 /** Form fields are optional unless marked required. */
@@ -25,8 +27,11 @@ export function fieldQuestion(field: FieldDefinition): Question {
 
 /** Action inputs are required unless marked otherwise. */
 export function inputQuestion(input: InputDefinition): Question {
-  return { id: input.id, type: input.type, label: input.label, required: input.required !== false, choices: input.items?.map((item) => ({ value: item.id, label: item.label })) };
+  return { id: input.id, type: input.type, label: input.label, required: input.required !== false, choices: input.items?.map((item) => ({ value: item.id, label: item.label })), accept: input.accept };
 }
+
+const VERDICTS = ['pass', 'fail'] as const;
+const verdictChoices = (ctx: PageContext): Choice[] => VERDICTS.map((v) => ({ value: v, label: ctx.t(`form.${v}`) }));
 
 /** What a form shows back: a stored answer (a number, yes or no) or text just sent, as the values of its controls. */
 function shownValues(value: unknown): string[] {
@@ -63,6 +68,23 @@ export function QuestionField({ ctx, question, id = question.id, value, error }:
       return <Choices {...common} choices={choicesOf(ctx, question)} checked={values} />;
     case 'checklist':
       return <Choices {...common} choices={choicesOf(ctx, question)} checked={values} multiple />;
+    case 'pass-fail':
+      return <Choices {...common} choices={verdictChoices(ctx)} checked={values} />;
+    case 'assessment': {
+      // Each item its own pair of buttons, named `<input>.<item>`, so a form without script can judge them all.
+      const judged = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+      return (
+        <fieldset aria-describedby={error ? `${id}-error` : undefined}>
+          <legend>{label}</legend>
+          {error && <span class="field-error" id={`${id}-error`}>{error}</span>}
+          {(question.choices ?? []).map((item) => (
+            <Choices id={`${id}-${item.value}`} name={`${question.id}.${item.value}`} label={pickText(item.label, ctx.locale)} choices={verdictChoices(ctx)} checked={shownValues(judged[item.value])} />
+          ))}
+        </fieldset>
+      );
+    }
+    case 'photos':
+      return <Field {...common} type="file" multiple accept={(question.accept ?? []).map((kind) => `image/${kind}`).join(',')} />;
     case 'integer':
       return <Field {...common} value={values[0]} inputMode="numeric" />;
     case 'decimal':
@@ -91,6 +113,14 @@ export function formatAnswer(ctx: PageContext, question: Question | undefined, v
       return labelled(values[0]!);
     case 'checklist':
       return formatList(ctx.locale, values.map(labelled));
+    case 'pass-fail':
+      return ctx.t(`form.${values[0] === 'pass' ? 'pass' : 'fail'}`);
+    case 'assessment': {
+      const judged = value as Record<string, string>;
+      return formatList(ctx.locale, Object.entries(judged).map(([item, verdict]) => `${labelled(item)}: ${ctx.t(`form.${verdict === 'pass' ? 'pass' : 'fail'}`)}`));
+    }
+    case 'photos':
+      return ctx.t('form.photos', { count: values.length });
     case 'date':
       return /^\d{4}-\d{2}-\d{2}$/.test(values[0]!) ? formatDate(ctx.locale, new Date(`${values[0]}T00:00:00Z`)) : values[0]!;
     case 'integer':

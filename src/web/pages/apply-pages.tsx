@@ -53,6 +53,7 @@ import { Problem, type InvalidParam } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { formatDate, formatDateTime, formatList } from '../../platform/i18n/index.ts';
+import { DEFAULT_MAX_RESCHEDULES, type Booking, type Scheduler } from '../../blocks/scheduler/index.ts';
 import { AnswersSummary, ChannelFacts, Deadlines, DocumentsList, EventDetails, FeesTable, HistoryTable, InvoicesSummary, OutputsList, statusOf } from '../components/application-parts.tsx';
 import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
 import { fieldQuestion, inputQuestion, QuestionField, type Question } from '../components/question-field.tsx';
@@ -519,9 +520,62 @@ function ApplicationsPage({ ctx, drafts, submitted, olderHref }: { ctx: PageCont
   );
 }
 
-const NOTICES = ['answered', 'withdrawn'] as const;
+const NOTICES = ['answered', 'withdrawn', 'rescheduled'] as const;
+const MOVE_CHOICES = 6;
+const MOVE_WITHIN_DAYS = 21;
+const DAY_MS = 86_400_000;
 
-function ApplicationPage({ ctx, view, invoices, refused, notice, feedbackGiven }: { ctx: PageContext; view: ApplicationView; invoices: InvoiceView[]; refused?: RefusedForm; notice?: string; feedbackGiven: boolean }) {
+/** A visit booked for the application, in the agency's time zone, with the times it may still move to. */
+interface Visit {
+  booking: Booking;
+  timezone: string;
+  movesLeft: number;
+  moveTo: Date[];
+}
+
+async function visitsOf(scheduler: Scheduler, applicationId: string): Promise<Visit[]> {
+  const now = Date.now();
+  const booked = (await scheduler.bookingsFor({ type: 'application', id: applicationId })).filter((b) => b.status === 'booked' && b.end.getTime() > now);
+  return Promise.all(
+    booked.map(async (booking) => {
+      const movesLeft = Math.max(0, DEFAULT_MAX_RESCHEDULES - booking.reschedules);
+      const from = new Date(now + DAY_MS);
+      const slots = movesLeft > 0 && booking.start.getTime() > from.getTime() ? await scheduler.slotsToMoveTo(booking, { from, to: new Date(from.getTime() + MOVE_WITHIN_DAYS * DAY_MS) }) : [];
+      return { booking, timezone: (await scheduler.timezoneOf(booking.agencyId)) ?? 'UTC', movesLeft, moveTo: slots.slice(0, MOVE_CHOICES).map((s) => s.start) };
+    }),
+  );
+}
+
+/** The applicant's appointments (an inspection of the site), each with a form to move it while moves are left. */
+function VisitsSection({ ctx, visits, back }: { ctx: PageContext; visits: Visit[]; back: string }) {
+  const { t } = ctx;
+  return (
+    <section aria-labelledby="visits-title">
+      <h2 id="visits-title">{t('applications.visits.title')}</h2>
+      {visits.map(({ booking, timezone, movesLeft, moveTo }) => (
+        <div class="stack">
+          <p>
+            <strong>{booking.title}</strong>: {formatDateTime(ctx.locale, booking.start, timezone)} ({timezone})
+          </p>
+          {movesLeft === 0 || moveTo.length === 0 ? (
+            <p>{t(movesLeft === 0 ? 'applications.visits.noMoreMoves' : 'applications.visits.noFreeTime')}</p>
+          ) : (
+            <form class="stack" method="post" action={`/scheduler/bookings/${booking.id}/reschedule`} novalidate>
+              <CsrfField ctx={ctx} />
+              <input type="hidden" name="back" value={back} />
+              <Choices id={`move-${booking.id}`} name="start" label={t('applications.visits.moveTo')} hint={t('applications.visits.movesLeft', { count: movesLeft })} choices={moveTo.map((d) => ({ value: d.toISOString(), label: formatDateTime(ctx.locale, d, timezone) }))} checked={[]} />
+              <div>
+                <button type="submit">{t('applications.visits.move')}</button>
+              </div>
+            </form>
+          )}
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function ApplicationPage({ ctx, view, invoices, visits, refused, notice, feedbackGiven }: { ctx: PageContext; view: ApplicationView; invoices: InvoiceView[]; visits: Visit[]; refused?: RefusedForm; notice?: string; feedbackGiven: boolean }) {
   const { t } = ctx;
   const { application, definition, caseRow } = view;
   const form = (name: string) => (refused?.form === name ? refused : undefined);
@@ -550,6 +604,7 @@ function ApplicationPage({ ctx, view, invoices, refused, notice, feedbackGiven }
         <Deadlines ctx={ctx} view={view} forStaff={false} />
       </dl>
       {invoices.length > 0 && <InvoicesSummary ctx={ctx} invoices={invoices} payable />}
+      {visits.length > 0 && <VisitsSection ctx={ctx} visits={visits} back={appPath(application.id)} />}
       {caseRow?.outcome && <FeedbackInvitation ctx={ctx} action={appPath(application.id, '/feedback')} given={feedbackGiven} values={form('feedback')?.values ?? {}} errors={form('feedback')?.errors ?? {}} />}
       {view.applicantActions.length > 0 && caseRow && (
         <section aria-labelledby="asked-title" class="asked">
@@ -720,10 +775,11 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
       const ctx = ctxOf(request, reply);
       const view = await describeApplication(db, application, requirePrincipal(request), 'applicant');
       const invoices = await deps.payments.invoicesFor(db, 'application', application.id);
+      const visits = await visitsOf(deps.scheduler, application.id);
       const done = ctx.search.get('done');
       const notice = (NOTICES as readonly string[]).includes(done ?? '') ? ctx.t(`applications.done.${done}`) : undefined;
       const feedbackGiven = await hasGivenFeedback(db, application.id);
-      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} refused={refused} notice={notice} feedbackGiven={feedbackGiven} /> }, status);
+      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} visits={visits} refused={refused} notice={notice} feedbackGiven={feedbackGiven} /> }, status);
     };
 
     app.get('/applications/:id', {

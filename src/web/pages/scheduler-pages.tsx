@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../platform/db/database.ts';
-import { access, requireRole } from '../../platform/http/access.ts';
+import { access, requirePrincipal, requireRole } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
@@ -8,7 +8,8 @@ import { pick } from '../../blocks/catalogue/index.ts';
 import { actorOf } from '../../blocks/audit/index.ts';
 import type { Agency } from '../../blocks/identity/index.ts';
 import { removeHoliday, setHoliday, setWorkingHours } from '../../blocks/scheduler/admin.ts';
-import { SCHEDULER_STAFF, staffAgency } from '../../blocks/scheduler/routes.ts';
+import { bookingFor, SCHEDULER_STAFF, staffAgency } from '../../blocks/scheduler/routes.ts';
+import type { Scheduler } from '../../blocks/scheduler/index.ts';
 import { bookingsOfResource, calendarOf, findResource, holidaysOf, hoursOf, resourcesOf, type AgencyCalendar, type Booking, type Holiday, type Resource, type WorkingRange } from '../../blocks/scheduler/store.ts';
 import { nextDay, zonedDay, zonedInstant } from '../../blocks/scheduler/zoned-time.ts';
 import { CsrfField, FormText } from '../components/forms.tsx';
@@ -148,9 +149,26 @@ function AgendaPage({ ctx, resource, timezone, days, bookings }: { ctx: PageCont
   );
 }
 
-/** Officers' pages: an agency's hours and holidays, and a resource's week. */
-export function schedulerPages({ db, oidcLabel }: { db: Db; oidcLabel: string | null }) {
+/** Officers' pages: an agency's hours and holidays, and a resource's week; and the form attendees move a booking with. */
+export function schedulerPages({ db, scheduler, oidcLabel }: { db: Db; scheduler: Scheduler; oidcLabel: string | null }) {
   return async (app: App) => {
+    // The page that shows the booking (an application's) offers the times and comes back here.
+    app.post('/scheduler/bookings/:id/reschedule', {
+      config: { access: access.signedIn },
+      schema: {
+        summary: 'Move a booking to another free time (form, for staff of its agency or a person it is for); back to the page that offered it',
+        tags: ['web'],
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object({ _csrf: FormText(200), start: Type.String({ format: 'date-time' }), back: Type.String({ pattern: '^/[a-z0-9-][a-z0-9/-]{0,200}$' }) }, { additionalProperties: false }),
+      },
+      handler: async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const booking = await bookingFor(scheduler, principal, request.params.id);
+        await scheduler.reschedule(booking.id, new Date(request.body.start), actorOf(principal), { requestId: request.id });
+        return reply.redirect(`${request.body.back}?done=rescheduled`, 303);
+      },
+    });
+
     app.get('/agency/scheduler/:agency', {
       config: { access: access.roles(...SCHEDULER_STAFF) },
       schema: { summary: "An agency's working hours, resources and holidays (staff of the agency)", tags: ['web'], params: AgencyParams, querystring: Type.Object({ year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })), done: Type.Optional(Type.String({ maxLength: 20 })), ...Lang }) },

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findUserById, holdersOfRole } from '../../blocks/identity/index.ts';
 import { messagesAbout, type MessageView } from '../../blocks/messaging/index.ts';
@@ -26,13 +27,17 @@ import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { formatDateTime } from '../../platform/i18n/index.ts';
 import { AnswersSummary, ChannelFacts, Deadlines, DocumentsList, FeesTable, HistoryTable, InvoicesSummary, OutputsList, stateLabel, statusOf } from '../components/application-parts.tsx';
-import { AnswersForm, answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
+import { answersOf, Choices, CsrfField, DefinitionId, ErrorSummary, Field, FormText, isClientProblem, lastSegment, TextArea, translatedErrors, type FieldErrors, type RefusedForm } from '../components/forms.tsx';
 import { DeliveryLog } from '../components/delivery-log.tsx';
 import { inputQuestion, QuestionField } from '../components/question-field.tsx';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
 import { sendPage } from '../render.tsx';
 import { safeReturnPath } from './account-pages.tsx';
+import { inputsOfFields, readUploads } from '../../blocks/registration/application-routes.ts';
+
+/** An action's form fields; `checklist.<item>` judges one item of an assessment. */
+const ActionForm = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[a-z][a-z0-9-]{0,62})?$' }), Type.Union([Type.String({ maxLength: 10000 }), Type.Array(Type.String({ maxLength: 10000 }), { maxItems: 50 })]), { additionalProperties: false, maxProperties: 100 });
 
 const PAGE_SIZE = 25;
 const STAFF = access.roles('officer', 'agency-head', 'admin');
@@ -249,7 +254,7 @@ function CaseFilePage({ ctx, file, refused, notice }: { ctx: PageContext; file: 
           {view.actions.map((action) => {
             const state = form(action.id);
             return (
-              <form class="stack action" method="post" action={casePath(application.id, `/actions/${action.id}`)} novalidate>
+              <form class="stack action" method="post" action={casePath(application.id, `/actions/${action.id}`)} enctype={(action.inputs ?? []).some((i) => i.type === 'photos') ? 'multipart/form-data' : undefined} novalidate>
                 <CsrfField ctx={ctx} />
                 <input type="hidden" name="expectedState" value={open.state} />
                 {(action.inputs ?? []).map((input) => {
@@ -448,18 +453,26 @@ export function workPages(deps: RegistrationDeps, oidcLabel: string | null) {
 
     app.post('/work/cases/:id/actions/:actionId', {
       config: { access: STAFF },
-      schema: { summary: 'Take an action on a case (form); a stale page is told the case moved on', tags: ['web'], params: Type.Object({ id: Uuid, actionId: DefinitionId }, { additionalProperties: false }), body: AnswersForm },
+      schema: {
+        summary: 'Take an action on a case (form; multipart/form-data with the photos an inspection asks for); a stale page is told the case moved on',
+        tags: ['web'],
+        params: Type.Object({ id: Uuid, actionId: DefinitionId }, { additionalProperties: false }),
+        // A multipart body is read (and its fields checked by the workflow) in the handler.
+        body: Type.Union([ActionForm, Type.Unknown()]),
+      },
       handler: async (request, reply) => {
-        const { expectedState } = request.body;
+        if (!request.isMultipart() && !Value.Check(ActionForm, request.body)) throw Problem.badRequest('The form has fields this action does not take.');
+        const { fields, uploads } = request.isMultipart() ? await readUploads(request) : { fields: request.body as Record<string, string | string[]>, uploads: [] };
+        const { expectedState } = fields;
         const actionId = request.params.actionId;
         try {
-          await actOnApplication(deps, { applicationId: request.params.id, actionId, inputs: answersOf(request.body), expectedState: typeof expectedState === 'string' ? expectedState : undefined, principal: requirePrincipal(request), requestId: request.id });
+          await actOnApplication(deps, { applicationId: request.params.id, actionId, inputs: inputsOfFields(answersOf(fields)), uploads, expectedState: typeof expectedState === 'string' ? expectedState : undefined, principal: requirePrincipal(request), requestId: request.id });
           return reply.redirect(casePath(request.params.id, '?done=1'), 303);
         } catch (err) {
           if (!isClientProblem(err) || ![400, 409].includes(err.status)) throw err;
           const ctx = ctxOf(request, reply);
           const errors = translatedErrors(ctx, err.errors, (pointer) => `${actionId}-${lastSegment(pointer)}`);
-          return renderCase(request, reply, request.params.id, { form: actionId, values: request.body, errors }, err.status, err);
+          return renderCase(request, reply, request.params.id, { form: actionId, values: inputsOfFields(fields), errors }, err.status, err);
         }
       },
     });

@@ -7,6 +7,7 @@ import type { ServiceDefinition } from '../definition/schema.ts';
 import { agencyIdsOf, applicationForApplicant, definitionOf, type RegistrationDeps } from './context.ts';
 import { attachDocument, type Upload } from './draft-application.ts';
 import { applyEffects } from './apply-effects.ts';
+import { attachPhotos, storePhotos } from './action-photos.ts';
 import { tablesOf } from './form-engine.ts';
 import { findApplication, type ApplicationRow } from './store.ts';
 
@@ -26,11 +27,16 @@ async function withWorkflow<T>(deps: RegistrationDeps, application: ApplicationR
   });
 }
 
-/** An officer's decision or step on a case. */
-export async function actOnApplication(deps: RegistrationDeps, input: { applicationId: string; actionId: string; inputs: Record<string, unknown>; expectedState?: string; principal: Principal; requestId: string }): Promise<Transition> {
+/** An officer's decision or step on a case, with the photos its inputs ask for (an inspection). */
+export async function actOnApplication(deps: RegistrationDeps, input: { applicationId: string; actionId: string; inputs: Record<string, unknown>; uploads?: Upload[]; expectedState?: string; principal: Principal; requestId: string }): Promise<Transition> {
   const application = await applicationForStaff(deps.db, input.principal, input.applicationId);
-  return withWorkflow(deps, application, input.requestId, async (ctx, definition) => {
-    const transition = await takeAction(ctx, { caseId: application.id, actionId: input.actionId, principal: input.principal, inputs: input.inputs, expectedState: input.expectedState, scope: tablesOf(definition) });
+  const definition = await definitionOf(deps.db, application.service_id, application.service_version);
+  const row = await loadCase(deps.db, application.id);
+  const action = definition.workflow.states.find((s) => s.id === row?.state)?.actions?.find((a) => a.id === input.actionId);
+  const photos = await storePhotos(deps, action, input.inputs, input.uploads ?? []);
+  return withWorkflow(deps, application, input.requestId, async (ctx) => {
+    const inputs = { ...input.inputs, ...(await attachPhotos(ctx.trx, application, photos, input.principal)) };
+    const transition = await takeAction(ctx, { caseId: application.id, actionId: input.actionId, principal: input.principal, inputs, expectedState: input.expectedState, scope: tablesOf(definition) });
     await applyEffects(deps, ctx.trx, definition, application, transition, ctx.requestId);
     return transition;
   });

@@ -13,23 +13,28 @@ import type { ApplicationRow } from './store.ts';
 import type { Static } from '@sinclair/typebox';
 import { Decimal } from 'decimal.js';
 import { CONTINUE_AFTER_PAYMENT_TASK } from './continue-after-payment.ts';
+import { bookAppointment, cancelAppointments } from './book-appointment.ts';
 
 const DAY_MS = 86_400_000;
 const DEFAULT_DAYS_TO_PAY = 30;
 const REGISTRATION_ACTOR: AuditActor = { type: 'system', id: null, name: 'registration' };
 
-/** Carry out what a move calls for: issue (and sign) documents, ask for the fees, tell people. */
+/** Carry out what a move calls for: issue (and sign) documents, book visits, ask for the fees, tell people. */
 export async function applyEffects(deps: RegistrationDeps, trx: Tx, definition: ServiceDefinition, application: ApplicationRow, transition: Transition, requestId: string | null = null): Promise<void> {
   for (const effect of transition.effects) {
-    if (!('issue' in effect)) continue;
-    const output = (definition.outputs ?? []).find((o) => o.id === effect.issue)!;
-    await issueOutput(deps, trx, definition, application, output, transition.inputs, requestId);
+    if ('issue' in effect) {
+      const output = (definition.outputs ?? []).find((o) => o.id === effect.issue)!;
+      await issueOutput(deps, trx, definition, application, output, transition.inputs, requestId);
+    } else if ('book' in effect) {
+      await bookAppointment(deps, trx, definition, application, effect.book, REGISTRATION_ACTOR, requestId);
+    }
   }
   const entered = definition.workflow.states.find((s) => s.id === transition.to);
   if (entered?.payment) await askForFees(deps, trx, definition, application, entered.payment.dueDays ?? DEFAULT_DAYS_TO_PAY, requestId);
-  // A case closed without a grant owes nothing more.
+  // A case closed without a grant owes nothing more, and expects no more visits.
   if (transition.outcome && transition.outcome !== 'granted') {
     await deps.payments.cancelOpenInvoices(trx, 'application', application.id, `application ${transition.outcome}`, REGISTRATION_ACTOR);
+    await cancelAppointments(deps, trx, application, `application ${transition.outcome}`, REGISTRATION_ACTOR);
   }
   const on = [`state:${transition.to}`, ...(transition.actionId ? [`action:${transition.actionId}`] : [])];
   if (transition.from !== transition.to) await queueStatusSms(trx, deps.messenger, definition, application, { on, state: transition.to });

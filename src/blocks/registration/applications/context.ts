@@ -6,6 +6,7 @@ import type { JobQueue } from '../../../platform/jobs/queue.ts';
 import type { Signer } from '../../esignature/index.ts';
 import type { Messenger } from '../../messaging/index.ts';
 import type { Payments } from '../../payments/index.ts';
+import type { Scheduler } from '../../scheduler/index.ts';
 import { canActFor, findAgencyByCode, principalForUser } from '../../identity/index.ts';
 import type { AgencyIds } from '../../workflow/index.ts';
 import { findDefinition } from '../definitions.ts';
@@ -22,6 +23,8 @@ export interface RegistrationDeps {
   signer: Signer;
   /** Sends the notifications a service declares. */
   messenger: Messenger;
+  /** Books the visits states call for (`book` effects): site inspections and the like. */
+  scheduler: Scheduler;
 }
 
 /** Agency codes to ids, for definitions that name agencies by code. */

@@ -63,6 +63,22 @@ export interface Upload {
   bytes: Buffer;
 }
 
+/** The kind of an uploaded file, read from its content, refused when empty, too large or not of a type accepted. */
+export async function checkFile(upload: Upload, rule: { accept: readonly string[]; maxSizeMb: number }, pointer: string): Promise<string> {
+  if (upload.bytes.length === 0) throw Problem.invalidField(pointer, 'the file is empty', 'fileEmpty');
+  if (upload.bytes.length > rule.maxSizeMb * 1_048_576) throw Problem.invalidField(pointer, `the file is larger than ${rule.maxSizeMb} MB`, 'fileTooLarge', { max: rule.maxSizeMb });
+  const kind = await detectDocumentKind(upload.bytes);
+  if (!kind || !rule.accept.includes(kind)) {
+    throw Problem.invalidField(pointer, `the file is ${kind ? `a ${kind.toUpperCase()} file` : 'not a file type we recognise'}; accepted: ${rule.accept.map((a) => a.toUpperCase()).join(', ')}`, 'fileType');
+  }
+  return kind;
+}
+
+/** A safe stored name for an uploaded file. */
+export function storedFileName(fileName: string, fallback: string): string {
+  return fileName.replace(/[\\/\0]/g, '_').slice(0, 200) || fallback;
+}
+
 /** Attach a file to a draft (or to an answer), checked by its content and the definition's limits. */
 export async function attachDocument(deps: RegistrationDeps, input: { applicationId: string; upload: Upload; principal: Principal; requestId: string; allowSubmitted?: boolean }): Promise<DocumentRow> {
   const { db, blobs } = deps;
@@ -70,19 +86,14 @@ export async function attachDocument(deps: RegistrationDeps, input: { applicatio
   if (application.status !== 'draft' && !input.allowSubmitted) throw Problem.conflict('This application was submitted; documents can only be added when an answer is asked for.');
   const definition = await definitionOf(db, application.service_id, application.service_version);
   const rule = (definition.documents ?? []).find((d) => d.id === input.upload.documentType);
-  const pointer = `/body/${input.upload.documentType}`;
   if (!rule) throw Problem.invalidField('/body/documentType', 'is not a document this service asks for', 'notAsked');
-  if (input.upload.bytes.length === 0) throw Problem.invalidField(pointer, 'the file is empty', 'fileEmpty');
-  if (input.upload.bytes.length > rule.maxSizeMb * 1_048_576) throw Problem.invalidField(pointer, `the file is larger than ${rule.maxSizeMb} MB`, 'fileTooLarge', { max: rule.maxSizeMb });
-  const kind = await detectDocumentKind(input.upload.bytes);
-  if (!kind || !(rule.accept as string[]).includes(kind)) {
-    throw Problem.invalidField(pointer, `the file is ${kind ? `a ${kind.toUpperCase()} file` : 'not a file type we recognise'}; accepted: ${rule.accept.map((a) => a.toUpperCase()).join(', ')}`, 'fileType');
-  }
+  const pointer = `/body/${input.upload.documentType}`;
+  const kind = await checkFile(input.upload, rule, pointer);
   const existing = (await documentsOf(db, application.id)).filter((d) => d.document_type === rule.id);
   if (existing.length >= (rule.maxFiles ?? 1) && (rule.maxFiles ?? 1) > 1) throw Problem.invalidField(pointer, `at most ${rule.maxFiles} files`, 'fileCount', { max: rule.maxFiles ?? 1 });
   const stored = await blobs.put(input.upload.bytes);
   const id = randomUUID();
-  const fileName = input.upload.fileName.replace(/[\\/\0]/g, '_').slice(0, 200) || `${rule.id}.${kind}`;
+  const fileName = storedFileName(input.upload.fileName, `${rule.id}.${kind}`);
   await db.transaction().execute(async (trx) => {
     // With one file allowed, a new upload replaces the old one.
     if ((rule.maxFiles ?? 1) === 1) await sql`UPDATE registration_documents SET removed_at = now() WHERE application_id = ${application.id} AND document_type = ${rule.id} AND removed_at IS NULL`.execute(trx);

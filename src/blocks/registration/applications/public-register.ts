@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../platform/db/database.ts';
-import { closedCases } from '../../workflow/index.ts';
+import { grantedCases } from '../../workflow/index.ts';
 import { currentDefinition } from '../definitions.ts';
 import type { ServiceDefinition } from '../definition/schema.ts';
 import type { FormValue } from './form-engine.ts';
@@ -25,7 +25,7 @@ export async function publicRegister(executor: Executor, serviceId: string, page
   const fields = current?.document.register?.fields;
   if (!current || !fields) return null;
   const cursor = page.before ? new RegExp(REGISTER_POSITION).exec(page.before) : null;
-  const cases = await closedCases(executor, { serviceId, outcome: 'granted', subjectType: 'application', limit: page.limit, ...(cursor ? { before: { closedAt: new Date(cursor[1]!), id: cursor[2]! } } : {}) });
+  const cases = await grantedCases(executor, { serviceId, subjectType: 'application', limit: page.limit, ...(cursor ? { before: { grantedAt: new Date(cursor[1]!), id: cursor[2]! } } : {}) });
   if (cases.length === 0) return { definition: current.document, entries: [] };
   const rows = await sql<{ id: string; tracking_number: string; data: Record<string, FormValue> }>`
     SELECT id, tracking_number, data FROM registration_applications WHERE id = ANY(${cases.map((c) => c.subjectId)}::uuid[])`.execute(executor);
@@ -33,7 +33,7 @@ export async function publicRegister(executor: Executor, serviceId: string, page
   const entries = cases.flatMap((c) => {
     const row = byId.get(c.subjectId);
     if (!row) return [];
-    return [{ trackingNumber: row.tracking_number, grantedAt: c.closedAt, values: Object.fromEntries(fields.map((f) => [f, row.data[f] ?? null])), position: `${c.closedAt.toISOString()}|${c.caseId}` }];
+    return [{ trackingNumber: row.tracking_number, grantedAt: c.grantedAt, values: Object.fromEntries(fields.map((f) => [f, row.data[f] ?? null])), position: `${c.grantedAt.toISOString()}|${c.caseId}` }];
   });
   return { definition: current.document, entries };
 }

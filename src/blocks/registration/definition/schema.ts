@@ -113,14 +113,44 @@ export const ActorSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const INPUT_TYPES = ['text', 'textarea', 'checklist', 'date', 'yes-no', 'pass-fail', 'assessment', 'photos'] as const;
+export const PHOTO_TYPES = ['jpeg', 'png', 'webp'] as const;
+
 export const InputSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,62}$' }),
-    type: Type.Union([Type.Literal('text'), Type.Literal('textarea'), Type.Literal('checklist'), Type.Literal('date'), Type.Literal('yes-no')]),
+    /**
+     * `pass-fail` is one verdict; `assessment` judges each of its `items` pass or fail (an
+     * inspection checklist); `photos` are files uploaded with the action, checked by content.
+     */
+    type: Type.Union(INPUT_TYPES.map((t) => Type.Literal(t))),
     label: Text,
     required: Type.Optional(Type.Boolean({ default: true })),
-    /** For a checklist: the items an officer ticks. */
+    /** For a checklist: the items an officer ticks; for an assessment: the items judged. */
     items: Type.Optional(Type.Array(Type.Object({ id: Id('item id'), label: Text }, { additionalProperties: false }), { minItems: 1, maxItems: 50 })),
+    /** For photos: the image types accepted, the largest file and how many. */
+    accept: Type.Optional(Type.Array(Type.Union(PHOTO_TYPES.map((t) => Type.Literal(t))), { minItems: 1, uniqueItems: true })),
+    maxSizeMb: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50 })),
+    maxFiles: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * An appointment booked with the scheduler when a case enters the state: a free resource of the
+ * owning agency, the applicant as an attendee (who may then see, move or cancel it).
+ */
+export const BookingSchema = Type.Object(
+  {
+    // The scheduler's RESOURCE_KINDS; a kind it does not know would not compile where the booking is made.
+    kind: Type.Union([Type.Literal('inspector'), Type.Literal('room'), Type.Literal('vehicle')]),
+    durationMinutes: Type.Integer({ minimum: 5, maximum: 720 }),
+    /** What the attendees' calendars and reminders call it; `{{trackingNumber}}` and answers may be used. */
+    title: Text,
+    /** The earliest slot offered is this many days ahead (default 1), so the applicant can be reminded. */
+    noticeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
+    /** Days searched for a free slot after the notice (default 30); none free refuses the move. */
+    withinDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 180 })),
   },
   { additionalProperties: false },
 );
@@ -128,6 +158,7 @@ export const InputSchema = Type.Object(
 export const EffectSchema = Type.Union([
   Type.Object({ issue: Id('output id') }, { additionalProperties: false }),
   Type.Object({ notify: Id('notification id') }, { additionalProperties: false }),
+  Type.Object({ book: BookingSchema }, { additionalProperties: false }),
 ]);
 
 export const ActionSchema = Type.Object(
@@ -142,6 +173,11 @@ export const ActionSchema = Type.Object(
     /** Message shown when the guard refuses. */
     guardMessage: Type.Optional(Text),
     inputs: Type.Optional(Type.Array(InputSchema, { maxItems: 20 })),
+    /**
+     * Where the case goes instead of `to` when a condition over the answers and the inputs holds,
+     * the first that holds winning: `[{ when: "inputs.result == 'fail'", to: objections }]`.
+     */
+    branches: Type.Optional(Type.Array(Type.Object({ when: Expr, to: Id('target state') }, { additionalProperties: false }), { minItems: 1, maxItems: 10 })),
     effects: Type.Optional(Type.Array(EffectSchema, { maxItems: 10 })),
   },
   { additionalProperties: false },
@@ -327,6 +363,8 @@ export type StateDefinition = Static<typeof StateSchema>;
 export type ActionDefinition = Static<typeof ActionSchema>;
 export type InputDefinition = Static<typeof InputSchema>;
 export type CheckDefinition = Static<typeof CheckSchema>;
+export type BookingDefinition = Static<typeof BookingSchema>;
+export type EffectDefinition = Static<typeof EffectSchema>;
 
 /** The schema as published at `${baseUrl}/schemas/service-definition.json`, without TypeBox's internal symbols. */
 export function publishedSchema(baseUrl: string): TSchema {

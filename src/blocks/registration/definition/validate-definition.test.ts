@@ -133,6 +133,23 @@ describe('a broken definition is refused with the JSON pointer, line and column 
     assertProblems(source, [{ pointer: '/checks/0/message/en', message: /^"\{\{maximum\}\}" is neither a form field nor one of the check's values$/, at: positionOf(source, '"Height {{height}} m exceeds the {{maximum}}') }]);
   });
 
+  it('an inspection whose failure leads to a state that does not exist, and photos without the image types accepted', () => {
+    const source = broken(
+      'construction-permit.yaml',
+      ["- { when: \"inputs.result == 'fail'\", to: objections }", "- { when: \"inputs.result == 'fail'\", to: objection }"],
+      ['- { id: photos, type: photos, accept: [jpeg, png, webp], maxSizeMb: 10, maxFiles: 6, label: { en: Photos of the site,', '- { id: photos, type: photos, maxFiles: 6, label: { en: Photos of the site,'],
+    );
+    assertProblems(source, [
+      { pointer: '/workflow/states/3/actions/0/inputs/1', message: /^photos need accept \(image types\) and maxSizeMb$/, at: positionOf(source, '- { id: photos, type: photos, maxFiles: 6', '{') },
+      { pointer: '/workflow/states/3/actions/0/branches/0/to', message: /^"objection" is not a state of this workflow$/, at: positionOf(source, 'to: objection }', 'objection') },
+    ]);
+  });
+
+  it('a visit booked on entering a final state, with nobody left to record it', () => {
+    const source = broken('construction-permit.yaml', ['      outcome: granted\n      effects: [{ issue: occupancy-certificate }]', '      outcome: granted\n      effects: [{ issue: occupancy-certificate }, { book: { kind: inspector, durationMinutes: 30, title: { en: Visit, fr: Visite, ar: زيارة, sw: Ziara, ru: Визит, tg: Боздид } } }]']);
+    assertProblems(source, [{ pointer: '/workflow/states/10/effects', message: /^a final state cannot book an appointment$/, at: positionOf(source, 'effects: [{ issue: occupancy-certificate }, { book', '[') }]);
+  });
+
   it('a select without options points at the field', () => {
     const source = broken('business-licence.yaml', ['          type: text\n          label: { en: Trade name', '          type: select\n          label: { en: Trade name']);
     assertProblems(source, [{ pointer: '/form/steps/0/fields/0/options', message: /^a select field needs options$/, at: positionOf(source, 'id: tradeName', 'id') }]);

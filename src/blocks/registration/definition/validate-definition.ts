@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { compileExpression, ExpressionError, FUNCTION_NAMES } from '../../../platform/expressions/index.ts';
 import { SHIPPED_LOCALES } from '../../../platform/i18n/index.ts';
-import { ServiceDefinitionSchema, type ServiceDefinition, type StateDefinition } from './schema.ts';
+import { ServiceDefinitionSchema, type EffectDefinition, type ServiceDefinition, type StateDefinition } from './schema.ts';
 
 export interface DefinitionProblem {
   /** JSON pointer into the definition, e.g. `/workflow/states/2/actions/0/to`. */
@@ -147,7 +147,7 @@ export function reachableStates(definition: ServiceDefinition): Set<string> {
 
 function exitsOf(state: StateDefinition): string[] {
   return [
-    ...(state.actions ?? []).map((a) => a.to),
+    ...(state.actions ?? []).flatMap((a) => [a.to, ...(a.branches ?? []).map((b) => b.to)]),
     ...(state.applicantActions ?? []).map((a) => a.to),
     ...(state.reviews ? [state.reviews.whenAllAgree, state.reviews.whenAnyObjects] : []),
     ...(state.payment ? [state.payment.whenPaid] : []),
@@ -291,7 +291,7 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
       }
     }
   };
-  const checkEffects = (effects: ({ issue: string } | { notify: string })[] | undefined, pointer: string) => {
+  const checkEffects = (effects: EffectDefinition[] | undefined, pointer: string) => {
     (effects ?? []).forEach((effect, i) => {
       if ('issue' in effect && !outputIds.has(effect.issue)) add(`${pointer}/${i}/issue`, `"${effect.issue}" is not an output of this service`);
       if ('notify' in effect && !notificationIds.has(effect.notify)) add(`${pointer}/${i}/notify`, `"${effect.notify}" is not a notification of this service`);
@@ -310,6 +310,8 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
     if (state.outcome && state.slaDays) add(`${p}/slaDays`, 'a final state has no deadline');
     checkActor(state.assignee, `${p}/assignee`);
     checkEffects(state.effects, `${p}/effects`);
+    // A booking is for someone to come and act: a final state has nobody left to record the visit.
+    if (state.outcome && (state.effects ?? []).some((e) => 'book' in e)) add(`${p}/effects`, 'a final state cannot book an appointment');
     uniqueIds([...(state.actions ?? []), ...(state.applicantActions ?? [])], `${p}/actions`, 'action');
     (state.actions ?? []).forEach((action, a) => {
       const ap = `${p}/actions/${a}`;
@@ -319,7 +321,13 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
       const inputIds = (action.inputs ?? []).map((i) => i.id);
       checkExpression(action.guard, `${ap}/guard`, ['inputs']);
       (action.inputs ?? []).forEach((input, i) => {
-        if (input.type === 'checklist' && !input.items) add(`${ap}/inputs/${i}/items`, 'a checklist needs items');
+        if ((input.type === 'checklist' || input.type === 'assessment') && !input.items) add(`${ap}/inputs/${i}/items`, `a${input.type === 'checklist' ? ' checklist' : 'n assessment'} needs items`);
+        if (input.type === 'photos' && (!input.accept || input.maxSizeMb === undefined)) add(`${ap}/inputs/${i}`, 'photos need accept (image types) and maxSizeMb');
+        if (input.type !== 'photos' && (input.accept || input.maxSizeMb !== undefined || input.maxFiles !== undefined)) add(`${ap}/inputs/${i}`, 'accept, maxSizeMb and maxFiles apply to photos only');
+      });
+      (action.branches ?? []).forEach((branch, b) => {
+        knownState(branch.to, `${ap}/branches/${b}/to`);
+        checkExpression(branch.when, `${ap}/branches/${b}/when`, ['inputs']);
       });
       if (new Set(inputIds).size !== inputIds.length) add(`${ap}/inputs`, 'two inputs have the same id');
       checkEffects(action.effects, `${ap}/effects`);

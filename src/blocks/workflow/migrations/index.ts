@@ -71,4 +71,14 @@ export const workflowMigrations: MigrationSet = {
       await sql`CREATE INDEX workflow_cases_closed ON workflow_cases (service_id, outcome, closed_at DESC, id DESC) WHERE closed_at IS NOT NULL`.execute(db);
     },
   },
+  '2026-12-03T0700_workflow_cases_granted': {
+    async up(db) {
+      // The first grant, kept when the case reopens after it (works declared finished, a final
+      // inspection): public registers list permits by it, not by when the case last closed.
+      await sql`ALTER TABLE workflow_cases ADD COLUMN granted_at timestamptz`.execute(db);
+      await sql`UPDATE workflow_cases SET granted_at = closed_at WHERE outcome = 'granted'`.execute(db);
+      await sql`DROP INDEX workflow_cases_closed`.execute(db);
+      await sql`CREATE INDEX workflow_cases_granted ON workflow_cases (service_id, granted_at DESC, id DESC) WHERE granted_at IS NOT NULL`.execute(db);
+    },
+  },
 };
