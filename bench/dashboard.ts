@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { FEEDBACK_THEMES, refreshRollups } from '../src/blocks/analytics/index.ts';
 import { currentDefinitions } from '../src/blocks/registration/index.ts';
-import { machine, printTable, startDaftariUnderLoad, summarise } from './support/daftari-under-load.ts';
+import { machine, printGrowthTable, startDaftariUnderLoad, summarise } from './support/daftari-under-load.ts';
 
 const AIM = 1.5;
 const MONTHS = 18;
@@ -144,18 +144,7 @@ try {
       figures.set(page.name, [...(figures.get(page.name) ?? []), result]);
     }
   }
-  const first = sizes[0]!;
-  const last = sizes.at(-1)!;
-  printTable(
-    ['page', ...sizes.flatMap((size) => [`${size} req/s`, `${size} p50 ms`, `${size} p99 ms`]), 'p99 ratio', `aim < ${AIM}`],
-    pages.map((page) => {
-      const results = figures.get(page.name)!;
-      // autocannon reports whole milliseconds; a 0 ms p99 is "under a millisecond", counted as 1.
-      const ratio = Math.max(1, results.at(-1)!.p99) / Math.max(1, results[0]!.p99);
-      return [page.name, ...results.flatMap((r) => [r.rate.toFixed(0), String(r.p50), String(r.p99)]), ratio.toFixed(2), ratio < AIM ? 'met' : 'below'];
-    }),
-  );
-  console.log(`p99 ratio: p99 with ${last} applications over p99 with ${first}`);
+  printGrowthTable('page', sizes, figures, AIM);
   console.log(`rollup refresh: ${refreshes.join(', ')}`);
 } finally {
   await bench.close();

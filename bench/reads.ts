@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { machine, printTable, startDaftariUnderLoad, summarise } from './support/daftari-under-load.ts';
+import { machine, printGrowthTable, startDaftariUnderLoad, summarise } from './support/daftari-under-load.ts';
 
 const AIM = 1.5;
 const TEMPLATES = 20;
@@ -119,18 +119,7 @@ try {
       figures.set(read.name, [...(figures.get(read.name) ?? []), result]);
     }
   }
-  const first = sizes[0]!;
-  const last = sizes.at(-1)!;
-  printTable(
-    ['read', ...sizes.flatMap((size) => [`${size} req/s`, `${size} p50 ms`, `${size} p99 ms`]), 'p99 ratio', `aim < ${AIM}`],
-    reads.map((read) => {
-      const results = figures.get(read.name)!;
-      // autocannon reports whole milliseconds; a 0 ms p99 is "under a millisecond", counted as 1.
-      const ratio = Math.max(1, results.at(-1)!.p99) / Math.max(1, results[0]!.p99);
-      return [read.name, ...results.flatMap((r) => [r.rate.toFixed(0), String(r.p50), String(r.p99)]), ratio.toFixed(2), ratio < AIM ? 'met' : 'below'];
-    }),
-  );
-  console.log(`p99 ratio: p99 with ${last} applications over p99 with ${first}`);
+  printGrowthTable('read', sizes, figures, AIM);
 } finally {
   await bench.close();
 }

@@ -134,3 +134,20 @@ export function printTable(columns: string[], rows: string[][]): void {
   line(columns);
   for (const row of rows) line(row);
 }
+
+/**
+ * The figures of each request at each database size, side by side, with the ratio of the p99 at
+ * the largest size to the p99 at the smallest against `aim`. `figures` holds, per request name
+ * (`column` names what they are), one result per size, in the order of `sizes`.
+ */
+export function printGrowthTable(column: string, sizes: number[], figures: Map<string, { rate: number; p50: number; p99: number }[]>, aim: number): void {
+  printTable(
+    [column, ...sizes.flatMap((size) => [`${size} req/s`, `${size} p50 ms`, `${size} p99 ms`]), 'p99 ratio', `aim < ${aim}`],
+    [...figures].map(([name, results]) => {
+      // autocannon reports whole milliseconds; a 0 ms p99 is "under a millisecond", counted as 1.
+      const ratio = Math.max(1, results.at(-1)!.p99) / Math.max(1, results[0]!.p99);
+      return [name, ...results.flatMap((r) => [r.rate.toFixed(0), String(r.p50), String(r.p99)]), ratio.toFixed(2), ratio < aim ? 'met' : 'below'];
+    }),
+  );
+  console.log(`p99 ratio: p99 with ${sizes.at(-1)} applications over p99 with ${sizes[0]}`);
+}
