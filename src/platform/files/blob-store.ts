@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -33,8 +33,9 @@ export class LocalBlobStore implements BlobStore {
       await fs.access(target);
     } catch {
       await fs.mkdir(path.dirname(target), { recursive: true });
-      // Write aside and rename, so a crash never leaves a half-written blob under its hash.
-      const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+      // Write aside and rename, so a crash never leaves a half-written blob under its hash; a name
+      // of its own for each write, as two requests may store the same file at the same moment.
+      const temporary = `${target}.${randomUUID()}.tmp`;
       await fs.writeFile(temporary, bytes, { flag: 'wx' });
       await fs.rename(temporary, target);
     }
