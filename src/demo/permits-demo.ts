@@ -74,8 +74,9 @@ const STREETS = ['Rue de Rome', 'Avenue Nasser', 'Boulevard de Gaulle', 'Rue Mé
 const SAID = {
   ask: ['The title deed is not legible: please send a clearer scan.', 'The site plan lacks the north arrow and the scale.', 'Please add the sections of the staircase to the plans.'],
   answer: ['A clearer scan of the deed is attached.', 'The site plan now shows the north arrow and a scale of 1:500.', 'The sections are on sheet A-07.'],
-  objects: ['The water main in the street cannot serve another meter before the network is extended.', 'The stairs are the only way out above the second floor: add a second exit.', 'No room is left for the fire engines along the front of the building.'],
-  revise: ['Share one water meter between the dwellings.', 'Add an outside fire escape on the courtyard side.', 'Redraw the site plan from a surveyed boundary.'],
+  waterObjects: ['The water main in the street cannot serve another meter before the network is extended.', 'The transformer of the quarter is full: the building needs its own substation.', 'The plans connect the rainwater to the sewer, which the utilities forbid.'],
+  fireObjects: ['The stairs are the only way out above the second floor: add a second exit.', 'No room is left for the fire engines along the front of the building.', 'The car park has no smoke extraction.'],
+  revise: ['Share one water meter between the dwellings, or wait for the extension of the main.', 'Add an outside fire escape on the courtyard side.', 'Redraw the site plan from a surveyed boundary.'],
   resubmit: ['One shared meter, shown on sheet A-02.', 'An outside stair added on the courtyard side.', 'New site plan drawn by a sworn surveyor.'],
   visitFails: ['The plot is 2 m narrower than the site plan shows.', 'Foundations already poured before the permit.', 'The access road is a track of 3 m, not the 6 m drawn.'],
   refuse: ['The access road is too narrow for fire engines.', 'The project blocks the drainage channel of the quarter.', 'The building would stand on the right of way of the future ring road.'],
@@ -122,8 +123,8 @@ function answersFor(parcel: RecordData, road: number): Record<string, Record<str
 /**
  * Construction permits in every state of their workflow, made through the real use cases by the
  * demo's people: Amina on her own parcels (one through Omar, her architect, under her mandate),
- * Omar for his other clients, whose parcels the land register names. The definition asks no
- * payment step of the permit (its fee is worked out and shown), so nothing is paid here.
+ * Omar for his other clients, whose parcels the land register names. The permit's definition
+ * has no payment step (the fee is worked out and shown, not asked for), so nothing is paid here.
  * A permit is known by its parcel: a second run finds each one and makes none again.
  */
 export async function seedDemoPermits(deps: RegistrationDeps): Promise<string[]> {
@@ -136,7 +137,7 @@ export async function seedDemoPermits(deps: RegistrationDeps): Promise<string[]>
     }
   }
   const parcels = demoParcels(demoPeople());
-  const roads = [0, 1, 2].flatMap((variant) => Object.values(ROADS).map((roads) => roads[variant]!));
+  const roads = [0, 1, 2].flatMap((variant) => Object.values(ROADS).map((byState) => byState[variant]!));
   let made = 0;
   for (const [i, moves] of roads.entries()) {
     const parcel = parcels[i]!;
@@ -151,14 +152,12 @@ export async function seedDemoPermits(deps: RegistrationDeps): Promise<string[]>
 }
 
 async function peopleOf(deps: RegistrationDeps): Promise<People | null> {
-  const logins = { amina: 'amina', omar: 'omar.architect', desk: 'officer.permits', fire: 'officer.fire', utilities: 'officer.utilities', head: 'head.urban' } as const;
-  const entries = await Promise.all(
-    Object.entries(logins).map(async ([role, login]) => {
-      const user = await findUserByLogin(deps.db, login);
-      return [role, user ? await principalForUser(deps.db, user.id, null) : null] as const;
-    }),
-  );
-  return entries.every(([, principal]) => principal) ? (Object.fromEntries(entries) as unknown as People) : null;
+  const principal = async (login: string) => {
+    const user = await findUserByLogin(deps.db, login);
+    return user ? principalForUser(deps.db, user.id, null) : null;
+  };
+  const [amina, omar, desk, fire, utilities, head] = await Promise.all(['amina', 'omar.architect', 'officer.permits', 'officer.fire', 'officer.utilities', 'head.urban'].map(principal));
+  return amina && omar && desk && fire && utilities && head ? { amina, omar, desk, fire, utilities, head } : null;
 }
 
 /** A draft answered step by step, its plans attached, and sent: the permit desk's completeness check. */
@@ -171,33 +170,35 @@ async function submitPermit(deps: RegistrationDeps, applicant: Principal, onBeha
   return draft.id;
 }
 
+/** Make one move as the person whose move it is; `n` picks what they write. */
 async function makeMove(deps: RegistrationDeps, people: People, applicant: Principal, applicationId: string, move: Move, n: number): Promise<void> {
   const act = (principal: Principal, actionId: string, inputs: Record<string, unknown> = {}, photo = false) =>
     actOnApplication(deps, { applicationId, actionId, inputs, uploads: photo ? [{ documentType: 'photos', fileName: 'site.png', bytes: PNG }] : [], principal, requestId: 'seed' });
   const review = (principal: Principal, reviewId: string, opinion: 'agree' | 'object', conditions = '') => reviewApplication(deps, { applicationId, reviewId, opinion, conditions, principal, requestId: 'seed' });
   const answer = (actionId: string, inputs: Record<string, unknown>) => answerAsApplicant(deps, { applicationId, actionId, inputs, uploads: [], principal: applicant, requestId: 'seed' });
   const today = new Date().toISOString().slice(0, 10);
-  switch (move) {
-    case 'ask': return void (await act(people.desk, 'request-information', { message: SAID.ask[n] }));
-    case 'answer': return void (await answer('answer', { answer: SAID.answer[n] }));
-    case 'accept': return void (await act(people.desk, 'accept', { checks: ['deed-matches-parcel', 'plans-signed', 'site-plan-readable'] }));
-    case 'urban': return void (await review(people.desk, 'urban-planning', 'agree'));
-    case 'fire': return void (await review(people.fire, 'fire-safety', 'agree'));
-    case 'water': return void (await review(people.utilities, 'utilities', 'agree'));
-    case 'fire-objects': return void (await review(people.fire, 'fire-safety', 'object', SAID.objects[1]));
-    case 'water-objects': return void (await review(people.utilities, 'utilities', 'object', SAID.objects[0]));
-    case 'visit': return void (await act(people.desk, 'record-inspection', { checklist: SITE_PASSED, result: 'pass', remarks: 'Plot pegged out as drawn.' }, true));
-    case 'visit-fails': return void (await act(people.desk, 'record-inspection', { checklist: { ...SITE_PASSED, boundaries: 'fail' }, result: 'fail', remarks: SAID.visitFails[n] }, true));
-    case 'revise': return void (await act(people.head, 'ask-revision', { changes: SAID.revise[n] }));
-    case 'resubmit': return void (await answer('resubmit', { changesMade: SAID.resubmit[n] }));
-    case 'grant': return void (await act(people.head, 'grant'));
-    case 'refuse': return void (await act(people.head, 'refuse', { reason: SAID.refuse[n] }));
-    case 'appeal': return void (await answer('appeal', { grounds: SAID.appeal[n] }));
-    case 'allow': return void (await act(people.head, 'allow-appeal', { findings: SAID.allow[n] }));
-    case 'dismiss': return void (await act(people.head, 'dismiss-appeal', { reason: SAID.dismiss[n] }));
-    case 'finish': return void (await answer('declare-completion', { finishedOn: today }));
-    case 'final': return void (await act(people.desk, 'record-final-inspection', { checklist: WORKS_PASSED, result: 'pass', remarks: 'Built as permitted.' }, true));
-    case 'final-fails': return void (await act(people.desk, 'record-final-inspection', { checklist: { ...WORKS_PASSED, 'fire-exits': 'fail' }, result: 'fail', remarks: SAID.finalFails[n] }, true));
-    case 'withdraw': return void (await withdrawApplication(deps, { applicationId, reason: SAID.withdraw[n]!, principal: applicant, requestId: 'seed' }));
-  }
+  const moves: Record<Move, () => Promise<unknown>> = {
+    ask: () => act(people.desk, 'request-information', { message: SAID.ask[n] }),
+    answer: () => answer('answer', { answer: SAID.answer[n] }),
+    accept: () => act(people.desk, 'accept', { checks: ['deed-matches-parcel', 'plans-signed', 'site-plan-readable'] }),
+    urban: () => review(people.desk, 'urban-planning', 'agree'),
+    fire: () => review(people.fire, 'fire-safety', 'agree'),
+    water: () => review(people.utilities, 'utilities', 'agree'),
+    'fire-objects': () => review(people.fire, 'fire-safety', 'object', SAID.fireObjects[n]),
+    'water-objects': () => review(people.utilities, 'utilities', 'object', SAID.waterObjects[n]),
+    visit: () => act(people.desk, 'record-inspection', { checklist: SITE_PASSED, result: 'pass', remarks: 'Plot pegged out as drawn.' }, true),
+    'visit-fails': () => act(people.desk, 'record-inspection', { checklist: { ...SITE_PASSED, boundaries: 'fail' }, result: 'fail', remarks: SAID.visitFails[n] }, true),
+    revise: () => act(people.head, 'ask-revision', { changes: SAID.revise[n] }),
+    resubmit: () => answer('resubmit', { changesMade: SAID.resubmit[n] }),
+    grant: () => act(people.head, 'grant'),
+    refuse: () => act(people.head, 'refuse', { reason: SAID.refuse[n] }),
+    appeal: () => answer('appeal', { grounds: SAID.appeal[n] }),
+    allow: () => act(people.head, 'allow-appeal', { findings: SAID.allow[n] }),
+    dismiss: () => act(people.head, 'dismiss-appeal', { reason: SAID.dismiss[n] }),
+    finish: () => answer('declare-completion', { finishedOn: today }),
+    final: () => act(people.desk, 'record-final-inspection', { checklist: WORKS_PASSED, result: 'pass', remarks: 'Built as permitted.' }, true),
+    'final-fails': () => act(people.desk, 'record-final-inspection', { checklist: { ...WORKS_PASSED, 'fire-exits': 'fail' }, result: 'fail', remarks: SAID.finalFails[n] }, true),
+    withdraw: () => withdrawApplication(deps, { applicationId, reason: SAID.withdraw[n]!, principal: applicant, requestId: 'seed' }),
+  };
+  await moves[move]();
 }
