@@ -68,7 +68,7 @@ const ZONES: Record<string, { uses: string[]; floors: number[]; storey: number; 
 };
 
 const QUARTERS = ['Quartier 7', 'Héron', 'Haramous', 'Balbala, Cité Hodan', 'Plateau du Serpent', 'Gabode 4', 'Arhiba', 'Salines Ouest', 'Quartier 4', 'Cité Progrès', 'PK12', 'Ambouli'];
-const STREETS = ['Rue de Rome', 'Avenue Nasser', 'Boulevard de Gaulle', 'Rue Ménélik', 'Avenue 13', 'Rue de Venise', 'Route de Venise', 'Rue d’Athènes', 'Avenue Maréchal Lyautey', 'Route d’Arta'];
+const STREETS = ['Rue de Rome', 'Avenue Nasser', 'Boulevard de Gaulle', 'Rue Ménélik', 'Avenue Georges Clemenceau', 'Rue de Venise', 'Route de Venise', 'Rue d’Athènes', 'Avenue Maréchal Lyautey', 'Route d’Arta'];
 
 /** What people write at each move; picked by the road's number, so the histories differ. */
 const SAID = {
