@@ -18,6 +18,7 @@ import { HEALTH_OFFICER, loadTestDataIntoDemo } from './blocks/registration/govs
 import { Problem } from './platform/http/problem.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo/seed-demo.ts';
 import { seedDemoPerformance } from './demo/performance-demo.ts';
+import { seedDemoPermits } from './demo/permits-demo.ts';
 import { ECABINET_DEMO_ACCOUNTS } from './usecases/ecabinet/index.ts';
 import { startMissingSimulators, type RunningSimulator } from './simulators/index.ts';
 import { runUssdPhone } from './simulators/ussd-phone.ts';
@@ -64,6 +65,7 @@ async function serve(configured: Config, log: Logger): Promise<void> {
     if (config.demo) {
       const { created } = await seedDemo(daftari.database.db, daftari.jobs, { signer: daftari.signer, messenger: daftari.messenger, baseUrl: config.baseUrl });
       created.push(...(await seedDemoPerformance(daftari.registration, daftari.jobs)));
+      created.push(...(await seedDemoPermits(daftari.registration)));
       if (created.length > 0) log.info({ created }, 'demo data seeded');
     }
     daftari.startBackground();
@@ -150,6 +152,7 @@ function program(): Command {
         try {
           const { created } = await seedDemo(daftari.database.db, daftari.jobs, { signer: daftari.signer, messenger: daftari.messenger, baseUrl: config.baseUrl });
           created.push(...(await seedDemoPerformance(daftari.registration, daftari.jobs)));
+          created.push(...(await seedDemoPermits(daftari.registration)));
           await daftari.jobs.drain();
           console.log(created.length ? `Created:\n  ${created.join('\n  ')}` : 'Demo data is already present.');
         } finally {

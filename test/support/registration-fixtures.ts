@@ -4,6 +4,7 @@ import { publishDefinition } from '../../src/blocks/registration/index.ts';
 import { createUser, findUserByLogin } from '../../src/blocks/identity/index.ts';
 import { SHIPPED_LOCALES, type Locale } from '../../src/platform/i18n/index.ts';
 import { asSession, DEMO_PASSWORD, signIn, type Session, type TestApp } from './app.ts';
+import { PDF, PNG } from '../../src/demo/sample-files.ts';
 
 /** The same text in every shipped language, where the wording does not matter to a test. */
 export const text = (en: string) => Object.fromEntries(SHIPPED_LOCALES.map((locale) => [locale, en])) as Record<Locale, string>;
@@ -69,11 +70,7 @@ export const MARKET_STALL = {
   },
 };
 
-/** A tiny but real PDF: what the content check looks for is the %PDF- header. */
-export const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
-
-/** A real 1×1 PNG, as a phone camera's photo would be recognised by its content. */
-export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+export { PDF, PNG };
 
 export interface Part {
   name: string;

@@ -16,7 +16,7 @@ export { fieldRights, canSeeRegistry, type FieldRights } from './field-access.ts
 export { readRecord, searchRecords, writeRecord, deleteRecord, recordExists, readerOf, type Reader, type Purpose, type RecordView, type ReadInput, type SearchInput, type SearchResult, type WriteInput } from './records.ts';
 export { dataUsesOf, dataUseSummary, findRegistry, listRegistries, type DataUse, type DataUseSummary, type Registry, type RecordData } from './store.ts';
 export { importStatus, queueImport, IMPORT_TASK, IMPORT_MODES, MAX_IMPORT_ROWS, type ImportStatus, type ImportMode, type ImportFormat, type RowError } from './imports.ts';
-export { seedDemoRegistries, AMINA, OMAR, LAND_PARCELS, CIVIL_REGISTER, BUSINESSES_REGISTER } from './demo.ts';
+export { seedDemoRegistries, demoParcels, demoPeople, AMINA, OMAR, LAND_PARCELS, CIVIL_REGISTER, BUSINESSES_REGISTER } from './demo.ts';
 export { loadGovStackTestData } from './govstack/test-data.ts';
 export { GOVSTACK_REGISTRIES } from './govstack/routes.ts';
 
