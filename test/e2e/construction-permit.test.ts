@@ -70,7 +70,7 @@ async function personAt(username: string | null): Promise<Page> {
  * on the same address in Arabic; each is screenshotted. The tab is left on the French page, so
  * the journey goes on from where it was.
  */
-async function meet(page: Page, name: string, options: { docs?: boolean } = {}): Promise<void> {
+async function meet(page: Page, name: string, options: { docs?: true | string } = {}): Promise<void> {
   const file = `${String(++shots).padStart(2, '0')}-${name}`;
   const address = page.url();
   for (const locale of ['fr', 'ar'] as const) {
@@ -78,7 +78,11 @@ async function meet(page: Page, name: string, options: { docs?: boolean } = {}):
     assert.doesNotMatch(await page.content(), /<script/i, `${page.url()} carries no script`);
     await assertShownAccessible(page, auditor, locale);
     await page.screenshot({ path: path.join(OUTPUT_DIR, `${file}.${locale}.png`), fullPage: true });
-    if (locale === 'fr' && options.docs && forDocs) await page.screenshot({ path: path.join(DOCS_DIR, `${name}.png`) });
+    if (locale === 'fr' && options.docs && forDocs) {
+      // A selector brings what the picture is about into the first screen, as a reader scrolls to it.
+      if (typeof options.docs === 'string') await page.locator(options.docs).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(DOCS_DIR, `${name}.png`) });
+    }
   }
   // Back to French at the address the journey reached (the language link set a cookie).
   await page.goto(withLocale(address, 'fr'));
@@ -111,7 +115,7 @@ describe('a construction permit from application to occupancy certificate, witho
 
   it('Amina finds the service and starts an application', async () => {
     await amina.goto(`${app.url}/services/construction-permit`);
-    await meet(amina, 'service', { docs: true });
+    await meet(amina, 'service');
     await clickAndLoad(amina, amina.locator('main a[href="/apply/construction-permit"]'));
     await meet(amina, 'start');
     await clickAndLoad(amina, submitButton(amina, '/apply/construction-permit'));
@@ -153,7 +157,7 @@ describe('a construction permit from application to occupancy certificate, witho
     assert.equal(pathOf(amina), `/applications/${id}/check`);
     assert.match(await amina.locator('main #finding-height').innerText(), /La hauteur de 14 m dépasse les 9 m autorisés en zone R1\./);
     assert.equal(await submitButton(amina, `/applications/${id}/submit`).count(), 0, 'no send button while a rule is broken');
-    await meet(amina, 'check-rule-broken', { docs: true });
+    await meet(amina, 'check-rule-broken', { docs: '#rules' });
   });
 
   it('lowers the building, and sends it once every rule is met, the fee shown', async () => {
@@ -163,7 +167,7 @@ describe('a construction permit from application to occupancy certificate, witho
     assert.equal(pathOf(amina), `/applications/${id}/check`);
     assert.equal(await amina.locator('main .findings').count(), 0, 'no rule broken');
     assert.match(await amina.locator('main').innerText(), /36\s075/, 'the fee: 150 DJF a square metre on 240.5 m² in zone R1');
-    await meet(amina, 'check', { docs: true });
+    await meet(amina, 'check', { docs: '#rules' });
     await clickAndLoad(amina, submitButton(amina, `/applications/${id}/submit`));
     assert.equal(pathOf(amina), `/applications/${id}/confirmation`);
     trackingNumber = await amina.locator('.panel .tracking').innerText();
@@ -186,7 +190,7 @@ describe('a construction permit from application to occupancy certificate, witho
       await officer.goto(`${app.url}/work`);
       await clickAndLoad(officer, officer.locator(`main a[href="/work/cases/${id}"]`));
       assert.equal(await officer.locator('form[action*="/reviews/"]').count(), 1, `${review}: only the opinion this agency gives`);
-      if (review === 'fire-safety') await meet(officer, 'case-review', { docs: true });
+      if (review === 'fire-safety') await meet(officer, 'case-review', { docs: '#actions-title' });
       await officer.locator(`form[action="/work/cases/${id}/reviews/${review}"] input[name="opinion"][value="agree"]`).check();
       await clickAndLoad(officer, submitButton(officer, `/work/cases/${id}/reviews/${review}`));
       assert.equal(await officer.locator('main .notice').count(), 1, `${review} given`);
@@ -201,7 +205,7 @@ describe('a construction permit from application to occupancy certificate, witho
 
   it('the inspector records the visit on the case page: the checklist, a photo, the verdict', async () => {
     await permits.goto(`${app.url}/work/cases/${id}`);
-    await meet(permits, 'case-inspection', { docs: true });
+    await meet(permits, 'case-inspection', { docs: '#actions-title' });
     await recordInspection(permits, id, 'record-inspection', SITE_CHECKLIST, 'Parcelle bornée conformément au plan');
     await meet(permits, 'case-inspected');
   });
