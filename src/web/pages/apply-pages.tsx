@@ -195,7 +195,7 @@ function PrefillPanel({ ctx, application, step, prefill, agencyName, error }: { 
     </form>
   );
   return (
-    <section class="panel" aria-labelledby={headingId}>
+    <section class="asked" aria-labelledby={headingId}>
       <h2 id={headingId}>{t('prefill.title', { registry })}</h2>
       <p>{t('prefill.ready', { registry, fields })}</p>
       {offer.kind === 'ready' && (
