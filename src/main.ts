@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
-import { buildDaftari, MIGRATIONS } from './app.ts';
+import { buildDaftari, MIGRATIONS, type Daftari } from './app.ts';
 import { CONFIG_HELP, ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { startEmbeddedServer, type EmbeddedServer } from './platform/db/embedded-server.ts';
@@ -52,6 +52,14 @@ async function withDatabase<T>(config: Config, log: Logger, work: (url: string) 
   }
 }
 
+/** The whole demo: agencies, accounts, services and registries, then the cases that make the dashboards and the permit department look lived in. Idempotent. */
+async function seedTheDemo(daftari: Daftari, config: Config): Promise<string[]> {
+  const { created } = await seedDemo(daftari.database.db, daftari.jobs, { signer: daftari.signer, messenger: daftari.messenger, baseUrl: config.baseUrl });
+  created.push(...(await seedDemoPerformance(daftari.registration, daftari.jobs)));
+  created.push(...(await seedDemoPermits(daftari.registration)));
+  return created;
+}
+
 async function serve(configured: Config, log: Logger): Promise<void> {
   const started = Date.now();
   const { url, embedded } = await connect(configured, log);
@@ -63,9 +71,7 @@ async function serve(configured: Config, log: Logger): Promise<void> {
     for (const simulator of simulators) log.info({ url: simulator.url }, `simulated ${simulator.name} at ${simulator.url}`);
     daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: embedded !== null || process.env.MIGRATE_ON_START === 'true' });
     if (config.demo) {
-      const { created } = await seedDemo(daftari.database.db, daftari.jobs, { signer: daftari.signer, messenger: daftari.messenger, baseUrl: config.baseUrl });
-      created.push(...(await seedDemoPerformance(daftari.registration, daftari.jobs)));
-      created.push(...(await seedDemoPermits(daftari.registration)));
+      const created = await seedTheDemo(daftari, config);
       if (created.length > 0) log.info({ created }, 'demo data seeded');
     }
     daftari.startBackground();
@@ -150,9 +156,7 @@ function program(): Command {
         // The whole platform, so events the seed emits reach every subscriber.
         const daftari = await buildDaftari({ config, log, databaseUrl: url, migrate: false });
         try {
-          const { created } = await seedDemo(daftari.database.db, daftari.jobs, { signer: daftari.signer, messenger: daftari.messenger, baseUrl: config.baseUrl });
-          created.push(...(await seedDemoPerformance(daftari.registration, daftari.jobs)));
-          created.push(...(await seedDemoPermits(daftari.registration)));
+          const created = await seedTheDemo(daftari, config);
           await daftari.jobs.drain();
           console.log(created.length ? `Created:\n  ${created.join('\n  ')}` : 'Demo data is already present.');
         } finally {
