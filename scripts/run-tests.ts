@@ -7,6 +7,7 @@
  *   npm test                       every test
  *   npm test -- --no-browser       skip the Chromium tests (test/e2e)
  *   npm test -- src/blocks/audit   only files under these paths
+ *   npm test -- --exclude=src/x    leave out the files under a path (may be repeated)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,6 +29,7 @@ const args = process.argv.slice(2);
 const noBrowser = args.includes('--no-browser');
 const noTypecheck = args.includes('--no-typecheck');
 const filters = args.filter((a) => !a.startsWith('--')).map((a) => path.resolve(a));
+const excluded = args.filter((a) => a.startsWith('--exclude=')).map((a) => path.resolve(a.slice('--exclude='.length)));
 
 function testFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -41,6 +43,7 @@ function testFiles(dir: string): string[] {
 let files = [...testFiles(path.join(root, 'src')), ...testFiles(path.join(root, 'test')), ...testFiles(path.join(root, 'bench'))];
 if (noBrowser) files = files.filter((f) => !f.includes(`${path.sep}e2e${path.sep}`));
 if (filters.length > 0) files = files.filter((f) => filters.some((prefix) => f.startsWith(prefix)));
+files = files.filter((f) => !excluded.some((prefix) => f.startsWith(prefix)));
 if (files.length === 0) {
   console.error('No test files matched.');
   process.exit(1);
