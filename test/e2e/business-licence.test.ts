@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { translator, type Locale } from '../../src/platform/i18n/index.ts';
 import { DEMO_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
 import { assertShownAccessible } from '../support/axe.ts';
-import { clickAndLoad, launchBrowser, signInThroughForm, submitButton } from '../support/browser.ts';
+import { clickAndLoad, launchBrowser, pathOf, signInThroughForm, submitButton } from '../support/browser.ts';
 import { PDF } from '../support/registration-fixtures.ts';
 import { startMobileMoneySimulator, type Simulator } from '../../src/simulators/index.ts';
 
@@ -31,8 +31,6 @@ after(async () => {
   await app?.stop();
   await mobileMoney?.close();
 });
-
-const pathOf = (page: Page) => new URL(page.url()).pathname;
 
 /** A person at their own browser, JavaScript switched off, signed in and reading `locale`. */
 async function personAt(username: string, locale: Locale): Promise<Page> {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
 import { assertShownAccessible } from '../support/axe.ts';
-import { clickAndLoad, launchBrowser, signInThroughForm, submitButton } from '../support/browser.ts';
+import { clickAndLoad, launchBrowser, pathOf, signInThroughForm, submitButton } from '../support/browser.ts';
 import { withLocale } from '../support/pages.ts';
 import { PDF, PNG } from '../support/registration-fixtures.ts';
 
@@ -49,8 +49,6 @@ after(async () => {
   await browser?.close();
   await app?.stop();
 });
-
-const pathOf = (page: Page) => new URL(page.url()).pathname;
 
 /** Somebody at their own browser, JavaScript off, reading French; `username` null for a passer-by. */
 async function personAt(username: string | null): Promise<Page> {

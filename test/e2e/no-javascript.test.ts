@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { translator } from '../../src/platform/i18n/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndLoad, launchBrowser, signInThroughForm, submitButton } from '../support/browser.ts';
+import { clickAndLoad, launchBrowser, pathOf, signInThroughForm, submitButton } from '../support/browser.ts';
 
 const FIRST_PASSWORD = 'river lantern basket 7';
 const NEW_PASSWORD = 'seven quiet harbour stones';
@@ -26,7 +26,6 @@ after(async () => {
   await app?.stop();
 });
 
-const pathOf = (page: Page) => new URL(page.url()).pathname;
 const heading = (page: Page) => page.locator('main h1').innerText();
 
 async function assertPlainHtml(page: Page): Promise<void> {

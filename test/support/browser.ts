@@ -27,6 +27,9 @@ export async function clickAndLoad(page: Page, target: Locator): Promise<void> {
 }
 
 /** The submit button of the form posting to `action` (labels change with the language, actions do not). */
+/** The path of the page the tab is on, without its query. */
+export const pathOf = (page: Page): string => new URL(page.url()).pathname;
+
 export function submitButton(page: Page, action: string): Locator {
   return page.locator(`form[action="${action}"] button[type="submit"]`);
 }

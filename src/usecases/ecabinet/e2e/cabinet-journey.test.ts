@@ -9,7 +9,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { translator } from '../../../platform/i18n/index.ts';
 import { DEMO_PASSWORD, startTestApp, type TestApp } from '../../../../test/support/app.ts';
 import { assertShownAccessible } from '../../../../test/support/axe.ts';
-import { clickAndLoad, launchBrowser, signInThroughForm, submitButton } from '../../../../test/support/browser.ts';
+import { clickAndLoad, launchBrowser, pathOf, signInThroughForm, submitButton } from '../../../../test/support/browser.ts';
 import { seedEcabinetDemo } from '../index.ts';
 
 let app: TestApp;
@@ -27,8 +27,6 @@ after(async () => {
   await browser?.close();
   await app?.stop();
 });
-
-const pathOf = (page: Page) => new URL(page.url()).pathname;
 
 for (const locale of ['fr', 'ar'] as const) {
   const t = translator(locale);
