@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
@@ -298,37 +299,58 @@ let tables: string[];
 // ---------------------------------------------------------------------------------------------
 // What a refused request may write
 
+type RowAlias = 'OLD' | 'NEW';
+
 /**
  * Refusing a wrong password is what counting failed attempts is for, and a failed sign-in is a
  * security event worth keeping; authenticating any request touches its session's idle timer; the
  * mediator keeps every refused exchange in its message log as evidence.
  * Nothing else may change when a request is refused, queued jobs included.
  */
-const WRITTEN_BY_REFUSALS: Record<string, { wholly?: true; where?: string; ignoreColumns?: string[] }> = {
+const WRITTEN_BY_REFUSALS: Record<string, { wholly?: true; rowsThatCount?: (row: RowAlias) => string; ignoreColumns?: string[] }> = {
   identity_throttle: { wholly: true },
-  audit_entries: { where: "action <> 'identity.sign-in-failed'" },
+  audit_entries: { rowsThatCount: (row) => `${row}.action <> 'identity.sign-in-failed'` },
   identity_sessions: { ignoreColumns: ['last_seen_at'] },
   mediator_log: { wholly: true },
 };
 
 /**
- * Per table, its row count and what tells any write apart: for a table some refusals may touch,
- * a digest of the content they may not change; for every other table, the sum of its rows'
- * creating transaction ids (xmin), which any insert, update or delete changes, however large
- * the table (the demo registries hold thousands of records).
+ * Every table gets row triggers that note each committed insert, update and delete (and a
+ * statement trigger for truncation) in `fuzz_writes`, except what refusals may write. A write
+ * rolled back leaves no note, as it leaves no change. Reading the notes costs the same however
+ * large the tables are, so a case costs little more than its request.
  */
-async function businessState(): Promise<Record<string, string>> {
-  const parts = tables
-    .filter((table) => !WRITTEN_BY_REFUSALS[table]?.wholly)
-    .map((table) => {
-      const rule = WRITTEN_BY_REFUSALS[table];
-      if (!rule) return sql<{ name: string; state: string }>`SELECT ${table}::text AS name, count(*) || ' rows, ' || coalesce(sum(xmin::text::bigint), 0) AS state FROM ${sql.table(table)}`;
-      return sql<{ name: string; state: string }>`
-        SELECT ${table}::text AS name, count(*) || ' rows, ' || md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), '')) AS state
-        FROM (SELECT to_jsonb(t) - ${rule.ignoreColumns ?? []}::text[] AS r FROM ${sql.table(table)} t WHERE ${sql.raw(rule.where ?? 'true')}) s`;
-    });
-  const result = await sql<{ name: string; state: string }>`${sql.join(parts, sql` UNION ALL `)}`.execute(app.database.db);
-  return Object.fromEntries(result.rows.map((row) => [row.name, row.state]));
+async function recordWrites(): Promise<void> {
+  const db = app.database.db;
+  await sql`CREATE UNLOGGED TABLE fuzz_writes (table_name text NOT NULL, operation text NOT NULL)`.execute(db);
+  await sql`
+    CREATE FUNCTION fuzz_note_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO fuzz_writes VALUES (TG_TABLE_NAME, TG_OP);
+      RETURN NULL;
+    END $$`.execute(db);
+  for (const table of tables.filter((t) => !WRITTEN_BY_REFUSALS[t]?.wholly)) {
+    const rule = WRITTEN_BY_REFUSALS[table] ?? {};
+    const counts = rule.rowsThatCount ?? (() => 'true');
+    const ignored = rule.ignoreColumns ?? [];
+    const columns = `'{${ignored.join(',')}}'::text[]`;
+    const changed = ignored.length === 0 ? 'true' : `(to_jsonb(OLD) - ${columns}) IS DISTINCT FROM (to_jsonb(NEW) - ${columns})`;
+    const triggers = [
+      ['INSERT', counts('NEW')],
+      ['DELETE', counts('OLD')],
+      ['UPDATE', `(${counts('OLD')} OR ${counts('NEW')}) AND ${changed}`],
+    ];
+    for (const [operation, when] of triggers) {
+      await sql`CREATE TRIGGER ${sql.id(`fuzz_${operation!.toLowerCase()}`)} AFTER ${sql.raw(operation!)} ON ${sql.table(table)} FOR EACH ROW WHEN (${sql.raw(when!)}) EXECUTE FUNCTION fuzz_note_write()`.execute(db);
+    }
+    await sql`CREATE TRIGGER fuzz_truncate AFTER TRUNCATE ON ${sql.table(table)} FOR EACH STATEMENT EXECUTE FUNCTION fuzz_note_write()`.execute(db);
+  }
+}
+
+/** The writes noted since the last call, as "table operation" (the notes are cleared). */
+async function writesSinceLastLook(): Promise<string[]> {
+  const result = await sql<{ table_name: string; operation: string }>`DELETE FROM fuzz_writes RETURNING table_name, operation`.execute(app.database.db);
+  return [...new Set(result.rows.map((row) => `${row.table_name} ${row.operation}`))];
 }
 
 function assertAnswered(request: HostileRequest, response: LightMyRequestResponse): void {
@@ -350,6 +372,7 @@ before(async () => {
   admin = await signIn(app, 'admin', DEMO_PASSWORD);
   const result = await sql<{ tablename: string }>`SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`.execute(app.database.db);
   tables = result.rows.map((row) => row.tablename);
+  await recordWrites();
 });
 after(() => app.stop());
 
@@ -365,30 +388,90 @@ async function send(request: HostileRequest): Promise<LightMyRequestResponse> {
   return app.app.inject({ method: request.method as 'POST', url: request.url, headers, payload: request.body?.payload, remoteAddress: FUZZ_ADDRESS });
 }
 
+/** An endpoint family: one block's API (`/api/payments`, `/govstack/registries`), or one tree of pages (`/cabinet`). */
+function familyOf(path: string): string {
+  const [first = '', second = ''] = path.split('/').filter(Boolean);
+  return first === 'api' || first === 'govstack' ? `/${first}/${second}` : `/${first}`;
+}
+
+/** What the bench version (bench/hostile-input.ts) reads back: the cases each family got and how they were answered. */
+interface FamilyReport {
+  family: string;
+  operations: number;
+  cases: number;
+  answers: Record<string, number>;
+  seconds: number;
+}
+
+/**
+ * By default the cases are shared out among the operations; FUZZ_RUNS=<n> gives each operation n,
+ * and FUZZ_PER_FAMILY=<n> gives each family at least n, shared among its operations (the bench
+ * version), optionally only the families listed in FUZZ_FAMILIES.
+ */
+function casesPerOperation(operations: Operation[]): (op: Operation) => number {
+  const perFamily = Number(process.env.FUZZ_PER_FAMILY);
+  if (perFamily) {
+    const sizes = new Map<string, number>();
+    for (const op of operations) sizes.set(familyOf(op.path), (sizes.get(familyOf(op.path)) ?? 0) + 1);
+    return (op) => Math.ceil(perFamily / sizes.get(familyOf(op.path))!);
+  }
+  const runs = Number(process.env.FUZZ_RUNS) || Math.max(3, Math.round(RUNS_IN_ALL / operations.length));
+  return () => runs;
+}
+
 describe('hostile input', () => {
+  it('notices a committed write in any table, but not one rolled back nor what refusals may write', async () => {
+    const db = app.database.db;
+    await writesSinceLastLook();
+    await sql`UPDATE identity_users SET username = username WHERE username = 'admin'`.execute(db);
+    assert.deepEqual(await writesSinceLastLook(), ['identity_users UPDATE']);
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        await sql`UPDATE identity_users SET username = username WHERE username = 'admin'`.execute(trx);
+        throw new Error('rolled back');
+      }),
+    );
+    await sql`UPDATE identity_sessions SET last_seen_at = now()`.execute(db);
+    assert.deepEqual(await writesSinceLastLook(), []);
+    await sql`UPDATE identity_sessions SET expires_at = expires_at + interval '1 second'`.execute(db);
+    assert.deepEqual(await writesSinceLastLook(), ['identity_sessions UPDATE']);
+  });
+
   it('never gets a server error, is refused with problem+json, and a refusal writes nothing', async (t) => {
-    const operations = operationsTakingInput(app.app.swagger());
-    assert.ok(operations.length >= 20, `only ${operations.length} operations take input; is the OpenAPI document complete?`);
-    const runs = Number(process.env.FUZZ_RUNS) || Math.max(3, Math.round(RUNS_IN_ALL / operations.length));
-    t.diagnostic(`${operations.length} operations, ${runs} cases each, fast-check seed ${SEED}: FUZZ_SEED=${SEED} replays this run`);
+    const families = process.env.FUZZ_FAMILIES?.split(',');
+    const operations = operationsTakingInput(app.app.swagger()).filter((op) => !families || families.includes(familyOf(op.path)));
+    assert.ok(families || operations.length >= 20, `only ${operations.length} operations take input; is the OpenAPI document complete?`);
+    const casesFor = casesPerOperation(operations);
+    const reports = new Map<string, FamilyReport>();
+    t.diagnostic(`${operations.length} operations, ${operations.reduce((sum, op) => sum + casesFor(op), 0)} cases, fast-check seed ${SEED}: FUZZ_SEED=${SEED} replays this run`);
     for (const [index, op] of operations.entries()) {
+      const family = familyOf(op.path);
+      const report = reports.get(family) ?? { family, operations: 0, cases: 0, answers: {}, seconds: 0 };
+      reports.set(family, report);
+      report.operations += 1;
+      const started = process.hrtime.bigint();
       await t.test(`${op.method} ${op.path}`, async () => {
         await fc.assert(
           fc.asyncProperty(hostileRequests(op), async (request) => {
-            const stateBefore = await businessState();
+            await writesSinceLastLook();
             const response = await send(request);
             assertAnswered(request, response);
+            const answer = `${String(response.statusCode).slice(0, 1)}xx`;
+            report.answers[answer] = (report.answers[answer] ?? 0) + 1;
+            report.cases += 1;
             if (response.statusCode >= 400) {
-              assert.deepEqual(await businessState(), stateBefore, `a refused request changed the database: ${describeRequest(request)} → ${response.statusCode}`);
+              assert.deepEqual(await writesSinceLastLook(), [], `a refused request changed the database: ${describeRequest(request)} → ${response.statusCode}`);
             } else if (request.as === 'admin') {
               await keepAdminSignedIn();
             }
           }),
           // Each operation its own stream of cases, all of them following from the one seed.
-          { seed: SEED + index, numRuns: runs },
+          { seed: SEED + index, numRuns: casesFor(op) },
         );
       });
+      report.seconds += Number(process.hrtime.bigint() - started) / 1e9;
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no request polluted Object.prototype');
+    if (process.env.FUZZ_REPORT) fs.writeFileSync(process.env.FUZZ_REPORT, JSON.stringify([...reports.values()], null, 2));
   });
 });
