@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { FamilyReport } from '../test/support/fuzz-report.ts';
 
 const { values } = parseArgs({ options: { 'per-family': { type: 'string', default: '10000' }, families: { type: 'string' }, seed: { type: 'string' } } });
 const root = path.resolve(import.meta.dirname, '..');
@@ -46,13 +47,6 @@ if (run.status !== 0 || !fs.existsSync(reportFile)) {
   process.exit(1);
 }
 
-interface FamilyReport {
-  family: string;
-  operations: number;
-  cases: number;
-  answers: Record<string, number>;
-  seconds: number;
-}
 const reports = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as FamilyReport[];
 fs.rmSync(path.dirname(reportFile), { recursive: true, force: true });
 

@@ -7,6 +7,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { SHIPPED_LOCALES } from '../i18n/index.ts';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
+import type { FamilyReport } from '../../../test/support/fuzz-report.ts';
 
 /**
  * Every operation in the OpenAPI document that takes a body or parameters gets generated hostile
@@ -392,15 +393,6 @@ async function send(request: HostileRequest): Promise<LightMyRequestResponse> {
 function familyOf(path: string): string {
   const [first = '', second = ''] = path.split('/').filter(Boolean);
   return first === 'api' || first === 'govstack' ? `/${first}/${second}` : `/${first}`;
-}
-
-/** What the bench version (bench/hostile-input.ts) reads back: the cases each family got and how they were answered. */
-interface FamilyReport {
-  family: string;
-  operations: number;
-  cases: number;
-  answers: Record<string, number>;
-  seconds: number;
 }
 
 /**
