@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
@@ -407,6 +407,32 @@ describe('the site inspection, booked with the scheduler when the reviews agree'
     const after = await app.app.inject({ method: 'GET', url: `/applications/${id}?done=rescheduled`, headers: { accept: 'text/html', cookie: amina.cookie() } });
     assert.match(after.body, /Votre rendez-vous a été déplacé\./);
     assert.match(after.body, /Vous pouvez encore le déplacer 1 fois\./);
+  });
+
+  it('when the time chosen is taken between the page and the click, the page comes back with its form and says so; a JSON client gets the 409 problem', async () => {
+    const id = await reviewed();
+    const [booking] = await bookingsOf(id);
+    const visit = (await app.scheduler.find(booking!.id))!;
+    const html = (await app.app.inject({ method: 'GET', url: `/applications/${id}`, headers: { accept: 'text/html', cookie: amina.cookie() } })).body;
+    const wanted = [...html.matchAll(/name="start" type="radio" value="([^"]+)"/g)].map((m) => m[1]!)[0]!;
+    // Meanwhile the department books the same inspector at that time for another visit.
+    await app.scheduler.book({ agencyId: visit.agencyId, kind: 'inspector', resourceId: visit.resourceId, start: new Date(wanted), durationMinutes: 60, subject: { type: 'test', id: randomUUID() }, attendees: [], title: 'Another visit', actor: { type: 'system', id: null, name: 'test' } });
+    const form = new URLSearchParams({ _csrf: csrfFrom(html), start: wanted, back: `/applications/${id}` }).toString();
+    const move = (accept: string) => app.app.inject({ method: 'POST', url: `/scheduler/bookings/${booking!.id}/reschedule`, headers: { accept, cookie: amina.cookie(), 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+
+    const refused = await move('text/html');
+    assert.equal(refused.statusCode, 303, refused.body);
+    assert.equal(refused.headers.location, `/applications/${id}?move=taken#visits-title`);
+    const again = (await app.app.inject({ method: 'GET', url: `/applications/${id}?move=taken`, headers: { accept: 'text/html', cookie: amina.cookie() } })).body;
+    assert.match(again.replace(/&#39;/g, "'"), /L'horaire choisi a été pris entre-temps : choisissez un autre des horaires ci-dessous\./);
+    const offeredNow = [...again.matchAll(/name="start" type="radio" value="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(offeredNow.length > 0 && !offeredNow.includes(wanted), 'the form again, without the time taken');
+    assert.deepEqual((await bookingsOf(id)).map((b) => [b.start, b.reschedules]), [[booking!.start, 0]], 'the visit stays where it was');
+
+    const problem = await move('application/json');
+    assert.equal(problem.statusCode, 409);
+    assert.match(String(problem.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(JSON.parse(problem.body).code, 'slotTaken');
   });
 
   it('the inspector records the checklist item by item, a photo, the result and remarks; a pass sends the case to the decision', async () => {
