@@ -13,11 +13,12 @@ let app: TestApp;
 let amina: Session;
 let omar: Session;
 let desk: Session;
+let cashier: Session;
 let firstRun: string[];
 
 before(async () => {
   app = await startTestApp();
-  [amina, omar, desk] = await signInDemo(app, 'amina', 'omar.architect', 'officer.permits');
+  [amina, omar, desk, cashier] = await signInDemo(app, 'amina', 'omar.architect', 'officer.permits', 'cashier.urban');
   firstRun = await seedDemoPermits(app.registration);
 });
 after(() => app?.stop());
@@ -35,19 +36,38 @@ async function permits(): Promise<Json[]> {
   return [...byId.values()];
 }
 
-const STAGES = ['completeness', 'more-information', 'technical-review', 'objections', 'revision', 'site-inspection', 'decision', 'granted', 'refused', 'appeal', 'final-inspection', 'completed', 'withdrawn'];
+const STAGES = ['completeness', 'more-information', 'payment', 'technical-review', 'objections', 'revision', 'site-inspection', 'decision', 'granted', 'refused', 'appeal', 'final-inspection', 'completed', 'withdrawn'];
 
 describe('the demo construction permits', () => {
   it('puts at least two permits in every state of the workflow', async () => {
-    assert.deepEqual(firstRun, ['39 construction permits in every state of their workflow']);
+    assert.deepEqual(firstRun, ['42 construction permits in every state of their workflow']);
     const all = await permits();
-    assert.equal(all.length, 39);
+    assert.equal(all.length, 42);
     const inState = (state: string) => all.filter((a) => a.state?.id === state);
     for (const stage of STAGES) assert.ok(inState(stage).length >= 2, `${inState(stage).length} in ${stage}`);
     // Opinions are internal steps: the permit desk sees them in the history, the applicant does not.
     const reviewing = await Promise.all(inState('technical-review').map((a) => get(desk, `/api/registration/applications/${a.id}`)));
     assert.ok(reviewing.some((a) => a.history.some((e: Json) => e.kind === 'opinion')), 'some opinions given');
     assert.ok(reviewing.some((a) => !a.history.some((e: Json) => e.kind === 'opinion')), 'and some reviews not begun');
+  });
+
+  it('asks the fee of every permit found complete: three owe it, with the clock stopped, and the others paid it in cash at the ministry’s counter', async () => {
+    const all = await Promise.all((await permits()).map((a) => get(desk, `/api/registration/applications/${a.id}`)));
+    const waiting = all.filter((a) => a.state.id === 'payment');
+    assert.equal(waiting.length, 3);
+    for (const permit of waiting) {
+      assert.deepEqual(permit.invoices.map((i: Json) => [i.state, i.amount]), [['open', permit.totalFee]], `${permit.trackingNumber} owes its fee`);
+      assert.equal(permit.clockPaused, true);
+    }
+    const reviewed = all.filter((a) => a.history.some((e: Json) => e.to === 'technical-review'));
+    assert.ok(reviewed.length >= 27, `${reviewed.length} permits went on to the technical review`);
+    for (const permit of reviewed) {
+      assert.deepEqual(permit.invoices.map((i: Json) => [i.state, i.amount]), [['paid', permit.totalFee]], `${permit.trackingNumber} paid its fee once`);
+      const invoice = await get(cashier, `/api/payments/invoices/${permit.invoices[0].id}`);
+      assert.deepEqual(invoice.payments.map((p: Json) => [p.method, p.amount]), [['cash', permit.totalFee]]);
+    }
+    const neverComplete = all.filter((a) => a.state.id !== 'payment' && !reviewed.includes(a));
+    for (const permit of neverComplete) assert.deepEqual(permit.invoices, [], `${permit.trackingNumber}, never found complete, owes nothing`);
   });
 
   it('books the site inspection of each permit waiting for it', async () => {
@@ -60,7 +80,7 @@ describe('the demo construction permits', () => {
 
   it('adds nothing when seeded again', async () => {
     assert.deepEqual(await seedDemoPermits(app.registration), []);
-    assert.equal((await permits()).length, 39);
+    assert.equal((await permits()).length, 42);
   });
 
   it('lists the granted and completed permits in the public register, and their occupancy certificates verify', async () => {

@@ -19,19 +19,23 @@ const SERVICE = 'construction-permit';
 
 /**
  * What happens to a permit, one move at a time, as the people of the department and the
- * applicant make them: the permit desk (ask, accept, inspections), the three reviewing agencies
- * (a bare name agrees, `-objects` objects), the head of the ministry (revise, grant, refuse,
- * appeals) and the applicant (answer, resubmit, appeal, finish, withdraw).
+ * applicant make them: the permit desk (ask, accept, inspections), the ministry's cashier (the
+ * fee, paid at the counter), the three reviewing agencies (a bare name agrees, `-objects`
+ * objects), the head of the ministry (revise, grant, refuse, appeals) and the applicant (answer,
+ * resubmit, appeal, finish, withdraw).
  */
 type Move =
-  | 'ask' | 'answer' | 'accept'
+  | 'ask' | 'answer' | 'accept' | 'pay'
   | 'urban' | 'fire' | 'water' | 'fire-objects' | 'water-objects'
   | 'visit' | 'visit-fails' | 'revise' | 'resubmit'
   | 'grant' | 'refuse' | 'appeal' | 'allow' | 'dismiss'
   | 'finish' | 'final' | 'final-fails' | 'withdraw';
 
-const REVIEWED: Move[] = ['accept', 'urban', 'fire', 'water'];
-const OBJECTED: Move[] = ['accept', 'urban', 'fire', 'water-objects'];
+/** Found complete, and the fee the invoice asks for paid: the technical reviews begin. */
+const PAID: Move[] = ['accept', 'pay'];
+const AGREED: Move[] = ['urban', 'fire', 'water'];
+const REVIEWED: Move[] = [...PAID, ...AGREED];
+const OBJECTED: Move[] = [...PAID, 'urban', 'fire', 'water-objects'];
 const DECIDING: Move[] = [...REVIEWED, 'visit'];
 const GRANTED: Move[] = [...DECIDING, 'grant'];
 
@@ -40,23 +44,25 @@ const GRANTED: Move[] = [...DECIDING, 'grant'];
  * definition has one (an objection or a failed visit, a refusal at the decision or after the
  * objections, an appeal allowed or dismissed), so every worklist and history has something to
  * show. The key is the state the moves end in; the first three roads, one per state, go to
- * Amina's own parcels, so her account has a certificate, a visit and a question to answer.
+ * Amina's own parcels, so her account has a certificate, a visit and a question to answer. A
+ * revised project found complete again goes on without paying twice: its fee is paid already.
  */
 const ROADS: Record<string, Move[][]> = {
   completed: [[...GRANTED, 'finish', 'final'], [...GRANTED, 'finish', 'final'], [...GRANTED, 'finish', 'final-fails', 'finish', 'final']],
-  'site-inspection': [REVIEWED, ['ask', 'answer', ...REVIEWED], [...OBJECTED, 'revise', 'resubmit', ...REVIEWED]],
+  'site-inspection': [REVIEWED, ['ask', 'answer', ...REVIEWED], [...OBJECTED, 'revise', 'resubmit', 'accept', ...AGREED]],
   'more-information': [['ask'], ['ask'], ['ask', 'answer', 'ask']],
   completeness: [[], ['ask', 'answer'], [...OBJECTED, 'revise', 'resubmit']],
-  'technical-review': [['accept'], ['accept', 'urban'], ['accept', 'fire', 'water']],
-  objections: [OBJECTED, ['accept', 'water', 'urban', 'fire-objects'], [...REVIEWED, 'visit-fails']],
-  revision: [[...OBJECTED, 'revise'], ['accept', 'water', 'urban', 'fire-objects', 'revise'], [...REVIEWED, 'visit-fails', 'revise']],
+  payment: [['accept'], ['ask', 'answer', 'accept'], ['ask', 'answer', 'ask', 'answer', 'accept']],
+  'technical-review': [PAID, [...PAID, 'urban'], [...PAID, 'fire', 'water']],
+  objections: [OBJECTED, [...PAID, 'water', 'urban', 'fire-objects'], [...REVIEWED, 'visit-fails']],
+  revision: [[...OBJECTED, 'revise'], [...PAID, 'water', 'urban', 'fire-objects', 'revise'], [...REVIEWED, 'visit-fails', 'revise']],
   decision: [DECIDING, DECIDING, [...DECIDING, 'refuse', 'appeal', 'allow']],
   granted: [GRANTED, GRANTED, [...DECIDING, 'refuse', 'appeal', 'allow', 'grant']],
   // The third is a refusal upheld on appeal: refused for good, a state of its own.
   refused: [[...DECIDING, 'refuse'], [...OBJECTED, 'refuse'], [...DECIDING, 'refuse', 'appeal', 'dismiss']],
   appeal: [[...DECIDING, 'refuse', 'appeal'], [...OBJECTED, 'refuse', 'appeal'], [...DECIDING, 'refuse', 'appeal']],
   'final-inspection': [[...GRANTED, 'finish'], [...GRANTED, 'finish'], [...GRANTED, 'finish', 'final-fails', 'finish']],
-  withdrawn: [['withdraw'], ['accept', 'urban', 'withdraw'], [...OBJECTED, 'revise', 'withdraw']],
+  withdrawn: [['withdraw'], [...PAID, 'urban', 'withdraw'], [...OBJECTED, 'revise', 'withdraw']],
 };
 
 /** The zoning limits of construction-permit.yaml, less a margin, so every project passes the pre-check. */
@@ -98,6 +104,7 @@ interface People {
   fire: Principal;
   utilities: Principal;
   head: Principal;
+  cashier: Principal;
 }
 
 /** The plot, the parcel as the land register holds it, and a project within its zone's rules. */
@@ -124,7 +131,8 @@ function answersFor(parcel: RecordData, road: number): Record<string, Record<str
  * Construction permits in every state of their workflow, made through the real use cases by the
  * demo's people: Amina on her own parcels (one through Omar, her architect, under her mandate),
  * Omar for his other clients, whose parcels the land register names. The permit's definition
- * has no payment step (the fee is worked out and shown, not asked for), so nothing is paid here.
+ * asks for the fee once the file is complete: the ministry's cashier takes it at the counter,
+ * through the payments block, and the settlement moves the case on as it would any payment.
  * A permit is known by its parcel: a second run finds each one and makes none again.
  */
 export async function seedDemoPermits(deps: RegistrationDeps): Promise<string[]> {
@@ -156,8 +164,8 @@ async function peopleOf(deps: RegistrationDeps): Promise<People | null> {
     const user = await findUserByLogin(deps.db, login);
     return user ? principalForUser(deps.db, user.id, null) : null;
   };
-  const [amina, omar, desk, fire, utilities, head] = await Promise.all(['amina', 'omar.architect', 'officer.permits', 'officer.fire', 'officer.utilities', 'head.urban'].map(principal));
-  return amina && omar && desk && fire && utilities && head ? { amina, omar, desk, fire, utilities, head } : null;
+  const [amina, omar, desk, fire, utilities, head, cashier] = await Promise.all(['amina', 'omar.architect', 'officer.permits', 'officer.fire', 'officer.utilities', 'head.urban', 'cashier.urban'].map(principal));
+  return amina && omar && desk && fire && utilities && head && cashier ? { amina, omar, desk, fire, utilities, head, cashier } : null;
 }
 
 /** A draft answered step by step, its plans attached, and sent: the permit desk's completeness check. */
@@ -177,10 +185,17 @@ async function makeMove(deps: RegistrationDeps, people: People, applicant: Princ
   const review = (principal: Principal, reviewId: string, opinion: 'agree' | 'object', conditions = '') => reviewApplication(deps, { applicationId, reviewId, opinion, conditions, principal, requestId: 'seed' });
   const answer = (actionId: string, inputs: Record<string, unknown>) => answerAsApplicant(deps, { applicationId, actionId, inputs, uploads: [], principal: applicant, requestId: 'seed' });
   const today = new Date().toISOString().slice(0, 10);
+  // Payments announce a settlement through the job queue; it is delivered before the next move,
+  // which needs the case moved on (a revised project, its fee paid before, moves on by itself).
+  const settled = async (work: Promise<unknown>) => {
+    await work;
+    await deps.jobs.drain();
+  };
   const moves: Record<Move, () => Promise<unknown>> = {
     ask: () => act(people.desk, 'request-information', { message: SAID.ask[n] }),
     answer: () => answer('answer', { answer: SAID.answer[n] }),
-    accept: () => act(people.desk, 'accept', { checks: ['deed-matches-parcel', 'plans-signed', 'site-plan-readable'] }),
+    accept: () => settled(act(people.desk, 'accept', { checks: ['deed-matches-parcel', 'plans-signed', 'site-plan-readable'] })),
+    pay: () => settled(payAtCounter(deps, people.cashier, applicationId)),
     urban: () => review(people.desk, 'urban-planning', 'agree'),
     fire: () => review(people.fire, 'fire-safety', 'agree'),
     water: () => review(people.utilities, 'utilities', 'agree'),
@@ -201,4 +216,11 @@ async function makeMove(deps: RegistrationDeps, people: People, applicant: Princ
     withdraw: () => withdrawApplication(deps, { applicationId, reason: SAID.withdraw[n]!, principal: applicant, requestId: 'seed' }),
   };
   await moves[move]();
+}
+
+/** The cashier takes the cash for the application's open invoice, as on the counter's page. */
+async function payAtCounter(deps: RegistrationDeps, cashier: Principal, applicationId: string): Promise<void> {
+  const open = (await deps.payments.invoicesFor(deps.db, 'application', applicationId)).find((i) => i.state === 'open');
+  if (!open) throw new Error(`No fee to pay on ${applicationId}`);
+  await deps.payments.recordCash({ invoiceId: open.id, tendered: open.amount, principal: cashier, requestId: 'seed' });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,10 +9,12 @@ import { assertShownAccessible } from '../support/axe.ts';
 import { clickAndLoad, launchBrowser, pathOf, signInThroughForm, submitButton } from '../support/browser.ts';
 import { withLocale } from '../support/pages.ts';
 import { PDF, PNG } from '../support/registration-fixtures.ts';
+import { startMobileMoneySimulator, type Simulator } from '../../src/simulators/index.ts';
 
 /**
  * The construction permit walked in Chromium, without JavaScript, by every role it needs: the
- * owner applies and later declares the works finished, the permit desk checks the file, three
+ * owner applies, pays the fee by mobile money and later declares the works finished, the permit
+ * desk checks the file, three
  * agencies review it, the inspector records both visits, the head of the ministry grants it, and
  * anyone reads the public register. The actions are taken in French; every main page is also
  * audited in Arabic (right to left), and screenshotted in both.
@@ -30,6 +33,7 @@ const PROJECT = { use: 'housing', floors: '2', floorArea: '240.5', footprint: '1
 const SITE_CHECKLIST = ['boundaries', 'access', 'no-early-works'];
 const WORKS_CHECKLIST = ['as-permitted', 'fire-exits', 'connections'];
 
+let mobileMoney: Simulator;
 let app: TestApp;
 let browser: Browser;
 /** A tab that runs scripts, only to run axe on what the JavaScript-free tabs show. */
@@ -40,7 +44,9 @@ before(async () => {
   await fs.rm(OUTPUT_DIR, { recursive: true, force: true });
   await fs.mkdir(OUTPUT_DIR, { recursive: true });
   if (forDocs) await fs.mkdir(DOCS_DIR, { recursive: true });
-  app = await startTestApp({ listen: true });
+  const secret = randomBytes(24).toString('base64url');
+  mobileMoney = await startMobileMoneySimulator({ secret });
+  app = await startTestApp({ listen: true, env: { MOBILE_MONEY_URL: mobileMoney.url, MOBILE_MONEY_SECRET: secret } });
   browser = await launchBrowser();
   auditor = await (await browser.newContext({ bypassCSP: true })).newPage();
 });
@@ -48,6 +54,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await app?.stop();
+  await mobileMoney?.close();
 });
 
 /** Somebody at their own browser, JavaScript off, reading French; `username` null for a passer-by. */
@@ -181,6 +188,27 @@ describe('a construction permit from application to occupancy certificate, witho
     for (const check of ['deed-matches-parcel', 'plans-signed', 'site-plan-readable']) await permits.locator(`input[name="checks"][value="${check}"]`).check();
     await clickAndLoad(permits, submitButton(permits, `/work/cases/${id}/actions/accept`));
     assert.equal(await permits.locator('main .notice').count(), 1);
+  });
+
+  it('Amina is asked for the fee, pays it by mobile money on her phone, and the case goes on to the technical review', async () => {
+    await amina.goto(`${app.url}/applications/${id}`);
+    assert.match(await amina.locator('main .facts').innerText(), /En attente du paiement de la taxe/);
+    await meet(amina, 'application-fee');
+    await clickAndLoad(amina, amina.locator('main a[href^="/pay/"]'));
+    const payPath = pathOf(amina);
+    assert.match(await amina.locator('main').innerText(), /36\s075/, 'the invoice is the fee shown before sending');
+    await meet(amina, 'pay');
+    await amina.locator('#phone').fill('+253 77 81 23 45');
+    await clickAndLoad(amina, submitButton(amina, `${payPath}/mobile-money`));
+    assert.ok(amina.url().startsWith(`${mobileMoney.url}/pay/`), `on the provider's page: ${amina.url()}`);
+    await clickAndLoad(amina, amina.locator('button[value="confirm"]'));
+    assert.equal(pathOf(amina), payPath, 'back on the pay page');
+    await meet(amina, 'paid');
+    // The provider's callback settled the invoice; the settlement moves the case on in the background.
+    await app.jobs.drain();
+    await amina.goto(`${app.url}/applications/${id}`);
+    assert.match(await amina.locator('main .facts').innerText(), /Instruction technique/);
+    await meet(amina, 'application-paid');
   });
 
   it('urban planning, fire safety and the utilities each give their opinion, in parallel, from their own worklists', async () => {

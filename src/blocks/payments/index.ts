@@ -1,5 +1,6 @@
 import { defineRole } from '../identity/index.ts';
 import { mobileMoneyChecker, CHECK_MOBILE_MONEY_TASK } from './check-mobile-money.ts';
+import { recordCash } from './counter-cash.ts';
 import { cancelOpenInvoices, invoicesFor, openInvoice } from './invoices.ts';
 import type { Payments, PaymentsDeps } from './model.ts';
 import { configuredProvider } from './providers/configured-provider.ts';
@@ -40,5 +41,6 @@ export function createPayments(deps: PaymentsDeps): Payments {
       if (!provider) throw Problem.notFound('Mobile money is not offered here.');
       return startMobileMoneyPayment(deps, provider, input);
     },
+    recordCash: (input) => recordCash(deps, input),
   };
 }

@@ -74,6 +74,11 @@ export interface Payments {
    * asks them to confirm on their phone and calls back. Refused (404) when no provider is configured.
    */
   startMobileMoney(input: { invoiceId: string; phone: string; principal: Principal; requestId: string }): Promise<{ mobileRequestId: string; confirmUrl: string }>;
+  /**
+   * A cashier of the invoice's agency takes cash at the counter, as on `/payments/cash` (what is
+   * due, or more: the change is given back); the demo's permits are paid this way.
+   */
+  recordCash(input: { invoiceId: string; tendered: string; principal: Principal; requestId: string }): Promise<{ amount: string; change: string; currency: string }>;
 }
 
 export interface PaymentsDeps {

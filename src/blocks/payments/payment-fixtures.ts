@@ -42,14 +42,13 @@ export async function openTestInvoice(app: TestApp, opts: { amount?: string; cur
 
 /**
  * Accounts the demo lacks and the permission tests need: a second finance officer of Trade (four
- * eyes), cashier and finance officer of Housing and Urban Planning (another agency), and Zara, a
- * citizen who pays nothing here.
+ * eyes), a finance officer of Housing and Urban Planning (another agency; its cashier,
+ * `cashier.urban`, is a demo account), and Zara, a citizen who pays nothing here.
  */
 export async function createPaymentAccounts(app: TestApp): Promise<void> {
   const db = app.database.db;
   const accounts = [
     { username: 'finance2.trade', displayName: 'Deka Hassan', roles: [{ role: 'finance-officer', agencyCode: 'commerce' }] },
-    { username: 'cashier.urban', displayName: 'Said Omar', roles: [{ role: 'cashier', agencyCode: 'urban' }] },
     { username: 'finance.urban', displayName: 'Nima Abdi', roles: [{ role: 'finance-officer', agencyCode: 'urban' }] },
     { username: 'zara', displayName: 'Zara Ibrahim', party: { kind: 'person' as const } },
   ];

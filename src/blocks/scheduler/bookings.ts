@@ -38,7 +38,10 @@ export const DEFAULT_MAX_RESCHEDULES = 2;
 const NO_OVERLAP = 'scheduler_bookings_no_overlap';
 const SAME_KEY = 'scheduler_bookings_idempotency_key_key';
 
-const slotTaken = () => Problem.conflict('This time is no longer free: choose another slot.');
+/** The one conflict a caller can mend by choosing another time; its code tells it from the others (cancelled, moved too often). */
+const SLOT_TAKEN = 'slotTaken';
+const slotTaken = () => new Problem(409, 'This time is no longer free: choose another slot.', { extensions: { code: SLOT_TAKEN } });
+export const isSlotTaken = (err: unknown): boolean => err instanceof Problem && err.extensions.code === SLOT_TAKEN;
 
 function isOverlap(err: unknown): boolean {
   const e = err as { code?: string; constraint?: string };

@@ -11,7 +11,7 @@ import { bookingsOfSubject, calendarOf, findBooking, findResource, type Booking,
 
 export { schedulerMigrations } from './migrations/index.ts';
 export { addResource, setWorkingHours, setHoliday, removeHoliday } from './admin.ts';
-export { BOOKED_EVENT, RESCHEDULED_EVENT, CANCELLED_EVENT, DEFAULT_MAX_RESCHEDULES, type BookingRequest, type SchedulerDeps } from './bookings.ts';
+export { BOOKED_EVENT, RESCHEDULED_EVENT, CANCELLED_EVENT, DEFAULT_MAX_RESCHEDULES, isSlotTaken, type BookingRequest, type SchedulerDeps } from './bookings.ts';
 export { REMIND_TASK } from './reminders.ts';
 export { icsOf } from './icalendar.ts';
 export { seedDemoScheduler, DEMO_INSPECTORS } from './demo.ts';

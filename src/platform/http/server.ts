@@ -281,7 +281,8 @@ function toProblem(error: unknown): Problem {
   return new Problem(status, known[err.code] ?? err.message ?? titleFor(status));
 }
 
-function prefersHtml(request: FastifyRequest): boolean {
+/** A browser asking for a page (not the API): it is answered with HTML, errors included. */
+export function prefersHtml(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? '';
   return accept.includes('text/html') && !request.url.startsWith('/api/');
 }

@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { asSession, csrfFrom, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
-import { multipartBody, PDF, PNG } from '../../../test/support/registration-fixtures.ts';
+import { multipartBody, payFeesAtCounter, PDF, PNG } from '../../../test/support/registration-fixtures.ts';
+import { startMobileMoneySimulator, type Simulator } from '../../simulators/index.ts';
 
 /**
  * The construction permit end to end, driven by its definition alone: the zoning pre-check, the
- * fee, three parallel reviews, the site inspection booked with an inspector, the appeal after a
+ * fee and its invoice, paid through the payments block, three parallel reviews, the site inspection booked with an inspector, the appeal after a
  * refusal, the public register of permits, and the final inspection with the occupancy certificate.
  */
 const DEFINITION = fs.readFileSync(new URL('./construction-permit.yaml', import.meta.url), 'utf8');
 
+const MOBILE_MONEY_SECRET = randomBytes(24).toString('base64url');
+let mobileMoney: Simulator;
 let app: TestApp;
 let amina: Session;
 let admin: Session;
@@ -21,10 +25,15 @@ let utilitiesOfficer: Session;
 let urbanHead: Session;
 
 before(async () => {
-  app = await startTestApp();
+  // The app listens, so the mobile-money simulator's callbacks reach it over real HTTP.
+  mobileMoney = await startMobileMoneySimulator({ secret: MOBILE_MONEY_SECRET });
+  app = await startTestApp({ listen: true, env: { MOBILE_MONEY_URL: mobileMoney.url, MOBILE_MONEY_SECRET } });
   [amina, admin, permitsOfficer, fireOfficer, utilitiesOfficer, urbanHead] = await signInDemo(app, 'amina', 'admin', 'officer.permits', 'officer.fire', 'officer.utilities', 'head.urban');
 });
-after(() => app?.stop());
+after(async () => {
+  await app?.stop();
+  await mobileMoney?.close();
+});
 
 type Json = Record<string, any>;
 
@@ -103,12 +112,23 @@ describe('the zoning pre-check', () => {
   });
 });
 
-/** A permit sent and found complete: the three technical reviews are open. */
-async function inReview(project: Record<string, unknown> = {}, place: Record<string, unknown> = {}): Promise<string> {
+const acceptAsComplete = (id: string) => call(permitsOfficer, 'POST', `/api/workflow/cases/${id}/actions/accept`, { inputs: { checks: ['deed-matches-parcel', 'plans-signed', 'site-plan-readable'] } });
+
+/** A permit sent and found complete: it waits for its fee. */
+async function waitingForFee(project: Record<string, unknown> = {}, place: Record<string, unknown> = {}): Promise<string> {
   const id = await draft(project, place);
   assert.equal((await submit(id)).status, 200);
-  const accepted = await call(permitsOfficer, 'POST', `/api/workflow/cases/${id}/actions/accept`, { inputs: { checks: ['deed-matches-parcel', 'plans-signed', 'site-plan-readable'] } });
+  const accepted = await acceptAsComplete(id);
   assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  assert.equal(accepted.body.transition.to, 'payment');
+  return id;
+}
+
+/** A permit found complete and its fee paid at the ministry's counter: the three technical reviews are open. */
+async function inReview(project: Record<string, unknown> = {}, place: Record<string, unknown> = {}): Promise<string> {
+  const id = await waitingForFee(project, place);
+  await payFeesAtCounter(app, id, 'cashier.urban');
+  assert.equal(await stateOf(id), 'technical-review');
   return id;
 }
 
@@ -116,6 +136,60 @@ const review = (session: Session, id: string, reviewId: string, opinion: 'agree'
   call(session, 'POST', `/api/workflow/cases/${id}/reviews/${reviewId}`, { opinion, ...(conditions === undefined ? {} : { conditions }) });
 const act = (session: Session, id: string, actionId: string, inputs: Record<string, unknown> = {}) => call(session, 'POST', `/api/workflow/cases/${id}/actions/${actionId}`, { inputs });
 const stateOf = async (id: string) => (await call(amina, 'GET', `/api/registration/applications/${id}`)).body.state.id as string;
+
+/** The application as Amina reads it: state, clock, invoices, history. */
+const applicationOf = async (id: string) => (await call(amina, 'GET', `/api/registration/applications/${id}`)).body;
+
+describe('the permit fee, paid through the payments block before the technical review', () => {
+  it('accepting the file opens the invoice of the fee worked out from the answers, and the case waits with the clock stopped', async () => {
+    const id = await waitingForFee();
+    const waiting = await applicationOf(id);
+    assert.equal(waiting.state.id, 'payment');
+    assert.equal(waiting.clockPaused, true, 'the wait is the applicant’s, not the authority’s');
+    assert.deepEqual(waiting.invoices.map((i: Json) => [i.state, i.amount, i.currency]), [['open', '48100', 'DJF']], 'R2 at 200 a square metre on 240.5 m²');
+    const fireList = await call(fireOfficer, 'GET', '/api/workflow/worklist?service=construction-permit&limit=100');
+    assert.ok(!(fireList.body.items as Json[]).some((i) => i.caseId === id), 'no reviewer is asked before the fee is paid');
+    assert.equal((await review(fireOfficer, id, 'fire-safety', 'agree')).status, 404, 'nor is the case theirs to give an opinion on yet');
+  });
+
+  it('Amina pays by mobile money, confirmed on the provider’s side, and the callback over HTTP sends the case to the technical review', async () => {
+    const id = await waitingForFee();
+    const [invoice] = (await applicationOf(id)).invoices as Json[];
+    const started = await call(amina, 'POST', `/api/payments/invoices/${invoice!.id}/mobile-money`, { phone: '+253 77 81 23 45' });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    const providerId = (started.body.confirmUrl as string).split('/').pop()!;
+    const confirmed = await fetch(`${mobileMoney.url}/payments/${providerId}/confirm`, { method: 'POST', body: JSON.stringify({ decision: 'confirm' }) });
+    assert.equal(confirmed.status, 200, await confirmed.text());
+    await app.jobs.drain();
+    const paid = await applicationOf(id);
+    assert.equal(paid.state.id, 'technical-review');
+    assert.equal(paid.clockPaused, false, 'the clock runs again');
+    assert.deepEqual(paid.invoices.map((i: Json) => [i.state, i.amount]), [['paid', '48100']]);
+    assert.deepEqual(paid.history.at(-1), { ...paid.history.at(-1), kind: 'payment-received', from: 'payment', to: 'technical-review', inputs: { invoice: invoice!.id } });
+  });
+
+  it('a revised project, checked again, finds its fee paid and goes straight to the technical review, invoiced once', async () => {
+    const id = await inReview();
+    await review(fireOfficer, id, 'fire-safety', 'object', 'No second stairway');
+    await review(permitsOfficer, id, 'urban-planning', 'agree');
+    await review(utilitiesOfficer, id, 'utilities', 'agree');
+    assert.equal((await act(urbanHead, id, 'ask-revision', { changes: 'Add a second stairway' })).status, 200);
+    const resent = await call(amina, 'POST', `/api/registration/applications/${id}/answers`, { actionId: 'resubmit', inputs: { changesMade: 'Second stairway on the east side' } });
+    assert.equal(resent.body.transition.to, 'completeness');
+    assert.equal((await acceptAsComplete(id)).body.transition.to, 'payment');
+    await app.jobs.drain();
+    const again = await applicationOf(id);
+    assert.equal(again.state.id, 'technical-review', 'no second wait for a fee already paid');
+    assert.deepEqual(again.invoices.map((i: Json) => i.state), ['paid']);
+  });
+
+  it('withdrawing while the fee is due cancels the invoice', async () => {
+    const id = await waitingForFee();
+    const withdrawn = await call(amina, 'POST', `/api/registration/applications/${id}/withdraw`, { reason: 'We are selling the plot' });
+    assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
+    assert.deepEqual((await applicationOf(id)).invoices.map((i: Json) => i.state), ['cancelled']);
+  });
+});
 
 describe('three technical reviews, the third by the water and electricity utilities', () => {
   it('the utilities officer finds the case on the worklist and gives the opinion only the utilities may give', async () => {
@@ -335,6 +409,32 @@ describe('the site inspection, booked with the scheduler when the reviews agree'
     assert.match(after.body, /Vous pouvez encore le déplacer 1 fois\./);
   });
 
+  it('when the time chosen is taken between the page and the click, the page comes back with its form and says so; a JSON client gets the 409 problem', async () => {
+    const id = await reviewed();
+    const [booking] = await bookingsOf(id);
+    const visit = (await app.scheduler.find(booking!.id))!;
+    const html = (await app.app.inject({ method: 'GET', url: `/applications/${id}`, headers: { accept: 'text/html', cookie: amina.cookie() } })).body;
+    const wanted = [...html.matchAll(/name="start" type="radio" value="([^"]+)"/g)].map((m) => m[1]!)[0]!;
+    // Meanwhile the department books the same inspector at that time for another visit.
+    await app.scheduler.book({ agencyId: visit.agencyId, kind: 'inspector', resourceId: visit.resourceId, start: new Date(wanted), durationMinutes: 60, subject: { type: 'test', id: randomUUID() }, attendees: [], title: 'Another visit', actor: { type: 'system', id: null, name: 'test' } });
+    const form = new URLSearchParams({ _csrf: csrfFrom(html), start: wanted, back: `/applications/${id}` }).toString();
+    const move = (accept: string) => app.app.inject({ method: 'POST', url: `/scheduler/bookings/${booking!.id}/reschedule`, headers: { accept, cookie: amina.cookie(), 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+
+    const refused = await move('text/html');
+    assert.equal(refused.statusCode, 303, refused.body);
+    assert.equal(refused.headers.location, `/applications/${id}?move=taken#visits-title`);
+    const again = (await app.app.inject({ method: 'GET', url: `/applications/${id}?move=taken`, headers: { accept: 'text/html', cookie: amina.cookie() } })).body;
+    assert.match(again.replace(/&#39;/g, "'"), /L'horaire choisi a été pris entre-temps : choisissez un autre des horaires ci-dessous\./);
+    const offeredNow = [...again.matchAll(/name="start" type="radio" value="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(offeredNow.length > 0 && !offeredNow.includes(wanted), 'the form again, without the time taken');
+    assert.deepEqual((await bookingsOf(id)).map((b) => [b.start, b.reschedules]), [[booking!.start, 0]], 'the visit stays where it was');
+
+    const problem = await move('application/json');
+    assert.equal(problem.statusCode, 409);
+    assert.match(String(problem.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(JSON.parse(problem.body).code, 'slotTaken');
+  });
+
   it('the inspector records the checklist item by item, a photo, the result and remarks; a pass sends the case to the decision', async () => {
     const id = await reviewed();
     const inspected = await recordInspection(id, 'record-inspection', SITE_PASSED, 'pass', 'Plot pegged out as drawn');
@@ -458,7 +558,8 @@ describe('works finished: the final inspection and the occupancy certificate', (
 describe('a country edits the definition, not the code', () => {
   it('a higher limit for R2, a new R2 rate and a longer site inspection change new applications; a draft keeps its version', async () => {
     const before = await draft({ height: '14' });
-    const edited = DEFINITION.replace(/^version: 3$/m, 'version: 4')
+    const earlier = await draft();
+    const edited = DEFINITION.replace(/^version: 4$/m, 'version: 5')
       .replace('maxHeight: { R1: 9, R2: 12,', 'maxHeight: { R1: 9, R2: 15,')
       .replace('zoneRate: { R1: 150, R2: 200,', 'zoneRate: { R1: 150, R2: 250,')
       .replace('durationMinutes: 60', 'durationMinutes: 120');
@@ -471,11 +572,16 @@ describe('a country edits the definition, not the code', () => {
     const sent = await submit(after);
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     assert.equal(sent.body.totalFee, '60125', 'R2 at 250 a square metre on 240.5 m²');
+    assert.equal((await acceptAsComplete(after)).body.transition.to, 'payment');
+    assert.deepEqual((await applicationOf(after)).invoices.map((i: Json) => i.amount), ['60125'], 'the invoice follows the new rate, no code changed');
 
-    assert.match(await checkPage(before), /La hauteur de 14 m dépasse les 12 m autorisés en zone R2/, 'the earlier draft stays on version 3');
+    assert.match(await checkPage(before), /La hauteur de 14 m dépasse les 12 m autorisés en zone R2/, 'the earlier draft stays on version 4');
     assert.equal((await submit(before)).status, 422);
+    assert.equal((await submit(earlier)).body.totalFee, '48100', 'a draft of version 4 sent now keeps its rate');
+    assert.equal((await acceptAsComplete(earlier)).body.transition.to, 'payment');
+    assert.deepEqual((await applicationOf(earlier)).invoices.map((i: Json) => i.amount), ['48100'], 'and so does its invoice');
 
     const [visit] = await bookingsOf(await reviewed());
-    assert.equal(new Date(visit!.end).getTime() - new Date(visit!.start).getTime(), 120 * 60_000, 'a site inspection of two hours, as version 4 says');
+    assert.equal(new Date(visit!.end).getTime() - new Date(visit!.start).getTime(), 120 * 60_000, 'a site inspection of two hours, as version 5 says');
   });
 });

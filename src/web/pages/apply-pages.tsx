@@ -773,13 +773,15 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
 
     const renderApplication = async (request: FastifyRequest, reply: FastifyReply, application: ApplicationRow, refused?: RefusedForm, status = 200) => {
       const ctx = ctxOf(request, reply);
+      // The move form comes back here when the time chosen was taken meanwhile (see the reschedule route).
+      const moveRefused: RefusedForm | undefined = ctx.search.get('move') === 'taken' ? { form: 'move', values: {}, errors: {}, message: ctx.t('applications.visits.slotTaken') } : undefined;
       const view = await describeApplication(db, application, requirePrincipal(request), 'applicant');
       const invoices = await deps.payments.invoicesFor(db, 'application', application.id);
       const visits = await visitsOf(deps.scheduler, application.id);
       const done = ctx.search.get('done');
       const notice = (NOTICES as readonly string[]).includes(done ?? '') ? ctx.t(`applications.done.${done}`) : undefined;
       const feedbackGiven = await hasGivenFeedback(db, application.id);
-      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} visits={visits} refused={refused} notice={notice} feedbackGiven={feedbackGiven} /> }, status);
+      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} visits={visits} refused={refused ?? moveRefused} notice={notice} feedbackGiven={feedbackGiven} /> }, status);
     };
 
     app.get('/applications/:id', {

@@ -3,13 +3,13 @@ import type { Db } from '../../platform/db/database.ts';
 import { access, requirePrincipal, requireRole } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
-import type { App } from '../../platform/http/server.ts';
+import { prefersHtml, type App } from '../../platform/http/server.ts';
 import { pick } from '../../blocks/catalogue/index.ts';
 import { actorOf } from '../../blocks/audit/index.ts';
 import type { Agency } from '../../blocks/identity/index.ts';
 import { removeHoliday, setHoliday, setWorkingHours } from '../../blocks/scheduler/admin.ts';
 import { bookingFor, SCHEDULER_STAFF, staffAgency } from '../../blocks/scheduler/routes.ts';
-import type { Scheduler } from '../../blocks/scheduler/index.ts';
+import { isSlotTaken, type Scheduler } from '../../blocks/scheduler/index.ts';
 import { bookingsOfResource, calendarOf, findResource, holidaysOf, hoursOf, resourcesOf, type AgencyCalendar, type Booking, type Holiday, type Resource, type WorkingRange } from '../../blocks/scheduler/store.ts';
 import { nextDay, zonedDay, zonedInstant } from '../../blocks/scheduler/zoned-time.ts';
 import { CsrfField, FormText } from '../components/forms.tsx';
@@ -164,7 +164,14 @@ export function schedulerPages({ db, scheduler, oidcLabel }: { db: Db; scheduler
       handler: async (request, reply) => {
         const principal = requirePrincipal(request);
         const booking = await bookingFor(scheduler, principal, request.params.id);
-        await scheduler.reschedule(booking.id, new Date(request.body.start), actorOf(principal), { requestId: request.id });
+        try {
+          await scheduler.reschedule(booking.id, new Date(request.body.start), actorOf(principal), { requestId: request.id });
+        } catch (err) {
+          // Someone took the time between the page and the click: back to the page, whose form
+          // offers the times still free and says why. Other clients get the 409 problem.
+          if (isSlotTaken(err) && prefersHtml(request)) return reply.redirect(`${request.body.back}?move=taken#visits-title`, 303);
+          throw err;
+        }
         return reply.redirect(`${request.body.back}?done=rescheduled`, 303);
       },
     });

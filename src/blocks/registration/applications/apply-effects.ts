@@ -95,14 +95,16 @@ async function issueOutput(deps: RegistrationDeps, trx: Tx, definition: ServiceD
 
 /**
  * Open the invoice of the fees (idempotent: one per application). When the answers make the fees
- * nothing at all, there is nothing to wait for and the case moves on as if paid.
+ * nothing at all, there is nothing to wait for and the case moves on as if paid; so does a case
+ * that enters the payment state again (a revised project checked anew) with its fees already paid,
+ * since the settlement it waits for was announced the first time.
  */
 async function askForFees(deps: RegistrationDeps, trx: Tx, definition: ServiceDefinition, application: ApplicationRow, dueDays: number, requestId: string | null): Promise<void> {
   if (application.fees.every((f) => new Decimal(f.amount).isZero())) {
     await deps.jobs.enqueue(trx, CONTINUE_AFTER_PAYMENT_TASK, { invoiceId: null, subjectType: 'application', subjectId: application.id, purpose: 'fees' }, { dedupeKey: `no-fees:${application.id}` });
     return;
   }
-  await deps.payments.openInvoice(trx, {
+  const invoice = await deps.payments.openInvoice(trx, {
     agencyId: application.agency_id,
     subjectType: 'application',
     subjectId: application.id,
@@ -115,4 +117,8 @@ async function askForFees(deps: RegistrationDeps, trx: Tx, definition: ServiceDe
     actor: REGISTRATION_ACTOR,
     requestId,
   });
+  // A new invoice of a fee above zero is open; paid means it was paid on an earlier visit.
+  if (invoice.state === 'paid') {
+    await deps.jobs.enqueue(trx, CONTINUE_AFTER_PAYMENT_TASK, { invoiceId: invoice.id, subjectType: 'application', subjectId: application.id, purpose: 'fees' });
+  }
 }
