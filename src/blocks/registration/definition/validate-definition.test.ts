@@ -105,6 +105,11 @@ describe('a broken definition is refused with the JSON pointer, line and column 
     assertProblems(source, [{ pointer: '', message: /end with a \]/, at: positionOf(source, 'organisation}', '}') }]);
   });
 
+  it('a YAML alias, which could multiply a small text into a huge document', () => {
+    const source = broken('business-licence.yaml', ['applicants: [person, organisation]', 'applicants: *who']);
+    assertProblems(source, [{ pointer: '', message: /aliases \(\*who\) are not allowed/, at: positionOf(source, 'applicants: *who', '*who') }]);
+  });
+
   it('a value of the wrong type', () => {
     const source = broken('business-licence.yaml', ['version: 1\n', 'version: one\n']);
     assertProblems(source, [{ pointer: '/version', message: /^must be integer$/, at: positionOf(source, 'version: one', 'one') }]);
@@ -140,14 +145,14 @@ describe('a broken definition is refused with the JSON pointer, line and column 
       ['- { id: photos, type: photos, accept: [jpeg, png, webp], maxSizeMb: 10, maxFiles: 6, label: { en: Photos of the site,', '- { id: photos, type: photos, maxFiles: 6, label: { en: Photos of the site,'],
     );
     assertProblems(source, [
-      { pointer: '/workflow/states/3/actions/0/inputs/1', message: /^photos need accept \(image types\) and maxSizeMb$/, at: positionOf(source, '- { id: photos, type: photos, maxFiles: 6', '{') },
-      { pointer: '/workflow/states/3/actions/0/branches/0/to', message: /^"objection" is not a state of this workflow$/, at: positionOf(source, 'to: objection }', 'objection') },
+      { pointer: '/workflow/states/4/actions/0/inputs/1', message: /^photos need accept \(image types\) and maxSizeMb$/, at: positionOf(source, '- { id: photos, type: photos, maxFiles: 6', '{') },
+      { pointer: '/workflow/states/4/actions/0/branches/0/to', message: /^"objection" is not a state of this workflow$/, at: positionOf(source, 'to: objection }', 'objection') },
     ]);
   });
 
   it('a visit booked on entering a final state, with nobody left to record it', () => {
     const source = broken('construction-permit.yaml', ['      outcome: granted\n      effects: [{ issue: occupancy-certificate }]', '      outcome: granted\n      effects: [{ issue: occupancy-certificate }, { book: { kind: inspector, durationMinutes: 30, title: { en: Visit, fr: Visite, ar: زيارة, sw: Ziara, ru: Визит, tg: Боздид } } }]']);
-    assertProblems(source, [{ pointer: '/workflow/states/10/effects', message: /^a final state cannot book an appointment$/, at: positionOf(source, 'effects: [{ issue: occupancy-certificate }, { book', '[') }]);
+    assertProblems(source, [{ pointer: '/workflow/states/11/effects', message: /^a final state cannot book an appointment$/, at: positionOf(source, 'effects: [{ issue: occupancy-certificate }, { book', '[') }]);
   });
 
   it('a select without options points at the field', () => {

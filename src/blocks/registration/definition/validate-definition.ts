@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { compileExpression, ExpressionError, FUNCTION_NAMES } from '../../../platform/expressions/index.ts';
 import { SHIPPED_LOCALES } from '../../../platform/i18n/index.ts';
 import { ServiceDefinitionSchema, type EffectDefinition, type ServiceDefinition, type StateDefinition } from './schema.ts';
@@ -104,6 +104,15 @@ export function validateDefinitionSource(source: string, context: MeaningContext
       }),
     };
   }
+  // Aliases could multiply a small text into a huge document; a definition spells out what it means.
+  const aliases: DefinitionProblem[] = [];
+  visit(doc, {
+    Alias(_key, node) {
+      const pos = node.range ? lines.linePos(node.range[0]) : undefined;
+      aliases.push({ pointer: '', message: `aliases (*${node.source}) are not allowed in a service definition: write the value out`, line: pos?.line, column: pos?.col });
+    },
+  });
+  if (aliases.length > 0) return { valid: false, definition: null, problems: aliases };
   const data = doc.toJS({ maxAliasCount: 0 }) as unknown;
   const result = validateDefinition(data, context);
   if (result.valid) return result;
