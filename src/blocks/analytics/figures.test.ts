@@ -89,7 +89,9 @@ const percentile = (sorted: number[], p: number) => {
   const lo = Math.floor(at);
   return sorted[lo]! + (sorted[Math.ceil(at)]! - sorted[lo]!) * (at - lo);
 };
-const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 0.01, `${what}: ${a} from the rollups, ${b} from the cases`);
+/** The rollups keep durations in one-day buckets, so a percentile is within half a day (docs/analytics.md). */
+const HALF_A_DAY = 0.5 + 1e-9;
+const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) <= HALF_A_DAY, `${what}: ${a} from the rollups, ${b} from the cases`);
 
 describe('figures from the rollups agree with the cases themselves', () => {
   let fromRollups: Figures;
@@ -121,7 +123,7 @@ describe('figures from the rollups agree with the cases themselves', () => {
     close(fromRollups.medianDays, percentile(net, 0.5), 'median');
     close(fromRollups.p90Days, percentile(net, 0.9), 'p90');
     const gross = raw.filter((r) => r.closed).map((r) => (r.closed!.getTime() - r.submitted.getTime()) / 1000 / DAY).sort((a, b) => a - b);
-    assert.notEqual(percentile(gross, 0.9).toFixed(2), fromRollups.p90Days!.toFixed(2), 'the pauses make a difference here');
+    assert.ok(Math.abs(percentile(gross, 0.9) - fromRollups.p90Days!) > HALF_A_DAY, 'the pauses make a difference here');
   });
 
   it('counts decisions within the legal time limit and cases overdue now as the statutory clock does', () => {

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Executor } from '../../platform/db/database.ts';
+import { percentileOf } from './durations.ts';
 
 /** Which rollups a figure is taken over: days of submission, agencies, one service or all. */
 export interface Scope {
@@ -30,7 +31,7 @@ export interface Figures {
   informationRequests: number;
   online: number;
   assisted: number;
-  /** Net of clock pauses, in days, over every decision in scope; null when none is decided. */
+  /** Net of clock pauses, in days, over every decision in scope (within half a day up to a year); null when none is decided. */
   medianDays: number | null;
   p90Days: number | null;
   /** Decided within the service's KPI target days (null when the service has no target). */
@@ -55,60 +56,69 @@ function where(scope: Scope): RawBuilder<unknown> {
 
 /**
  * Figures from the daily rollups, one row per combination of `by` (one row in all without it).
- * Counts are sums of the days; the percentiles are taken again over every decision's duration the
- * days keep, because percentiles of days cannot be combined into the period's. That is most of a
- * request's work with many decisions, so a caller that shows only counts asks for `counts` and
- * gets null durations and target.
+ * Counts are sums of the days. The percentiles cannot be combined from the days' own, so they are
+ * taken from the sum of the days' histograms of durations (`durations.ts`: within half a day up to
+ * a year), whose size is bounded whatever the number of decisions. A caller that shows only counts
+ * asks for `counts` and gets null durations and target.
  */
 export async function figures(executor: Executor, scope: Scope, by: readonly Dimension[] = [], only?: 'counts'): Promise<Figures[]> {
   const dims = by.map((d) => COLUMNS[d]);
   const select = dims.length ? sql.raw(dims.map((d) => `${d.expression} AS ${d.name}, `).join('')) : sql``;
   const group = dims.length ? sql.raw(`GROUP BY ${dims.map((d) => d.expression).join(', ')}`) : sql``;
-  const join = dims.length ? sql.raw(`USING (${dims.map((d) => d.name).join(', ')})`) : sql`ON true`;
   const order = dims.length ? sql.raw(`ORDER BY ${dims.map((d) => d.name).join(', ')}`) : sql``;
-  const durations = only === 'counts' ? sql`` : sql`,
-    durations AS (
-      SELECT ${select}
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS median_days,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90_days,
-             (count(*) FILTER (WHERE x <= t.within_days))::int AS within_target,
+  const counts = await sql<Record<string, unknown>>`
+    SELECT ${select}
+           sum(received)::int AS received, sum(decided)::int AS decided, sum(granted)::int AS granted,
+           sum(refused)::int AS refused, sum(withdrawn)::int AS withdrawn,
+           sum(decided_with_limit)::int AS decided_with_limit, sum(decided_in_time)::int AS decided_in_time,
+           sum(overdue)::int AS overdue, sum(information_requests)::int AS information_requests,
+           coalesce(sum(received) FILTER (WHERE channel = 'online'), 0)::int AS online,
+           coalesce(sum(received) FILTER (WHERE channel = 'assisted'), 0)::int AS assisted
+    FROM analytics_daily WHERE ${where(scope)} ${group}
+    HAVING sum(received) IS NOT NULL ${order}`.execute(executor);
+  const keyOf = (r: Record<string, unknown>) => dims.map((d) => String(r[d.name])).join('\u0000');
+  const histograms = new Map<string, { buckets: { days: number; decisions: number }[]; withinTarget: number; hasTarget: boolean }>();
+  if (only !== 'counts') {
+    const group = sql.raw(`GROUP BY ${[...dims.map((d) => d.expression), 'days'].join(', ')}`);
+    const order = sql.raw(`ORDER BY ${[...dims.map((d) => d.name), 'days'].join(', ')}`);
+    const buckets = await sql<Record<string, unknown> & { days: number; decisions: number; within_target: number; has_target: boolean }>`
+      SELECT ${select} days, sum(decisions)::int AS decisions,
+             coalesce(sum(decisions) FILTER (WHERE days <= t.within_days), 0)::int AS within_target,
              bool_or(t.within_days IS NOT NULL) AS has_target
-      FROM d CROSS JOIN LATERAL unnest(d.decision_days) AS x LEFT JOIN analytics_targets t USING (service_id)
-      ${group}
-    )`;
-  const result = await sql<Record<string, unknown>>`
-    WITH d AS (SELECT * FROM analytics_daily WHERE ${where(scope)}),
-    counts AS (
-      SELECT ${select}
-             sum(received)::int AS received, sum(decided)::int AS decided, sum(granted)::int AS granted,
-             sum(refused)::int AS refused, sum(withdrawn)::int AS withdrawn,
-             sum(decided_with_limit)::int AS decided_with_limit, sum(decided_in_time)::int AS decided_in_time,
-             sum(overdue)::int AS overdue, sum(information_requests)::int AS information_requests,
-             coalesce(sum(received) FILTER (WHERE channel = 'online'), 0)::int AS online,
-             coalesce(sum(received) FILTER (WHERE channel = 'assisted'), 0)::int AS assisted
-      FROM d ${group}
-    )${durations}
-    SELECT * FROM counts ${only === 'counts' ? sql`` : sql`LEFT JOIN durations ${join}`} WHERE counts.received IS NOT NULL ${order}`.execute(executor);
-  return result.rows.map((r) => ({
-    serviceId: (r.service_id as string | undefined) ?? null,
-    agencyId: (r.agency_id as string | undefined) ?? null,
-    channel: (r.channel as string | undefined) ?? null,
-    month: (r.month as string | undefined) ?? null,
-    received: r.received as number,
-    decided: r.decided as number,
-    granted: r.granted as number,
-    refused: r.refused as number,
-    withdrawn: r.withdrawn as number,
-    decidedWithLimit: r.decided_with_limit as number,
-    decidedInTime: r.decided_in_time as number,
-    overdue: r.overdue as number,
-    informationRequests: r.information_requests as number,
-    online: r.online as number,
-    assisted: r.assisted as number,
-    medianDays: (r.median_days as number | null) ?? null,
-    p90Days: (r.p90_days as number | null) ?? null,
-    decidedWithinTarget: r.has_target ? (r.within_target as number) : null,
-  }));
+      FROM analytics_daily_durations LEFT JOIN analytics_targets t USING (service_id)
+      WHERE ${where(scope)} ${group} ${order}`.execute(executor);
+    for (const b of buckets.rows) {
+      const key = keyOf(b);
+      const h = histograms.get(key) ?? { buckets: [], withinTarget: 0, hasTarget: false };
+      h.buckets.push({ days: b.days, decisions: b.decisions });
+      h.withinTarget += b.within_target;
+      h.hasTarget ||= b.has_target;
+      histograms.set(key, h);
+    }
+  }
+  return counts.rows.map((r) => {
+    const h = histograms.get(keyOf(r));
+    return {
+      serviceId: (r.service_id as string | undefined) ?? null,
+      agencyId: (r.agency_id as string | undefined) ?? null,
+      channel: (r.channel as string | undefined) ?? null,
+      month: (r.month as string | undefined) ?? null,
+      received: r.received as number,
+      decided: r.decided as number,
+      granted: r.granted as number,
+      refused: r.refused as number,
+      withdrawn: r.withdrawn as number,
+      decidedWithLimit: r.decided_with_limit as number,
+      decidedInTime: r.decided_in_time as number,
+      overdue: r.overdue as number,
+      informationRequests: r.information_requests as number,
+      online: r.online as number,
+      assisted: r.assisted as number,
+      medianDays: h ? percentileOf(h.buckets, 0.5) : null,
+      p90Days: h ? percentileOf(h.buckets, 0.9) : null,
+      decidedWithinTarget: h?.hasTarget ? h.withinTarget : null,
+    };
+  });
 }
 
 /** A fraction as a whole percentage, or null when there is nothing to divide by. */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { MigrationSet } from '../../../platform/db/migrations.ts';
+import { durationHistograms } from './2026-12-03-duration-histograms.ts';
 
 export const analyticsMigrations: MigrationSet = {
   '2026-12-02T1430_analytics_facts_rollups': {
@@ -95,4 +96,5 @@ export const analyticsMigrations: MigrationSet = {
       await sql`ALTER TABLE analytics_applications DROP COLUMN time_limit_days`.execute(db);
     },
   },
+  '2026-12-03T1030_analytics_duration_histograms': durationHistograms,
 };
