@@ -8,7 +8,7 @@ import { bucketOf } from './durations.ts';
 export const REFRESH_ROLLUPS_TASK = 'analytics.refresh-rollups';
 
 interface Submitted { applicationId: string; serviceId: string; agencyId: string; channel?: 'online' | 'assisted'; timeLimitDays?: number | null; at?: string }
-interface Moved { subjectType: string; subjectId: string; outcome: string | null; pausesClock?: boolean; at?: string }
+interface Moved { subjectType: string; subjectId: string; from?: string; to?: string; outcome: string | null; pausesClock?: boolean; at?: string }
 
 /**
  * Record the facts analytics needs from the events as they are delivered, at the time the event
@@ -27,8 +27,8 @@ export function subscribeToFacts(db: Db, jobs: JobQueue): void {
   jobs.subscribe<Moved>(CASE_MOVED, 'analytics.record-decision', async (e, job) => {
     if (e.subjectType !== 'application') return;
     await sql`
-      INSERT INTO analytics_moves (job_id, application_id, pauses_clock, moved_at)
-      VALUES (${job.jobId}, ${e.subjectId}, ${e.pausesClock ?? false}, coalesce(${e.at ?? null}::timestamptz, now()))
+      INSERT INTO analytics_moves (job_id, application_id, from_state, to_state, pauses_clock, moved_at)
+      VALUES (${job.jobId}, ${e.subjectId}, ${e.from ?? null}, ${e.to ?? null}, ${e.pausesClock ?? false}, coalesce(${e.at ?? null}::timestamptz, now()))
       ON CONFLICT (job_id) DO NOTHING`.execute(db);
     if (!e.outcome) return;
     await sql`
@@ -49,6 +49,7 @@ export async function refreshRollups(db: Db): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`DELETE FROM analytics_daily`.execute(trx);
     await sql`DELETE FROM analytics_daily_durations`.execute(trx);
+    await sql`DELETE FROM analytics_daily_states`.execute(trx);
     // Worked out once for both tables: PostgreSQL materialises a CTE that is read twice.
     await sql`
       WITH moves AS (
@@ -83,6 +84,28 @@ export async function refreshRollups(db: Db): Promise<void> {
       SELECT day, service_id, agency_id, channel, ${bucketOf(sql`net_days`)}, count(*)
       FROM facts WHERE decided_at IS NOT NULL
       GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    // Time in each state until the decision (or now): the first state from submission to the first
+    // move, then each state from the move into it to the next. A case not moved yet has no known
+    // state, so its first state counts from when it leaves it.
+    await sql`
+      WITH moves AS (
+        SELECT application_id, from_state, to_state, pauses_clock, moved_at,
+               lead(moved_at) OVER w AS next_at, row_number() OVER w AS n
+        FROM analytics_moves WHERE to_state IS NOT NULL
+        WINDOW w AS (PARTITION BY application_id ORDER BY moved_at, job_id)
+      ), spans AS (
+        SELECT application_id, from_state AS state, false AS pauses_clock, NULL::timestamptz AS started_at, moved_at AS ended_at FROM moves WHERE n = 1
+        UNION ALL
+        SELECT application_id, to_state, pauses_clock, moved_at, next_at FROM moves
+      ), timed AS (
+        SELECT a.application_id, (a.submitted_at AT TIME ZONE 'UTC')::date AS day, a.service_id, a.agency_id, a.channel, s.state, s.pauses_clock,
+               extract(epoch FROM least(coalesce(s.ended_at, 'infinity'), coalesce(d.decided_at, now())) - coalesce(s.started_at, a.submitted_at))::float8 AS seconds
+        FROM spans s JOIN analytics_applications a USING (application_id) LEFT JOIN analytics_decisions d USING (application_id)
+        WHERE coalesce(s.started_at, a.submitted_at) < coalesce(d.decided_at, now())
+      )
+      INSERT INTO analytics_daily_states (day, service_id, agency_id, channel, state, pauses_clock, applications, seconds)
+      SELECT day, service_id, agency_id, channel, state, bool_or(pauses_clock), count(DISTINCT application_id), sum(seconds)
+      FROM timed GROUP BY 1, 2, 3, 4, 5`.execute(trx);
   });
 }
 

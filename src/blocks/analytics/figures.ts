@@ -121,6 +121,26 @@ export async function figures(executor: Executor, scope: Scope, by: readonly Dim
   });
 }
 
+/** Time spent in one workflow state by a service's applications submitted in the scope. */
+export interface StateTime {
+  serviceId: string;
+  state: string;
+  /** A state that stops the statutory clock (waiting for the applicant): its time is not the administration's. */
+  pausesClock: boolean;
+  /** Applications that spent time in the state, and their average days in it (all visits together). */
+  applications: number;
+  averageDays: number;
+}
+
+/** Per service and state, from the daily rollups (sums, so exact whatever the period). */
+export async function stateTimes(executor: Executor, scope: Scope): Promise<StateTime[]> {
+  const result = await sql<{ service_id: string; state: string; pauses_clock: boolean; applications: number; seconds: number }>`
+    SELECT service_id, state, bool_or(pauses_clock) AS pauses_clock, sum(applications)::int AS applications, sum(seconds)::float8 AS seconds
+    FROM analytics_daily_states WHERE ${where(scope)}
+    GROUP BY service_id, state ORDER BY service_id, state`.execute(executor);
+  return result.rows.map((r) => ({ serviceId: r.service_id, state: r.state, pausesClock: r.pauses_clock, applications: r.applications, averageDays: r.seconds / 86_400 / r.applications }));
+}
+
 /** A fraction as a whole percentage, or null when there is nothing to divide by. */
 export function percent(part: number, whole: number): number | null {
   return whole > 0 ? Math.round((part / whole) * 100) : null;
