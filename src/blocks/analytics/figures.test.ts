@@ -220,6 +220,7 @@ describe('who sees the performance figures', () => {
     assert.equal(shown.status, 200);
     assert.match(shown.body, /href="\/work\?service=market-stall&amp;overdue=true"/);
     assert.match(shown.body, /<svg aria-hidden="true"/);
+    assert.match(shown.body, /<figure class="chart" aria-labelledby="states-title"[\s\S]*stopped: not counted/, 'the time in each step, the wait for the applicant apart');
   });
 
   it('refuses the dashboard to citizens and to anyone signed out', async () => {

@@ -6,6 +6,7 @@ import {
   figures,
   percent,
   ratingSummaries,
+  stateTimes,
   round1,
   setTarget,
   SMALLEST_SHOWN,
@@ -17,6 +18,7 @@ import {
   type PublicFigures,
   type RatingSummary,
   type Scope,
+  type StateTime,
   type Target,
 } from '../../blocks/analytics/index.ts';
 import { actorOf, recordAudit } from '../../blocks/audit/index.ts';
@@ -52,6 +54,8 @@ function periodOf(query: { from?: string; to?: string }, now = new Date()): { fr
 interface Names {
   service: (id: string | null) => string;
   agency: (id: string | null) => string;
+  /** A workflow state's label in the service's current definition. */
+  state: (serviceId: string, stateId: string) => string;
   services: { id: string; agencyId: string; title: string }[];
   agencies: { id: string; name: string }[];
 }
@@ -64,6 +68,10 @@ async function namesFor(db: Db, ctx: PageContext): Promise<Names> {
     services,
     agencies: agencyNames,
     service: (id) => services.find((s) => s.id === id)?.title ?? id ?? '',
+    state: (serviceId, stateId) => {
+      const state = definitions.find((d) => d.serviceId === serviceId)?.document.workflow.states.find((s) => s.id === stateId);
+      return state ? pickText(state.label, ctx.locale) : stateId;
+    },
     agency: (id) => agencyNames.find((a) => a.id === id)?.name ?? id ?? '',
   };
 }
@@ -100,6 +108,7 @@ interface Dashboard {
   total: Figures | undefined;
   byService: Figures[];
   byMonth: Figures[];
+  states: StateTime[];
   targets: Map<string, Target>;
   ratings: RatingSummary[];
   names: Names;
@@ -243,10 +252,54 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
           </TableRegion>
         </>
       )}
+      {d.states.length > 0 && <StateTimes ctx={ctx} d={d} />}
       <p class="hint">{t('analytics.drillHint')}</p>
       {d.maySetTargets && <TargetForm ctx={ctx} d={d} />}
       <p><a href="/performance">{t('analytics.public.link')}</a></p>
     </>
+  );
+}
+
+/** Days in each workflow state; those that stop the statutory clock are listed apart, not charted. */
+function StateTimes({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
+  const { t } = ctx;
+  const label = (s: StateTime) => `${d.names.service(s.serviceId)} · ${d.names.state(s.serviceId, s.state)}`;
+  return (
+    <section aria-labelledby="time-in-state">
+      <h2 id="time-in-state">{t('analytics.states.title')}</h2>
+      <p class="hint">{t('analytics.states.about')}</p>
+      <BarChart
+        id="states"
+        title={t('analytics.states.chart')}
+        labelHeading={t('analytics.states.step')}
+        valueHeading={t('analytics.states.average')}
+        bars={d.states.filter((s) => !s.pausesClock).map((s) => ({ label: label(s), value: round1(s.averageDays), shown: days(ctx, s.averageDays) }))}
+      />
+      <TableRegion label={t('analytics.states.title')}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('analytics.service')}</th>
+              <th scope="col">{t('analytics.states.step')}</th>
+              <th scope="col">{t('analytics.states.applications')}</th>
+              <th scope="col">{t('analytics.states.average')}</th>
+              <th scope="col">{t('analytics.states.clock')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.states.map((s) => (
+              <tr>
+                <th scope="row">{d.names.service(s.serviceId)}</th>
+                <td>{d.names.state(s.serviceId, s.state)}</td>
+                <td>{formatNumber(ctx.locale, s.applications)}</td>
+                <td>{days(ctx, s.averageDays)}</td>
+                <td>{s.pausesClock ? t('analytics.states.stopped') : t('analytics.states.runs')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
+    </section>
   );
 }
 
@@ -487,15 +540,16 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       if (query.agency && !reachable.some((a) => a.id === query.agency)) throw Problem.forbidden('This agency is not one of yours.');
       const period = periodOf(query);
       const scope: Scope = { ...period, agencies: query.agency ? [query.agency] : reach === 'all' ? 'all' : [...reach], serviceId: query.service || undefined };
-      const [[total], byService, byMonth, kpis, ratings] = await Promise.all([
+      const [[total], byService, byMonth, states, kpis, ratings] = await Promise.all([
         figures(db, scope),
         figures(db, scope, ['service', 'agency']),
         // The per-month chart shows only how many were received.
         figures(db, scope, ['month'], 'counts'),
+        stateTimes(db, scope),
         targets(db),
         ratingSummaries(db, { agencies: scope.agencies, serviceId: scope.serviceId }),
       ]);
-      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), refused };
+      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, states, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), refused };
       return sendPage(reply, ctx, { title: ctx.t('analytics.dashboard.title'), body: <DashboardPage ctx={ctx} d={d} />, private: true }, refused ? 400 : 200);
     };
 
