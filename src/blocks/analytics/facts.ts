@@ -49,6 +49,7 @@ export async function refreshRollups(db: Db): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`DELETE FROM analytics_daily`.execute(trx);
     await sql`DELETE FROM analytics_daily_durations`.execute(trx);
+    await sql`DELETE FROM analytics_monthly_durations`.execute(trx);
     await sql`DELETE FROM analytics_daily_states`.execute(trx);
     // Worked out once for both tables: PostgreSQL materialises a CTE that is read twice.
     await sql`
@@ -84,6 +85,10 @@ export async function refreshRollups(db: Db): Promise<void> {
       SELECT day, service_id, agency_id, channel, ${bucketOf(sql`net_days`)}, count(*)
       FROM facts WHERE decided_at IS NOT NULL
       GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    await sql`
+      INSERT INTO analytics_monthly_durations (day, service_id, agency_id, channel, days, decisions)
+      SELECT date_trunc('month', day)::date, service_id, agency_id, channel, days, sum(decisions)
+      FROM analytics_daily_durations GROUP BY 1, 2, 3, 4, 5`.execute(trx);
     // Time in each state until the decision (or now): the first state from submission to the first
     // move, then each state from the move into it to the next. A case not moved yet has no known
     // state, so its first state counts from when it leaves it.

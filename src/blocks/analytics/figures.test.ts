@@ -140,6 +140,18 @@ describe('figures from the rollups agree with the cases themselves', () => {
     assert.ok(Math.abs(percentile(gross, 0.9) - fromRollups.p90Days!) > HALF_A_DAY, 'the pauses make a difference here');
   });
 
+  it("takes a period's percentiles from the whole months' histograms and the other days' alike", async () => {
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    // From the first of a month (a whole month, today one with the days after it) and from mid-period.
+    for (const period of [{ from: `${day(daysAgo(13)).slice(0, 8)}01`, to: day(new Date()) }, { from: day(daysAgo(9)), to: day(daysAgo(3)) }]) {
+      const [inPeriod] = await figures(app.database.db, { ...period, agencies: [commerceId], serviceId: 'market-stall' });
+      const net = raw.filter((r) => r.closed && day(r.submitted) >= period.from && day(r.submitted) <= period.to).map((r) => (r.closed!.getTime() - r.submitted.getTime()) / 1000 / DAY - r.paused / DAY).sort((a, b) => a - b);
+      assert.equal(inPeriod!.decided, net.length);
+      close(inPeriod!.medianDays, percentile(net, 0.5), `median from ${period.from}`);
+      close(inPeriod!.p90Days, percentile(net, 0.9), `p90 from ${period.from}`);
+    }
+  });
+
   it('counts decisions within the legal time limit and cases overdue now as the statutory clock does', () => {
     const decided = raw.filter((r) => r.closed);
     assert.equal(fromRollups.decidedWithLimit, decided.length);

@@ -55,10 +55,24 @@ function where(scope: Scope): RawBuilder<unknown> {
 }
 
 /**
+ * The whole months of a scope's period, as SQL over `day`: a month's histogram stands for its
+ * days only when all of them are in the period. Without an end, every month from the start on.
+ */
+function wholeMonths(scope: Scope): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [sql`true`];
+  // From the month the period starts in when it starts on its first day, else the next one.
+  if (scope.from) parts.push(sql`day >= CASE WHEN extract(day FROM ${scope.from}::date) = 1 THEN ${scope.from}::date ELSE (date_trunc('month', ${scope.from}::date) + interval '1 month')::date END`);
+  // Up to the month the day after the period falls in, not included.
+  if (scope.to) parts.push(sql`day < date_trunc('month', ${scope.to}::date + 1)::date`);
+  return sql.join(parts, sql` AND `);
+}
+
+/**
  * Figures from the daily rollups, one row per combination of `by` (one row in all without it).
  * Counts are sums of the days. The percentiles cannot be combined from the days' own, so they are
- * taken from the sum of the days' histograms of durations (`durations.ts`: within half a day up to
- * a year), whose size is bounded whatever the number of decisions. A caller that shows only counts
+ * taken from the sum of histograms of durations (`durations.ts`: within half a day up to a year),
+ * whose size is bounded whatever the number of decisions: the months' for the whole months of the
+ * period, the days' for the rest. A caller that shows only counts
  * asks for `counts` and gets null durations and target.
  */
 export async function figures(executor: Executor, scope: Scope, by: readonly Dimension[] = [], only?: 'counts'): Promise<Figures[]> {
@@ -85,8 +99,12 @@ export async function figures(executor: Executor, scope: Scope, by: readonly Dim
       SELECT ${select} days, sum(decisions)::int AS decisions,
              coalesce(sum(decisions) FILTER (WHERE days <= t.within_days), 0)::int AS within_target,
              bool_or(t.within_days IS NOT NULL) AS has_target
-      FROM analytics_daily_durations LEFT JOIN analytics_targets t USING (service_id)
-      WHERE ${where(scope)} ${group} ${order}`.execute(executor);
+      FROM (
+        SELECT * FROM analytics_monthly_durations WHERE ${where(scope)} AND ${wholeMonths(scope)}
+        UNION ALL
+        SELECT * FROM analytics_daily_durations WHERE ${where(scope)} AND NOT (${wholeMonths(scope)})
+      ) h LEFT JOIN analytics_targets t USING (service_id)
+      ${group} ${order}`.execute(executor);
     for (const b of buckets.rows) {
       const key = keyOf(b);
       const h = histograms.get(key) ?? { buckets: [], withinTarget: 0, hasTarget: false };
