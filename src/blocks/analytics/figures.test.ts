@@ -304,6 +304,9 @@ describe('feedback after a decision', () => {
     assert.match(trade.body, /Quick and clear/);
     assert.doesNotMatch(trade.body, /Amina|MST-|\/applications\//);
     assert.doesNotMatch((await page('officer.trade', '/agency/feedback?theme=cost')).body, /Quick and clear/);
+    const before = await page('officer.trade', '/agency/feedback?from=2020-01-01&to=2020-12-31');
+    assert.doesNotMatch(before.body, /Quick and clear/, 'an answer given today is not in a period of 2020');
+    assert.doesNotMatch(before.body, /<td>4<\/td>/, 'nor in its ratings');
     assert.doesNotMatch((await page('officer.fire', '/agency/feedback')).body, /Quick and clear/);
     assertProblem((await f.call('amina', 'GET', '/agency/feedback', undefined, { accept: 'application/json' })).response, 403);
   });

@@ -83,11 +83,12 @@ const count = (ctx: PageContext, n: number | null) => (n === null ? ctx.t('analy
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 const perCase = (ctx: PageContext, requests: number, received: number) => (received > 0 ? formatNumber(ctx.locale, round1(requests / received)) : '—');
 
-function PeriodFields({ ctx, period }: { ctx: PageContext; period: { from: string; to: string } }) {
+/** A period's first and last day; `label` names the first when the days are not of submission. */
+function PeriodFields({ ctx, period, label }: { ctx: PageContext; period: { from: string; to: string }; label?: string }) {
   return (
     <>
       <div>
-        <label for="from">{ctx.t('analytics.from')}</label>
+        <label for="from">{label ?? ctx.t('analytics.from')}</label>
         <input id="from" name="from" type="date" value={period.from} />
       </div>
       <div>
@@ -338,13 +339,14 @@ function TargetForm({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
 // ---------------------------------------------------------------------------------------------
 // Feedback, as officers read it
 
-function FeedbackPage({ ctx, entries, ratings, names, service, theme, services }: { ctx: PageContext; entries: FeedbackEntry[]; ratings: RatingSummary[]; names: Names; service: string; theme: string; services: { id: string; title: string }[] }) {
+function FeedbackPage({ ctx, period, entries, ratings, names, service, theme, services }: { ctx: PageContext; period: { from: string; to: string }; entries: FeedbackEntry[]; ratings: RatingSummary[]; names: Names; service: string; theme: string; services: { id: string; title: string }[] }) {
   const { t } = ctx;
   return (
     <>
       <h1>{t('analytics.feedback.title')}</h1>
       <p>{t('analytics.feedback.anonymous')}</p>
       <form method="get" action="/agency/feedback" class="filters">
+        <PeriodFields ctx={ctx} period={period} label={t('analytics.feedback.givenFrom')} />
         <div>
           <label for="service">{t('analytics.service')}</label>
           <select id="service" name="service">
@@ -547,7 +549,7 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         figures(db, scope, ['month'], 'counts'),
         stateTimes(db, scope),
         targets(db),
-        ratingSummaries(db, { agencies: scope.agencies, serviceId: scope.serviceId }),
+        ratingSummaries(db, { ...period, agencies: scope.agencies, serviceId: scope.serviceId }),
       ]);
       const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, states, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), refused };
       return sendPage(reply, ctx, { title: ctx.t('analytics.dashboard.title'), body: <DashboardPage ctx={ctx} d={d} />, private: true }, refused ? 400 : 200);
@@ -595,16 +597,17 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       schema: {
         summary: "Applicants' anonymous ratings and comments on my agencies' services, by theme",
         tags: ['web'],
-        querystring: Type.Object({ service: Type.Optional(Type.Union([Type.Literal(''), DefinitionId])), theme: Type.Optional(Type.Union([Type.Literal(''), ...FEEDBACK_THEMES.map((th) => Type.Literal(th))])), lang: FormText(5) }),
+        querystring: Type.Object({ ...PeriodQuery, service: Type.Optional(Type.Union([Type.Literal(''), DefinitionId])), theme: Type.Optional(Type.Union([Type.Literal(''), ...FEEDBACK_THEMES.map((th) => Type.Literal(th))])) }),
       },
       handler: async (request, reply) => {
         const principal = requirePrincipal(request);
         const ctx = ctxOf(request, reply);
         const reach = agenciesReached(principal, STAFF_ROLES);
-        const scope = { agencies: reach === 'all' ? ('all' as const) : [...reach], serviceId: request.query.service || undefined, theme: (request.query.theme || undefined) as FeedbackTheme | undefined };
+        const period = periodOf(request.query);
+        const scope = { ...period, agencies: reach === 'all' ? ('all' as const) : [...reach], serviceId: request.query.service || undefined, theme: (request.query.theme || undefined) as FeedbackTheme | undefined };
         const [names, entries, ratings] = await Promise.all([namesFor(db, ctx), feedbackEntries(db, scope, FEEDBACK_SHOWN), ratingSummaries(db, scope)]);
         const services = names.services.filter((s) => reach === 'all' || reach.has(s.agencyId));
-        return sendPage(reply, ctx, { title: ctx.t('analytics.feedback.title'), private: true, body: <FeedbackPage ctx={ctx} entries={entries} ratings={ratings} names={names} service={request.query.service ?? ''} theme={request.query.theme ?? ''} services={services} /> });
+        return sendPage(reply, ctx, { title: ctx.t('analytics.feedback.title'), private: true, body: <FeedbackPage ctx={ctx} period={period} entries={entries} ratings={ratings} names={names} service={request.query.service ?? ''} theme={request.query.theme ?? ''} services={services} /> });
       },
     });
 
@@ -615,7 +618,7 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         const ctx = ctxOf(request, reply);
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all' };
-        const [names, [total], byService, ratings] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { agencies: 'all' })]);
+        const [names, [total], byService, ratings] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { ...period, agencies: 'all' })]);
         const rows = byService.map((f) => ({ key: f.serviceId!, heading: names.service(f.serviceId), href: `/performance/services/${f.serviceId}?${new URLSearchParams(period)}`, f: suppressed(f) }));
         const title = ctx.t('analytics.public.title');
         return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action="/performance" total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.service')} chartLabel={ctx.t('analytics.charts.inTime')} ratings={summarise(ratings)} /> });
@@ -632,7 +635,7 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         if (!names.services.some((s) => s.id === serviceId)) throw Problem.notFound('No public service has this id.');
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all', serviceId };
-        const [[total], byMonth, ratings] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { agencies: 'all', serviceId })]);
+        const [[total], byMonth, ratings] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { ...period, agencies: 'all', serviceId })]);
         const rows = byMonth.map((f) => ({ key: f.month!, heading: f.month!, f: suppressed(f) }));
         const title = ctx.t('analytics.public.serviceTitle', { service: names.service(serviceId) });
         return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action={`/performance/services/${serviceId}`} total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.month')} chartLabel={ctx.t('analytics.charts.inTimePerMonth')} ratings={ratings[0]} /> });
