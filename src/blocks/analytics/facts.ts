@@ -103,13 +103,15 @@ export async function refreshRollups(db: Db): Promise<void> {
         UNION ALL
         SELECT application_id, to_state, pauses_clock, moved_at, next_at FROM moves
       ), timed AS (
-        SELECT a.application_id, (a.submitted_at AT TIME ZONE 'UTC')::date AS day, a.service_id, a.agency_id, a.channel, s.state, s.pauses_clock,
-               extract(epoch FROM least(coalesce(s.ended_at, 'infinity'), coalesce(d.decided_at, now())) - coalesce(s.started_at, a.submitted_at))::float8 AS seconds
+        -- One row per application and state (all its visits together), so a cell counts rows, not distinct ids.
+        SELECT (a.submitted_at AT TIME ZONE 'UTC')::date AS day, a.service_id, a.agency_id, a.channel, s.state, bool_or(s.pauses_clock) AS pauses_clock,
+               sum(extract(epoch FROM least(coalesce(s.ended_at, 'infinity'), coalesce(d.decided_at, now())) - coalesce(s.started_at, a.submitted_at)))::float8 AS seconds
         FROM spans s JOIN analytics_applications a USING (application_id) LEFT JOIN analytics_decisions d USING (application_id)
         WHERE coalesce(s.started_at, a.submitted_at) < coalesce(d.decided_at, now())
+        GROUP BY a.application_id, s.state
       )
       INSERT INTO analytics_daily_states (day, service_id, agency_id, channel, state, pauses_clock, applications, seconds)
-      SELECT day, service_id, agency_id, channel, state, bool_or(pauses_clock), count(DISTINCT application_id), sum(seconds)
+      SELECT day, service_id, agency_id, channel, state, bool_or(pauses_clock), count(*), sum(seconds)
       FROM timed GROUP BY 1, 2, 3, 4, 5`.execute(trx);
   });
 }
