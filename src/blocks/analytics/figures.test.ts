@@ -233,6 +233,7 @@ describe('who sees the performance figures', () => {
     assert.match(shown.body, /href="\/work\?service=market-stall&amp;overdue=true"/);
     assert.match(shown.body, /<svg aria-hidden="true"/);
     assert.match(shown.body, /<figure class="chart" aria-labelledby="states-title"[\s\S]*stopped: not counted/, 'the time in each step, the wait for the applicant apart');
+    assert.match(shown.body, /href="\/work\?service=market-stall&amp;state=[a-z-]+"/, 'each step links to the worklist of its cases');
   });
 
   it('refuses the dashboard to citizens and to anyone signed out', async () => {

@@ -268,7 +268,7 @@ function StateTimes({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
   return (
     <section aria-labelledby="time-in-state">
       <h2 id="time-in-state">{t('analytics.states.title')}</h2>
-      <p class="hint">{t('analytics.states.about')}</p>
+      <p class="hint">{t('analytics.states.about')} {t('analytics.states.drill')}</p>
       <BarChart
         id="states"
         title={t('analytics.states.chart')}
@@ -291,7 +291,7 @@ function StateTimes({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
             {d.states.map((s) => (
               <tr>
                 <th scope="row">{d.names.service(s.serviceId)}</th>
-                <td>{d.names.state(s.serviceId, s.state)}</td>
+                <td><a href={`/work?${new URLSearchParams({ service: s.serviceId, state: s.state })}`}>{d.names.state(s.serviceId, s.state)}</a></td>
                 <td>{formatNumber(ctx.locale, s.applications)}</td>
                 <td>{days(ctx, s.averageDays)}</td>
                 <td>{s.pausesClock ? t('analytics.states.stopped') : t('analytics.states.runs')}</td>
