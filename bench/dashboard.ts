@@ -75,17 +75,18 @@ try {
       await client.query(`
         INSERT INTO analytics_applications (application_id, service_id, agency_id, channel, time_limit_days, submitted_at)
         SELECT id, service_id, agency_id, channel, limit_days, submitted_at FROM bench_facts`);
-      // Each case is accepted early, paused halfway when more information is asked for, and decided
-      // at the end; what would happen after now has not happened yet.
+      // Each case is accepted early from the check into review, paused halfway in a correction state
+      // when more information is asked for, and decided at the end; what would happen after now has
+      // not happened yet.
       await client.query(`
-        INSERT INTO analytics_moves (job_id, application_id, pauses_clock, moved_at)
-        SELECT nextval('bench_move_ids'), f.id, m.pauses, m.at
+        INSERT INTO analytics_moves (job_id, application_id, from_state, to_state, pauses_clock, moved_at)
+        SELECT nextval('bench_move_ids'), f.id, m.from_state, m.to_state, m.pauses, m.at
         FROM bench_facts f CROSS JOIN LATERAL (VALUES
-          (false, f.submitted_at + least(0.1, f.net_days / 4) * interval '1 day'),
-          (true, CASE WHEN f.paused_days > 0 THEN f.submitted_at + f.net_days / 2 * interval '1 day' END),
-          (false, CASE WHEN f.paused_days > 0 THEN f.submitted_at + (f.net_days / 2 + f.paused_days) * interval '1 day' END),
-          (false, f.submitted_at + (f.net_days + f.paused_days) * interval '1 day')
-        ) AS m(pauses, at)
+          ('check', 'review', false, f.submitted_at + least(0.1, f.net_days / 4) * interval '1 day'),
+          ('review', 'correction', true, CASE WHEN f.paused_days > 0 THEN f.submitted_at + f.net_days / 2 * interval '1 day' END),
+          ('correction', 'review', false, CASE WHEN f.paused_days > 0 THEN f.submitted_at + (f.net_days / 2 + f.paused_days) * interval '1 day' END),
+          ('review', f.outcome, false, f.submitted_at + (f.net_days + f.paused_days) * interval '1 day')
+        ) AS m(from_state, to_state, pauses, at)
         WHERE m.at <= now()`);
       await client.query(`
         INSERT INTO analytics_decisions (application_id, outcome, decided_at)

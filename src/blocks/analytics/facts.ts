@@ -3,11 +3,12 @@ import type { Db } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { APPLICATION_SUBMITTED } from '../registration/index.ts';
 import { CASE_MOVED } from '../workflow/index.ts';
+import { bucketOf } from './durations.ts';
 
 export const REFRESH_ROLLUPS_TASK = 'analytics.refresh-rollups';
 
 interface Submitted { applicationId: string; serviceId: string; agencyId: string; channel?: 'online' | 'assisted'; timeLimitDays?: number | null; at?: string }
-interface Moved { subjectType: string; subjectId: string; outcome: string | null; pausesClock?: boolean; at?: string }
+interface Moved { subjectType: string; subjectId: string; from?: string; to?: string; outcome: string | null; pausesClock?: boolean; at?: string }
 
 /**
  * Record the facts analytics needs from the events as they are delivered, at the time the event
@@ -26,8 +27,8 @@ export function subscribeToFacts(db: Db, jobs: JobQueue): void {
   jobs.subscribe<Moved>(CASE_MOVED, 'analytics.record-decision', async (e, job) => {
     if (e.subjectType !== 'application') return;
     await sql`
-      INSERT INTO analytics_moves (job_id, application_id, pauses_clock, moved_at)
-      VALUES (${job.jobId}, ${e.subjectId}, ${e.pausesClock ?? false}, coalesce(${e.at ?? null}::timestamptz, now()))
+      INSERT INTO analytics_moves (job_id, application_id, from_state, to_state, pauses_clock, moved_at)
+      VALUES (${job.jobId}, ${e.subjectId}, ${e.from ?? null}, ${e.to ?? null}, ${e.pausesClock ?? false}, coalesce(${e.at ?? null}::timestamptz, now()))
       ON CONFLICT (job_id) DO NOTHING`.execute(db);
     if (!e.outcome) return;
     await sql`
@@ -41,11 +42,16 @@ export function subscribeToFacts(db: Db, jobs: JobQueue): void {
 /**
  * Recompute the daily rollups in one transaction, so a reader never sees half a refresh. Time to
  * decision is net of the statutory clock's pauses: a pause starts with a move into a state that
- * stops the clock and ends at the next move (or lasts until now while the case still waits).
+ * stops the clock and ends at the next move (or lasts until now while the case still waits). The
+ * durations of each cell's decisions are kept as a histogram (`durations.ts`), not one by one.
  */
 export async function refreshRollups(db: Db): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`DELETE FROM analytics_daily`.execute(trx);
+    await sql`DELETE FROM analytics_daily_durations`.execute(trx);
+    await sql`DELETE FROM analytics_monthly_durations`.execute(trx);
+    await sql`DELETE FROM analytics_daily_states`.execute(trx);
+    // Worked out once for both tables: PostgreSQL materialises a CTE that is read twice.
     await sql`
       WITH moves AS (
         SELECT application_id, pauses_clock, moved_at, lead(moved_at) OVER (PARTITION BY application_id ORDER BY moved_at, job_id) AS next_at
@@ -55,26 +61,58 @@ export async function refreshRollups(db: Db): Promise<void> {
                coalesce(sum(extract(epoch FROM coalesce(next_at, now()) - moved_at)) FILTER (WHERE pauses_clock), 0) AS paused_seconds
         FROM moves GROUP BY application_id
       ), facts AS (
-        SELECT a.*, d.outcome, d.decided_at, coalesce(p.requests, 0) AS requests,
+        SELECT a.*, (a.submitted_at AT TIME ZONE 'UTC')::date AS day, d.outcome, d.decided_at, coalesce(p.requests, 0) AS requests,
                (extract(epoch FROM coalesce(d.decided_at, now()) - a.submitted_at) - coalesce(p.paused_seconds, 0))::float8 / 86400 AS net_days
         FROM analytics_applications a LEFT JOIN analytics_decisions d USING (application_id) LEFT JOIN pauses p USING (application_id)
+      ), daily AS (
+        INSERT INTO analytics_daily (day, service_id, agency_id, channel, received, decided, granted, refused, withdrawn,
+                                     median_days_to_decision, p90_days_to_decision, decided_in_time, decided_with_limit, overdue, information_requests)
+        SELECT day, service_id, agency_id, channel,
+               count(*), count(decided_at),
+               count(*) FILTER (WHERE outcome = 'granted'),
+               count(*) FILTER (WHERE outcome = 'refused'),
+               count(*) FILTER (WHERE outcome = 'withdrawn'),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN decided_at IS NOT NULL THEN net_days END),
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY CASE WHEN decided_at IS NOT NULL THEN net_days END),
+               count(*) FILTER (WHERE decided_at IS NOT NULL AND net_days <= time_limit_days),
+               count(*) FILTER (WHERE decided_at IS NOT NULL AND time_limit_days IS NOT NULL),
+               count(*) FILTER (WHERE decided_at IS NULL AND net_days > time_limit_days),
+               sum(requests)
+        FROM facts
+        GROUP BY 1, 2, 3, 4
       )
-      INSERT INTO analytics_daily (day, service_id, agency_id, channel, received, decided, granted, refused, withdrawn,
-                                   median_days_to_decision, p90_days_to_decision, decided_in_time, decided_with_limit, overdue, information_requests, decision_days)
-      SELECT (submitted_at AT TIME ZONE 'UTC')::date, service_id, agency_id, channel,
-             count(*), count(decided_at),
-             count(*) FILTER (WHERE outcome = 'granted'),
-             count(*) FILTER (WHERE outcome = 'refused'),
-             count(*) FILTER (WHERE outcome = 'withdrawn'),
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN decided_at IS NOT NULL THEN net_days END),
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY CASE WHEN decided_at IS NOT NULL THEN net_days END),
-             count(*) FILTER (WHERE decided_at IS NOT NULL AND net_days <= time_limit_days),
-             count(*) FILTER (WHERE decided_at IS NOT NULL AND time_limit_days IS NOT NULL),
-             count(*) FILTER (WHERE decided_at IS NULL AND net_days > time_limit_days),
-             sum(requests),
-             coalesce(array_agg(net_days ORDER BY net_days) FILTER (WHERE decided_at IS NOT NULL), '{}')
-      FROM facts
-      GROUP BY 1, 2, 3, 4`.execute(trx);
+      INSERT INTO analytics_daily_durations (day, service_id, agency_id, channel, days, decisions)
+      SELECT day, service_id, agency_id, channel, ${bucketOf(sql`net_days`)}, count(*)
+      FROM facts WHERE decided_at IS NOT NULL
+      GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    await sql`
+      INSERT INTO analytics_monthly_durations (day, service_id, agency_id, channel, days, decisions)
+      SELECT date_trunc('month', day)::date, service_id, agency_id, channel, days, sum(decisions)
+      FROM analytics_daily_durations GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    // Time in each state until the decision (or now): the first state from submission to the first
+    // move, then each state from the move into it to the next. A case not moved yet has no known
+    // state, so its first state counts from when it leaves it.
+    await sql`
+      WITH moves AS (
+        SELECT application_id, from_state, to_state, pauses_clock, moved_at,
+               lead(moved_at) OVER w AS next_at, row_number() OVER w AS n
+        FROM analytics_moves WHERE to_state IS NOT NULL
+        WINDOW w AS (PARTITION BY application_id ORDER BY moved_at, job_id)
+      ), spans AS (
+        SELECT application_id, from_state AS state, false AS pauses_clock, NULL::timestamptz AS started_at, moved_at AS ended_at FROM moves WHERE n = 1
+        UNION ALL
+        SELECT application_id, to_state, pauses_clock, moved_at, next_at FROM moves
+      ), timed AS (
+        -- One row per application and state (all its visits together), so a cell counts rows, not distinct ids.
+        SELECT (a.submitted_at AT TIME ZONE 'UTC')::date AS day, a.service_id, a.agency_id, a.channel, s.state, bool_or(s.pauses_clock) AS pauses_clock,
+               sum(extract(epoch FROM least(coalesce(s.ended_at, 'infinity'), coalesce(d.decided_at, now())) - coalesce(s.started_at, a.submitted_at)))::float8 AS seconds
+        FROM spans s JOIN analytics_applications a USING (application_id) LEFT JOIN analytics_decisions d USING (application_id)
+        WHERE coalesce(s.started_at, a.submitted_at) < coalesce(d.decided_at, now())
+        GROUP BY a.application_id, s.state
+      )
+      INSERT INTO analytics_daily_states (day, service_id, agency_id, channel, state, pauses_clock, applications, seconds)
+      SELECT day, service_id, agency_id, channel, state, bool_or(pauses_clock), count(*), sum(seconds)
+      FROM timed GROUP BY 1, 2, 3, 4, 5`.execute(trx);
   });
 }
 

@@ -42,6 +42,9 @@ export interface FeedbackEntry {
 }
 
 export interface FeedbackScope {
+  /** First and last UTC day the answers were given, `YYYY-MM-DD`, both included; open-ended when absent. */
+  from?: string;
+  to?: string;
   agencies: 'all' | readonly string[];
   serviceId?: string;
   theme?: FeedbackTheme;
@@ -53,6 +56,9 @@ function feedbackWhere(scope: FeedbackScope) {
     scope.agencies === 'all' ? sql`true` : sql`agency_id = ANY(${[...scope.agencies]}::uuid[])`,
     scope.serviceId ? sql`service_id = ${scope.serviceId}` : sql`true`,
     scope.theme ? sql`theme = ${scope.theme}` : sql`true`,
+    // As instants, so the index on the time of answer serves.
+    scope.from ? sql`given_at >= ${scope.from}::timestamp AT TIME ZONE 'UTC'` : sql`true`,
+    scope.to ? sql`given_at < (${scope.to}::date + 1)::timestamp AT TIME ZONE 'UTC'` : sql`true`,
   ], sql` AND `);
 }
 

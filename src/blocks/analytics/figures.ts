@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Executor } from '../../platform/db/database.ts';
+import { percentileOf } from './durations.ts';
 
 /** Which rollups a figure is taken over: days of submission, agencies, one service or all. */
 export interface Scope {
@@ -30,7 +31,7 @@ export interface Figures {
   informationRequests: number;
   online: number;
   assisted: number;
-  /** Net of clock pauses, in days, over every decision in scope; null when none is decided. */
+  /** Net of clock pauses, in days, over every decision in scope (within half a day up to a year); null when none is decided. */
   medianDays: number | null;
   p90Days: number | null;
   /** Decided within the service's KPI target days (null when the service has no target). */
@@ -54,61 +55,108 @@ function where(scope: Scope): RawBuilder<unknown> {
 }
 
 /**
+ * The whole months of a scope's period, as SQL over `day`: a month's histogram stands for its
+ * days only when all of them are in the period. Without an end, every month from the start on.
+ */
+function wholeMonths(scope: Scope): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [sql`true`];
+  // From the month the period starts in when it starts on its first day, else the next one.
+  if (scope.from) parts.push(sql`day >= CASE WHEN extract(day FROM ${scope.from}::date) = 1 THEN ${scope.from}::date ELSE (date_trunc('month', ${scope.from}::date) + interval '1 month')::date END`);
+  // Up to the month the day after the period falls in, not included.
+  if (scope.to) parts.push(sql`day < date_trunc('month', ${scope.to}::date + 1)::date`);
+  return sql.join(parts, sql` AND `);
+}
+
+/**
  * Figures from the daily rollups, one row per combination of `by` (one row in all without it).
- * Counts are sums of the days; the percentiles are taken again over every decision's duration the
- * days keep, because percentiles of days cannot be combined into the period's. That is most of a
- * request's work with many decisions, so a caller that shows only counts asks for `counts` and
- * gets null durations and target.
+ * Counts are sums of the days. The percentiles cannot be combined from the days' own, so they are
+ * taken from the sum of histograms of durations (`durations.ts`: within half a day up to a year),
+ * whose size is bounded whatever the number of decisions: the months' for the whole months of the
+ * period, the days' for the rest. A caller that shows only counts
+ * asks for `counts` and gets null durations and target.
  */
 export async function figures(executor: Executor, scope: Scope, by: readonly Dimension[] = [], only?: 'counts'): Promise<Figures[]> {
   const dims = by.map((d) => COLUMNS[d]);
   const select = dims.length ? sql.raw(dims.map((d) => `${d.expression} AS ${d.name}, `).join('')) : sql``;
   const group = dims.length ? sql.raw(`GROUP BY ${dims.map((d) => d.expression).join(', ')}`) : sql``;
-  const join = dims.length ? sql.raw(`USING (${dims.map((d) => d.name).join(', ')})`) : sql`ON true`;
   const order = dims.length ? sql.raw(`ORDER BY ${dims.map((d) => d.name).join(', ')}`) : sql``;
-  const durations = only === 'counts' ? sql`` : sql`,
-    durations AS (
-      SELECT ${select}
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS median_days,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90_days,
-             (count(*) FILTER (WHERE x <= t.within_days))::int AS within_target,
+  const counts = await sql<Record<string, unknown>>`
+    SELECT ${select}
+           sum(received)::int AS received, sum(decided)::int AS decided, sum(granted)::int AS granted,
+           sum(refused)::int AS refused, sum(withdrawn)::int AS withdrawn,
+           sum(decided_with_limit)::int AS decided_with_limit, sum(decided_in_time)::int AS decided_in_time,
+           sum(overdue)::int AS overdue, sum(information_requests)::int AS information_requests,
+           coalesce(sum(received) FILTER (WHERE channel = 'online'), 0)::int AS online,
+           coalesce(sum(received) FILTER (WHERE channel = 'assisted'), 0)::int AS assisted
+    FROM analytics_daily WHERE ${where(scope)} ${group}
+    HAVING sum(received) IS NOT NULL ${order}`.execute(executor);
+  const keyOf = (r: Record<string, unknown>) => dims.map((d) => String(r[d.name])).join('\u0000');
+  const histograms = new Map<string, { buckets: { days: number; decisions: number }[]; withinTarget: number; hasTarget: boolean }>();
+  if (only !== 'counts') {
+    const group = sql.raw(`GROUP BY ${[...dims.map((d) => d.expression), 'days'].join(', ')}`);
+    const order = sql.raw(`ORDER BY ${[...dims.map((d) => d.name), 'days'].join(', ')}`);
+    const buckets = await sql<Record<string, unknown> & { days: number; decisions: number; within_target: number; has_target: boolean }>`
+      SELECT ${select} days, sum(decisions)::int AS decisions,
+             coalesce(sum(decisions) FILTER (WHERE days <= t.within_days), 0)::int AS within_target,
              bool_or(t.within_days IS NOT NULL) AS has_target
-      FROM d CROSS JOIN LATERAL unnest(d.decision_days) AS x LEFT JOIN analytics_targets t USING (service_id)
-      ${group}
-    )`;
-  const result = await sql<Record<string, unknown>>`
-    WITH d AS (SELECT * FROM analytics_daily WHERE ${where(scope)}),
-    counts AS (
-      SELECT ${select}
-             sum(received)::int AS received, sum(decided)::int AS decided, sum(granted)::int AS granted,
-             sum(refused)::int AS refused, sum(withdrawn)::int AS withdrawn,
-             sum(decided_with_limit)::int AS decided_with_limit, sum(decided_in_time)::int AS decided_in_time,
-             sum(overdue)::int AS overdue, sum(information_requests)::int AS information_requests,
-             coalesce(sum(received) FILTER (WHERE channel = 'online'), 0)::int AS online,
-             coalesce(sum(received) FILTER (WHERE channel = 'assisted'), 0)::int AS assisted
-      FROM d ${group}
-    )${durations}
-    SELECT * FROM counts ${only === 'counts' ? sql`` : sql`LEFT JOIN durations ${join}`} WHERE counts.received IS NOT NULL ${order}`.execute(executor);
-  return result.rows.map((r) => ({
-    serviceId: (r.service_id as string | undefined) ?? null,
-    agencyId: (r.agency_id as string | undefined) ?? null,
-    channel: (r.channel as string | undefined) ?? null,
-    month: (r.month as string | undefined) ?? null,
-    received: r.received as number,
-    decided: r.decided as number,
-    granted: r.granted as number,
-    refused: r.refused as number,
-    withdrawn: r.withdrawn as number,
-    decidedWithLimit: r.decided_with_limit as number,
-    decidedInTime: r.decided_in_time as number,
-    overdue: r.overdue as number,
-    informationRequests: r.information_requests as number,
-    online: r.online as number,
-    assisted: r.assisted as number,
-    medianDays: (r.median_days as number | null) ?? null,
-    p90Days: (r.p90_days as number | null) ?? null,
-    decidedWithinTarget: r.has_target ? (r.within_target as number) : null,
-  }));
+      FROM (
+        SELECT * FROM analytics_monthly_durations WHERE ${where(scope)} AND ${wholeMonths(scope)}
+        UNION ALL
+        SELECT * FROM analytics_daily_durations WHERE ${where(scope)} AND NOT (${wholeMonths(scope)})
+      ) h LEFT JOIN analytics_targets t USING (service_id)
+      ${group} ${order}`.execute(executor);
+    for (const b of buckets.rows) {
+      const key = keyOf(b);
+      const h = histograms.get(key) ?? { buckets: [], withinTarget: 0, hasTarget: false };
+      h.buckets.push({ days: b.days, decisions: b.decisions });
+      h.withinTarget += b.within_target;
+      h.hasTarget ||= b.has_target;
+      histograms.set(key, h);
+    }
+  }
+  return counts.rows.map((r) => {
+    const h = histograms.get(keyOf(r));
+    return {
+      serviceId: (r.service_id as string | undefined) ?? null,
+      agencyId: (r.agency_id as string | undefined) ?? null,
+      channel: (r.channel as string | undefined) ?? null,
+      month: (r.month as string | undefined) ?? null,
+      received: r.received as number,
+      decided: r.decided as number,
+      granted: r.granted as number,
+      refused: r.refused as number,
+      withdrawn: r.withdrawn as number,
+      decidedWithLimit: r.decided_with_limit as number,
+      decidedInTime: r.decided_in_time as number,
+      overdue: r.overdue as number,
+      informationRequests: r.information_requests as number,
+      online: r.online as number,
+      assisted: r.assisted as number,
+      medianDays: h ? percentileOf(h.buckets, 0.5) : null,
+      p90Days: h ? percentileOf(h.buckets, 0.9) : null,
+      decidedWithinTarget: h?.hasTarget ? h.withinTarget : null,
+    };
+  });
+}
+
+/** Time spent in one workflow state by a service's applications submitted in the scope. */
+export interface StateTime {
+  serviceId: string;
+  state: string;
+  /** A state that stops the statutory clock (waiting for the applicant): its time is not the administration's. */
+  pausesClock: boolean;
+  /** Applications that spent time in the state, and their average days in it (all visits together). */
+  applications: number;
+  averageDays: number;
+}
+
+/** Per service and state, from the daily rollups (sums, so exact whatever the period). */
+export async function stateTimes(executor: Executor, scope: Scope): Promise<StateTime[]> {
+  const result = await sql<{ service_id: string; state: string; pauses_clock: boolean; applications: number; seconds: number }>`
+    SELECT service_id, state, bool_or(pauses_clock) AS pauses_clock, sum(applications)::int AS applications, sum(seconds)::float8 AS seconds
+    FROM analytics_daily_states WHERE ${where(scope)}
+    GROUP BY service_id, state ORDER BY service_id, state`.execute(executor);
+  return result.rows.map((r) => ({ serviceId: r.service_id, state: r.state, pausesClock: r.pauses_clock, applications: r.applications, averageDays: r.seconds / 86_400 / r.applications }));
 }
 
 /** A fraction as a whole percentage, or null when there is nothing to divide by. */

@@ -6,6 +6,7 @@ import {
   figures,
   percent,
   ratingSummaries,
+  stateTimes,
   round1,
   setTarget,
   SMALLEST_SHOWN,
@@ -17,6 +18,7 @@ import {
   type PublicFigures,
   type RatingSummary,
   type Scope,
+  type StateTime,
   type Target,
 } from '../../blocks/analytics/index.ts';
 import { actorOf, recordAudit } from '../../blocks/audit/index.ts';
@@ -52,6 +54,8 @@ function periodOf(query: { from?: string; to?: string }, now = new Date()): { fr
 interface Names {
   service: (id: string | null) => string;
   agency: (id: string | null) => string;
+  /** A workflow state's label in the service's current definition. */
+  state: (serviceId: string, stateId: string) => string;
   services: { id: string; agencyId: string; title: string }[];
   agencies: { id: string; name: string }[];
 }
@@ -64,6 +68,10 @@ async function namesFor(db: Db, ctx: PageContext): Promise<Names> {
     services,
     agencies: agencyNames,
     service: (id) => services.find((s) => s.id === id)?.title ?? id ?? '',
+    state: (serviceId, stateId) => {
+      const state = definitions.find((d) => d.serviceId === serviceId)?.document.workflow.states.find((s) => s.id === stateId);
+      return state ? pickText(state.label, ctx.locale) : stateId;
+    },
     agency: (id) => agencyNames.find((a) => a.id === id)?.name ?? id ?? '',
   };
 }
@@ -75,11 +83,12 @@ const count = (ctx: PageContext, n: number | null) => (n === null ? ctx.t('analy
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 const perCase = (ctx: PageContext, requests: number, received: number) => (received > 0 ? formatNumber(ctx.locale, round1(requests / received)) : '—');
 
-function PeriodFields({ ctx, period }: { ctx: PageContext; period: { from: string; to: string } }) {
+/** A period's first and last day; `label` names the first when the days are not of submission. */
+function PeriodFields({ ctx, period, label }: { ctx: PageContext; period: { from: string; to: string }; label?: string }) {
   return (
     <>
       <div>
-        <label for="from">{ctx.t('analytics.from')}</label>
+        <label for="from">{label ?? ctx.t('analytics.from')}</label>
         <input id="from" name="from" type="date" value={period.from} />
       </div>
       <div>
@@ -100,6 +109,7 @@ interface Dashboard {
   total: Figures | undefined;
   byService: Figures[];
   byMonth: Figures[];
+  states: StateTime[];
   targets: Map<string, Target>;
   ratings: RatingSummary[];
   names: Names;
@@ -243,10 +253,54 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
           </TableRegion>
         </>
       )}
+      {d.states.length > 0 && <StateTimes ctx={ctx} d={d} />}
       <p class="hint">{t('analytics.drillHint')}</p>
       {d.maySetTargets && <TargetForm ctx={ctx} d={d} />}
       <p><a href="/performance">{t('analytics.public.link')}</a></p>
     </>
+  );
+}
+
+/** Days in each workflow state; those that stop the statutory clock are listed apart, not charted. */
+function StateTimes({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
+  const { t } = ctx;
+  const label = (s: StateTime) => `${d.names.service(s.serviceId)} · ${d.names.state(s.serviceId, s.state)}`;
+  return (
+    <section aria-labelledby="time-in-state">
+      <h2 id="time-in-state">{t('analytics.states.title')}</h2>
+      <p class="hint">{t('analytics.states.about')} {t('analytics.states.drill')}</p>
+      <BarChart
+        id="states"
+        title={t('analytics.states.chart')}
+        labelHeading={t('analytics.states.step')}
+        valueHeading={t('analytics.states.average')}
+        bars={d.states.filter((s) => !s.pausesClock).map((s) => ({ label: label(s), value: round1(s.averageDays), shown: days(ctx, s.averageDays) }))}
+      />
+      <TableRegion label={t('analytics.states.title')}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('analytics.service')}</th>
+              <th scope="col">{t('analytics.states.step')}</th>
+              <th scope="col">{t('analytics.states.applications')}</th>
+              <th scope="col">{t('analytics.states.average')}</th>
+              <th scope="col">{t('analytics.states.clock')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.states.map((s) => (
+              <tr>
+                <th scope="row">{d.names.service(s.serviceId)}</th>
+                <td><a href={`/work?${new URLSearchParams({ service: s.serviceId, state: s.state })}`}>{d.names.state(s.serviceId, s.state)}</a></td>
+                <td>{formatNumber(ctx.locale, s.applications)}</td>
+                <td>{days(ctx, s.averageDays)}</td>
+                <td>{s.pausesClock ? t('analytics.states.stopped') : t('analytics.states.runs')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
+    </section>
   );
 }
 
@@ -285,13 +339,14 @@ function TargetForm({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
 // ---------------------------------------------------------------------------------------------
 // Feedback, as officers read it
 
-function FeedbackPage({ ctx, entries, ratings, names, service, theme, services }: { ctx: PageContext; entries: FeedbackEntry[]; ratings: RatingSummary[]; names: Names; service: string; theme: string; services: { id: string; title: string }[] }) {
+function FeedbackPage({ ctx, period, entries, ratings, names, service, theme, services }: { ctx: PageContext; period: { from: string; to: string }; entries: FeedbackEntry[]; ratings: RatingSummary[]; names: Names; service: string; theme: string; services: { id: string; title: string }[] }) {
   const { t } = ctx;
   return (
     <>
       <h1>{t('analytics.feedback.title')}</h1>
       <p>{t('analytics.feedback.anonymous')}</p>
       <form method="get" action="/agency/feedback" class="filters">
+        <PeriodFields ctx={ctx} period={period} label={t('analytics.feedback.givenFrom')} />
         <div>
           <label for="service">{t('analytics.service')}</label>
           <select id="service" name="service">
@@ -487,15 +542,16 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       if (query.agency && !reachable.some((a) => a.id === query.agency)) throw Problem.forbidden('This agency is not one of yours.');
       const period = periodOf(query);
       const scope: Scope = { ...period, agencies: query.agency ? [query.agency] : reach === 'all' ? 'all' : [...reach], serviceId: query.service || undefined };
-      const [[total], byService, byMonth, kpis, ratings] = await Promise.all([
+      const [[total], byService, byMonth, states, kpis, ratings] = await Promise.all([
         figures(db, scope),
         figures(db, scope, ['service', 'agency']),
         // The per-month chart shows only how many were received.
         figures(db, scope, ['month'], 'counts'),
+        stateTimes(db, scope),
         targets(db),
-        ratingSummaries(db, { agencies: scope.agencies, serviceId: scope.serviceId }),
+        ratingSummaries(db, { ...period, agencies: scope.agencies, serviceId: scope.serviceId }),
       ]);
-      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), refused };
+      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, states, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), refused };
       return sendPage(reply, ctx, { title: ctx.t('analytics.dashboard.title'), body: <DashboardPage ctx={ctx} d={d} />, private: true }, refused ? 400 : 200);
     };
 
@@ -541,16 +597,17 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       schema: {
         summary: "Applicants' anonymous ratings and comments on my agencies' services, by theme",
         tags: ['web'],
-        querystring: Type.Object({ service: Type.Optional(Type.Union([Type.Literal(''), DefinitionId])), theme: Type.Optional(Type.Union([Type.Literal(''), ...FEEDBACK_THEMES.map((th) => Type.Literal(th))])), lang: FormText(5) }),
+        querystring: Type.Object({ ...PeriodQuery, service: Type.Optional(Type.Union([Type.Literal(''), DefinitionId])), theme: Type.Optional(Type.Union([Type.Literal(''), ...FEEDBACK_THEMES.map((th) => Type.Literal(th))])) }),
       },
       handler: async (request, reply) => {
         const principal = requirePrincipal(request);
         const ctx = ctxOf(request, reply);
         const reach = agenciesReached(principal, STAFF_ROLES);
-        const scope = { agencies: reach === 'all' ? ('all' as const) : [...reach], serviceId: request.query.service || undefined, theme: (request.query.theme || undefined) as FeedbackTheme | undefined };
+        const period = periodOf(request.query);
+        const scope = { ...period, agencies: reach === 'all' ? ('all' as const) : [...reach], serviceId: request.query.service || undefined, theme: (request.query.theme || undefined) as FeedbackTheme | undefined };
         const [names, entries, ratings] = await Promise.all([namesFor(db, ctx), feedbackEntries(db, scope, FEEDBACK_SHOWN), ratingSummaries(db, scope)]);
         const services = names.services.filter((s) => reach === 'all' || reach.has(s.agencyId));
-        return sendPage(reply, ctx, { title: ctx.t('analytics.feedback.title'), private: true, body: <FeedbackPage ctx={ctx} entries={entries} ratings={ratings} names={names} service={request.query.service ?? ''} theme={request.query.theme ?? ''} services={services} /> });
+        return sendPage(reply, ctx, { title: ctx.t('analytics.feedback.title'), private: true, body: <FeedbackPage ctx={ctx} period={period} entries={entries} ratings={ratings} names={names} service={request.query.service ?? ''} theme={request.query.theme ?? ''} services={services} /> });
       },
     });
 
@@ -561,7 +618,7 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         const ctx = ctxOf(request, reply);
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all' };
-        const [names, [total], byService, ratings] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { agencies: 'all' })]);
+        const [names, [total], byService, ratings] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { ...period, agencies: 'all' })]);
         const rows = byService.map((f) => ({ key: f.serviceId!, heading: names.service(f.serviceId), href: `/performance/services/${f.serviceId}?${new URLSearchParams(period)}`, f: suppressed(f) }));
         const title = ctx.t('analytics.public.title');
         return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action="/performance" total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.service')} chartLabel={ctx.t('analytics.charts.inTime')} ratings={summarise(ratings)} /> });
@@ -578,7 +635,7 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         if (!names.services.some((s) => s.id === serviceId)) throw Problem.notFound('No public service has this id.');
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all', serviceId };
-        const [[total], byMonth, ratings] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { agencies: 'all', serviceId })]);
+        const [[total], byMonth, ratings] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { ...period, agencies: 'all', serviceId })]);
         const rows = byMonth.map((f) => ({ key: f.month!, heading: f.month!, f: suppressed(f) }));
         const title = ctx.t('analytics.public.serviceTitle', { service: names.service(serviceId) });
         return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action={`/performance/services/${serviceId}`} total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.month')} chartLabel={ctx.t('analytics.charts.inTimePerMonth')} ratings={ratings[0]} /> });

@@ -1,5 +1,8 @@
 import { sql } from 'kysely';
 import type { MigrationSet } from '../../../platform/db/migrations.ts';
+import { durationHistograms } from './2026-12-03-duration-histograms.ts';
+import { monthlyDurations } from './2026-12-03-monthly-durations.ts';
+import { timeInState } from './2026-12-03-time-in-state.ts';
 
 export const analyticsMigrations: MigrationSet = {
   '2026-12-02T1430_analytics_facts_rollups': {
@@ -95,4 +98,7 @@ export const analyticsMigrations: MigrationSet = {
       await sql`ALTER TABLE analytics_applications DROP COLUMN time_limit_days`.execute(db);
     },
   },
+  '2026-12-03T1030_analytics_duration_histograms': durationHistograms,
+  '2026-12-03T1100_analytics_time_in_state': timeInState,
+  '2026-12-03T1130_analytics_monthly_durations': monthlyDurations,
 };
