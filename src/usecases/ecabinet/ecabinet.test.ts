@@ -11,17 +11,19 @@ import { assertProblem } from '../../../test/support/http.ts';
 import { PDF } from '../../../test/support/registration-fixtures.ts';
 import { findUserByLogin, principalForUser } from '../../blocks/identity/index.ts';
 import { sha256Hex } from '../../platform/files/blob-store.ts';
+import { translator } from '../../platform/i18n/index.ts';
 import { sentMail } from './ecabinet-fixtures.ts';
 import { seedEcabinetDemo, viewerOf } from './index.ts';
+import { hasQuorum, seatsOf, sitterName, votingSeats, type Attendance } from './meetings.ts';
 import { attachFile } from './memos.ts';
 
 let app: TestApp;
-let drafter: Session, legal: Session, minister: Session, secretariat: Session, chair: Session, trade: Session, finance: Session, health: Session;
+let drafter: Session, legal: Session, minister: Session, secretariat: Session, chair: Session, trade: Session, finance: Session, health: Session, delegate: Session;
 
 before(async () => {
   app = await startTestApp();
   await seedEcabinetDemo(app.database.db, { signer: app.signer, messenger: app.messenger, jobs: app.jobs, baseUrl: app.config.baseUrl });
-  [drafter, legal, minister, secretariat, chair, trade, finance, health] = await signInDemo(app, 'drafter.urban', 'legal.urban', 'minister.urban', 'cabinet.secretariat', 'pm.chair', 'minister.trade', 'minister.finance', 'minister.health');
+  [drafter, legal, minister, secretariat, chair, trade, finance, health, delegate] = await signInDemo(app, 'drafter.urban', 'legal.urban', 'minister.urban', 'cabinet.secretariat', 'pm.chair', 'minister.trade', 'minister.finance', 'minister.health', 'delegate.urban');
 });
 after(() => app.stop());
 
@@ -280,5 +282,78 @@ describe('from the agenda to a published decision', () => {
     assert.match(csv.body, /^number,date,meeting,title,ministry,outcome,decision/);
     assert.match(csv.body, /Public holiday for Independence Day/);
     await refused(secretariat, `/cabinet/items/${items.get('discussed')}/publish`, {}, 409);
+  });
+});
+
+describe('seats, not people: a delegate stands in for their minister', () => {
+  const person = (name: string, agencyId: string, role: string, present: boolean): Attendance => ({ userId: `id-${name}`, name, agencyId, role, present });
+  const roll = (present: { urban: boolean; delegate: boolean; trade: boolean; finance: boolean }) => [
+    person('Chair', 'pmo', 'cabinet-chair', true),
+    person('Amina Abdi', 'urban', 'minister', present.urban),
+    person('Farhan Aden', 'urban', 'minister-delegate', present.delegate),
+    person('Mohamed Daoud', 'commerce', 'minister', present.trade),
+    person('Ilyas Dawaleh', 'finance', 'minister', present.finance),
+  ];
+
+  it('counts a minister and their delegate, both present, as one seat towards the quorum', () => {
+    const attendance = roll({ urban: true, delegate: true, trade: false, finance: false });
+    assert.equal(seatsOf(attendance).length, 4);
+    assert.equal(seatsOf(attendance).filter((s) => s.sitting).length, 2);
+    assert.equal(hasQuorum(attendance), false, 'three people present, but only two of four seats');
+    assert.equal(votingSeats(attendance, []), 2);
+  });
+
+  it('lets the delegate fill the seat of an absent minister, and says for whom', () => {
+    const attendance = roll({ urban: false, delegate: true, trade: true, finance: false });
+    assert.equal(hasQuorum(attendance), true);
+    const urban = seatsOf(attendance).find((s) => s.holder?.name === 'Amina Abdi')!;
+    assert.equal(sitterName(translator('en'), urban), 'Farhan Aden for Amina Abdi');
+    assert.equal(votingSeats(attendance, [{ userId: 'id-Amina Abdi' }]), 2, "a recused minister's seat does not vote through the delegate");
+  });
+
+  describe('at a meeting', () => {
+    let meeting: string;
+    let item: string;
+
+    before(async () => {
+      const id = await draftMemo('Rent control in Djibouti city');
+      await throughMinistry(id);
+      await ok(post(secretariat, `/cabinet/memos/${id}/steps/mark-ready`));
+      meeting = (await ok(post(secretariat, '/cabinet/meetings', { title: 'Cabinet meeting of 14 December 2099', startsAt: '2099-12-14T09:00', papersDueAt: '2099-12-11T12:00' }))).split('/').pop()!;
+      await ok(post(secretariat, `/cabinet/meetings/${meeting}/items`, { memo: id, track: 'consent' }));
+      item = /<li id="item-([0-9a-f-]+)"/.exec((await get(secretariat, `/cabinet/meetings/${meeting}`)).body)![1]!;
+      await ok(post(secretariat, `/cabinet/meetings/${meeting}/circulate`));
+    });
+
+    it("records a delegate's position for the minister, and never lets it replace the minister's own", async () => {
+      await ok(post(delegate, `/cabinet/items/${item}/position`, { stance: 'agree' }));
+      assert.match((await get(secretariat, `/cabinet/meetings/${meeting}?lang=en`)).body, /recorded by Farhan Aden for Amina Abdi/);
+      await ok(post(minister, `/cabinet/items/${item}/position`, { stance: 'comment', reason: 'Index the rents to wages.' }));
+      const page = (await get(secretariat, `/cabinet/meetings/${meeting}?lang=en`)).body;
+      assert.match(page, /Agree: 0 · Object: 0 · Comment: 1/, 'one position for the ministry');
+      assert.match(page, /Index the rents to wages\. <span class="hint">recorded by Amina Abdi</);
+      await refused(delegate, `/cabinet/items/${item}/position`, { stance: 'object', reason: 'Mine' }, 409);
+    });
+
+    it('puts delegates on the roll and counts seats for the quorum', async () => {
+      const page = (await get(secretariat, `/cabinet/meetings/${meeting}?lang=en`)).body;
+      assert.match(page, /Farhan Aden \(delegate, Ministry of Housing and Urban Planning\)/);
+      const idOf = async (username: string) => (await findUserByLogin(app.database.db, username))!.id;
+      const [pm, urban, deputy] = [await idOf('pm.chair'), await idOf('minister.urban'), await idOf('delegate.urban')];
+      const seats = [...page.matchAll(/name="present" type="checkbox" value="([0-9a-f-]+)"/g)].length - 1;
+      // The chair, the minister and the delegate: three people, but two seats, short of a quorum whenever the cabinet has four seats or more.
+      assert.ok(seats >= 4);
+      await ok(post(secretariat, `/cabinet/meetings/${meeting}/attendance`, { present: [pm, urban, deputy] }));
+      const live = (await get(secretariat, `/cabinet/meetings/${meeting}?lang=en`)).body;
+      assert.match(live, new RegExp(`Seats filled: 2 of ${seats}`));
+      assert.match(live, /no quorum/);
+      await refused(secretariat, `/cabinet/meetings/${meeting}/consent-agenda`, {}, 409);
+      await ok(post(secretariat, `/cabinet/meetings/${meeting}/attendance`, { present: [pm, deputy, await idOf('minister.trade'), await idOf('minister.finance'), await idOf('minister.health')] }));
+      const filled = (await get(secretariat, `/cabinet/meetings/${meeting}?lang=en`)).body;
+      assert.match(filled, /Farhan Aden for Amina Abdi/);
+      assert.match(filled, /quorum reached/);
+      await refused(secretariat, `/cabinet/items/${item}/decision`, { outcome: 'adopted', votesFor: '6' }, 400);
+      await ok(post(secretariat, `/cabinet/items/${item}/decision`, { outcome: 'adopted', votesFor: '5' }));
+    });
   });
 });

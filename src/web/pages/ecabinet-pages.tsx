@@ -13,7 +13,7 @@ import { pick } from '../../blocks/catalogue/index.ts';
 import type { Signer } from '../../blocks/esignature/index.ts';
 import { findUserById, listAgencies, type Agency } from '../../blocks/identity/index.ts';
 import type { Messenger } from '../../blocks/messaging/index.ts';
-import { CABINET_ROLES, CHAIR, isChair, isSecretariat, LEVELS, listClearances, MEMBER_ROLES, SECRETARIAT, setClearance, viewerOf, type Level, type Viewer } from '../../usecases/ecabinet/clearance.ts';
+import { CABINET_ROLES, CHAIR, DELEGATE, isChair, isSecretariat, LEVELS, listClearances, MEMBER_ROLES, SECRETARIAT, setClearance, viewerOf, type Level, type Viewer } from '../../usecases/ecabinet/clearance.ts';
 import {
   actionsFor,
   addAction,
@@ -29,6 +29,8 @@ import {
   createMeeting,
   decisionsRegister,
   hasQuorum,
+  seatsOf,
+  sitterName,
   listMeetings,
   meetingById,
   meetingOfItem,
@@ -50,6 +52,7 @@ import {
   type Decision,
   type Item,
   type Meeting,
+  type Member,
   type Position,
   type Recusal,
 } from '../../usecases/ecabinet/meetings.ts';
@@ -424,9 +427,15 @@ interface MeetingData {
   positions: Position[];
   recusals: Recusal[];
   attendance: Attendance[];
-  members: { userId: string; name: string }[];
+  members: Member[];
   ready: Memo[];
   agencies: Agencies;
+}
+
+/** Who recorded a position: the minister, or a delegate for the minister. */
+function recorder(ctx: PageContext, position: Position): string {
+  const name = position.recordedBy.name ?? '';
+  return position.actingFor?.name ? ctx.t('ecabinet.positions.byFor', { delegate: name, minister: position.actingFor.name }) : ctx.t('ecabinet.positions.by', { name });
 }
 
 function PositionSummary({ ctx, positions, agencies, detailed }: { ctx: PageContext; positions: Position[]; agencies: Agencies; detailed: boolean }) {
@@ -434,9 +443,9 @@ function PositionSummary({ ctx, positions, agencies, detailed }: { ctx: PageCont
   return (
     <>
       <span>{ctx.t('ecabinet.positions.summary', { agree: count('agree'), object: count('object'), comment: count('comment'), speak: positions.filter((p) => p.wantsToSpeak).length })}</span>
-      {detailed && positions.some((p) => p.reason) && (
+      {detailed && positions.length > 0 && (
         <ul class="ecabinet-reasons">
-          {positions.filter((p) => p.reason).map((p) => <li>{`${agencyName(ctx, agencies, p.agencyId)} (${ctx.t(`ecabinet.stances.${p.stance}`)}): ${p.reason}`}</li>)}
+          {positions.map((p) => <li>{`${agencyName(ctx, agencies, p.agencyId)} (${ctx.t(`ecabinet.stances.${p.stance}`)})${p.reason ? `: ${p.reason}` : ''}`} <span class="hint">{recorder(ctx, p)}</span></li>)}
         </ul>
       )}
     </>
@@ -508,7 +517,8 @@ function MeetingPage({ ctx, data }: { ctx: PageContext; data: MeetingData }) {
   const { meeting, viewer, items } = data;
   const secretariat = isSecretariat(viewer.principal);
   const overseeing = viewer.cabinetWide;
-  const present = data.attendance.filter((a) => a.present).length;
+  const seats = seatsOf(data.attendance);
+  const filled = seats.filter((s) => s.sitting);
   return (
     <>
       <h1>{meeting.title}</h1>
@@ -516,8 +526,11 @@ function MeetingPage({ ctx, data }: { ctx: PageContext; data: MeetingData }) {
         <When ctx={ctx} at={meeting.startsAt} /> · <strong>{t(`ecabinet.meetingStates.${meeting.state}`)}</strong> · {t('ecabinet.meeting.papersDue')} <When ctx={ctx} at={meeting.papersDueAt} />
       </p>
       {meeting.state === 'in-session' && <p class="notice" role="status">{t('ecabinet.meeting.live', { seconds: LIVE_REFRESH_SECONDS })}</p>}
-      {data.attendance.length > 0 && (
-        <p>{t('ecabinet.meeting.attendance', { present, members: data.attendance.length })} · {hasQuorum(data.attendance) ? t('ecabinet.meeting.quorum') : <strong>{t('ecabinet.meeting.noQuorum')}</strong>}</p>
+      {seats.length > 0 && (
+        <>
+          <p>{t('ecabinet.meeting.attendance', { present: filled.length, members: seats.length })} · {hasQuorum(data.attendance) ? t('ecabinet.meeting.quorum') : <strong>{t('ecabinet.meeting.noQuorum')}</strong>}</p>
+          <p>{t('ecabinet.minutes.present', { names: filled.map((s) => sitterName(t, s)).join(', ') || '—' })}</p>
+        </>
       )}
       <h2>{t('ecabinet.agenda')}</h2>
       {items.length === 0 ? (
@@ -570,7 +583,7 @@ function MeetingPage({ ctx, data }: { ctx: PageContext; data: MeetingData }) {
           <Choices
             name="present"
             label={t('ecabinet.meeting.roll')}
-            choices={data.members.map((m) => ({ value: m.userId, label: m.name }))}
+            choices={data.members.map((m) => ({ value: m.userId, label: m.role === DELEGATE ? t('ecabinet.meeting.delegateOf', { name: m.name, ministry: agencyName(ctx, data.agencies, m.agencyId) }) : m.name }))}
             checked={data.attendance.filter((a) => a.present).map((a) => a.userId)}
             multiple
           />
