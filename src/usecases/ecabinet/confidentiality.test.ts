@@ -95,6 +95,18 @@ describe('a confidential paper and a minister cleared only for restricted papers
     assert.doesNotMatch((await get(trade, '/cabinet/follow-up')).body, /Land acquisition/);
   });
 
+  it("is left out of the meeting's live feed, which carries it for a minister cleared for it", async () => {
+    const home = await get(finance, '/cabinet');
+    const meeting = /href="(\/cabinet\/meetings\/[0-9a-f-]+)">Cabinet meeting of 16 November 2026/.exec(home.body)![1]!;
+    const item = /<li id="item-([0-9a-f-]+)"[^>]*><h3><a href="\/cabinet\/memos\/[0-9a-f-]+">Land acquisition/.exec((await get(finance, meeting)).body)?.[1];
+    assert.ok(item, 'the cleared minister sees the item on the agenda');
+    assert.match((await get(finance, `${meeting}/live`)).body, new RegExp(`id="status-${item}"`));
+    const feed = await get(trade, `${meeting}/live`);
+    assert.equal(feed.statusCode, 200);
+    assert.doesNotMatch(feed.body, new RegExp(item));
+    assert.match(feed.body, /id="status-/, 'the items he may see are there');
+  });
+
   it('is never named in the e-mail that circulated its agenda, even to members cleared for it', async () => {
     const mails = await sentMail(app);
     const circulated = mails.filter((m) => /16 November 2026/.test(m));

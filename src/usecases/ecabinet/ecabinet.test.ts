@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import zlib from 'node:zlib';
 import type { LightMyRequestResponse } from 'fastify';
+import { BUDGET_BYTES } from '../../../bench/page-weight.ts';
 import { signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { assertProblem } from '../../../test/support/http.ts';
 import { PDF } from '../../../test/support/registration-fixtures.ts';
@@ -219,9 +221,23 @@ describe('from the agenda to a published decision', () => {
     await refused(secretariat, `/cabinet/meetings/${meeting}/consent-agenda`, {}, 409);
     await ok(post(secretariat, `/cabinet/meetings/${meeting}/attendance`, { present: ids }));
     const live = await get(minister, `/cabinet/meetings/${meeting}?lang=en`);
-    assert.equal(live.headers.refresh, '15', 'the live page reloads itself without JavaScript');
+    assert.match(live.body, /<noscript><meta http-equiv="refresh" content="15"\/><\/noscript>/, 'the live page reloads itself without JavaScript');
     assert.match(live.body, /In session/);
+    const feed = `/cabinet/meetings/${meeting}/live?lang=en`;
+    /** The consent item's live part: from its id to the next item's, or the end of its list item. */
+    const consentStatus = (html: string) => {
+      const at = html.indexOf(`id="status-${items.get('consent')}"`);
+      assert.ok(at >= 0, 'the consent item is in the feed');
+      const rest = html.slice(at + 1);
+      return rest.slice(0, rest.search(/id="status-|<\/li>|$/));
+    };
+    assert.doesNotMatch(consentStatus((await get(minister, feed)).body), /Adopted/);
     await ok(post(secretariat, `/cabinet/meetings/${meeting}/consent-agenda`));
+    const fed = await get(minister, feed);
+    assert.equal(fed.statusCode, 200);
+    assert.match(String(fed.headers['cache-control']), /no-store/);
+    assert.match(fed.body, /^<div data-state="in-session">/);
+    assert.match(consentStatus(fed.body), /Adopted/, 'the live feed carries the decision just recorded');
     await ok(post(secretariat, `/cabinet/items/${items.get('objected')}/recusals`, { member: ids[1]!, reason: 'Shareholder of a fuel importer' }));
     await refused(secretariat, `/cabinet/items/${items.get('objected')}/decision`, { outcome: 'adopted', votesFor: `${ids.length}` }, 400);
     await ok(post(secretariat, `/cabinet/items/${items.get('objected')}/decision`, { outcome: 'amended', text: 'The formula includes transport costs.', votesFor: '3', votesAgainst: '1', votesAbstain: '0', public: 'yes' }));
@@ -355,5 +371,48 @@ describe('seats, not people: a delegate stands in for their minister', () => {
       await refused(secretariat, `/cabinet/items/${item}/decision`, { outcome: 'adopted', votesFor: '6' }, 400);
       await ok(post(secretariat, `/cabinet/items/${item}/decision`, { outcome: 'adopted', votesFor: '5' }));
     });
+  });
+});
+
+describe('the live meeting page with JavaScript', () => {
+  let meeting: string;
+  let page: LightMyRequestResponse;
+
+  before(async () => {
+    const id = await draftMemo('Bus lanes on the Avenue Nasser');
+    await throughMinistry(id);
+    await ok(post(secretariat, `/cabinet/memos/${id}/steps/mark-ready`));
+    meeting = (await ok(post(secretariat, '/cabinet/meetings', { title: 'Cabinet meeting of 21 December 2099', startsAt: '2099-12-21T09:00', papersDueAt: '2099-12-18T12:00' }))).split('/').pop()!;
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/items`, { memo: id, track: 'consent' }));
+    assert.doesNotMatch((await get(secretariat, `/cabinet/meetings/${meeting}`)).body, /<script/, 'no script before the meeting sits');
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/circulate`));
+    const roll = (await get(secretariat, `/cabinet/meetings/${meeting}`)).body;
+    await ok(post(secretariat, `/cabinet/meetings/${meeting}/attendance`, { present: [...roll.matchAll(/name="present" type="checkbox" value="([0-9a-f-]+)"/g)].map((m) => m[1]!) }));
+    page = await get(finance, `/cabinet/meetings/${meeting}?lang=en`);
+  });
+
+  it('loads one script, from our own origin under the Content-Security-Policy, that polls the live feed', async () => {
+    assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+    const scripts = [...page.body.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    assert.equal(scripts.length, 1);
+    const src = /^<script src="(\/assets\/live-meeting\.[0-9a-f]{12}\.js)" defer>$/.exec(scripts[0]!)?.[1];
+    assert.ok(src, 'an external file, never inline script');
+    assert.match(page.body, new RegExp(`data-live-src="/cabinet/meetings/${meeting}/live\\?lang=en"`));
+    const script = await get(null, src);
+    assert.equal(script.statusCode, 200);
+    assert.match(String(script.headers['content-type']), /^text\/javascript/);
+    assert.match(script.body, /data-live-src/);
+  });
+
+  it('stays within the page-weight budget, script included, compressed', async () => {
+    const css = /<link rel="stylesheet" href="([^"]+)"/.exec(page.body)![1]!;
+    const js = /<script src="([^"]+)"/.exec(page.body)![1]!;
+    const bytes = [page.body, (await get(null, css)).body, (await get(null, js)).body].reduce((sum, text) => sum + zlib.brotliCompressSync(text).length, 0);
+    assert.ok(bytes <= BUDGET_BYTES, `${bytes} B of ${BUDGET_BYTES} B`);
+  });
+
+  it('has its live feed in the API description', async () => {
+    const spec = (await get(null, '/openapi.json')).json() as { paths: Record<string, { get?: unknown }> };
+    assert.ok(spec.paths['/cabinet/meetings/{id}/live']?.get);
   });
 });

@@ -1,6 +1,7 @@
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { renderToString } from 'preact-render-to-string';
 import type { Db } from '../../platform/db/database.ts';
 import type { BlobStore } from '../../platform/files/blob-store.ts';
 import { access, hasRole, requirePrincipal, type AccessRule } from '../../platform/http/access.ts';
@@ -82,6 +83,7 @@ import { isoDate, isoDateTime } from '../../usecases/ecabinet/routes.ts';
 import { Choices, CsrfField, ErrorSummary, Field, FormText, isClientProblem, Select, TextArea, translatedErrors, type FieldErrors } from '../components/forms.tsx';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, resolveLocale, type PageContext } from '../page-context.ts';
+import { liveMeetingScript } from '../assets.ts';
 import { sendPage } from '../render.tsx';
 
 const CABINET = access.roles(...CABINET_ROLES);
@@ -90,6 +92,8 @@ const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 const Form = <T extends Record<string, TSchema>>(fields: T) => Type.Object({ _csrf: FormText(200), ...fields }, { additionalProperties: false });
 /** How often the live meeting page reloads itself, without JavaScript. */
 const LIVE_REFRESH_SECONDS = 15;
+/** How often its script asks the live feed what changed: a small fragment, so more often. */
+const LIVE_POLL_SECONDS = 5;
 
 const memoPath = (id: string) => `/cabinet/memos/${id}`;
 const meetingPath = (id: string) => `/cabinet/meetings/${id}`;
@@ -420,16 +424,29 @@ function ComparePage({ ctx, memo, from, to }: { ctx: PageContext; memo: Memo; fr
 
 /* ---------------------------------------------------------------- meetings */
 
-interface MeetingData {
+/** A meeting as the viewer may see it: items on papers they may not read are not there. */
+interface LiveData {
   viewer: Viewer;
   meeting: Meeting;
   items: Item[];
   positions: Position[];
   recusals: Recusal[];
   attendance: Attendance[];
+  agencies: Agencies;
+}
+
+interface MeetingData extends LiveData {
   members: Member[];
   ready: Memo[];
-  agencies: Agencies;
+}
+
+async function liveData(db: Db, viewer: Viewer, meetingId: string): Promise<LiveData> {
+  const meeting = await meetingById(db, meetingId);
+  if (!meeting) throw Problem.notFound('No cabinet meeting has this id.');
+  const items = await agendaOf(db, viewer, meeting.id);
+  const ids = items.map((i) => i.id);
+  const [positions, recusals, attendance, agencies] = await Promise.all([positionsOn(db, ids), recusalsOn(db, ids), attendanceAt(db, meeting.id), agenciesById(db)]);
+  return { viewer, meeting, items, positions, recusals, attendance, agencies };
 }
 
 /** Who recorded a position: the minister, or a delegate for the minister. */
@@ -512,16 +529,17 @@ function ItemControls({ ctx, data, item }: { ctx: PageContext; data: MeetingData
   );
 }
 
-function MeetingPage({ ctx, data }: { ctx: PageContext; data: MeetingData }) {
+/**
+ * The parts of the meeting page that change while it sits, each an element with an id and
+ * `data-live`: the page shows them, and the live feed sends them again for the script to swap in.
+ */
+function MeetingStatus({ ctx, data }: { ctx: PageContext; data: LiveData }) {
   const { t } = ctx;
-  const { meeting, viewer, items } = data;
-  const secretariat = isSecretariat(viewer.principal);
-  const overseeing = viewer.cabinetWide;
+  const { meeting } = data;
   const seats = seatsOf(data.attendance);
   const filled = seats.filter((s) => s.sitting);
   return (
-    <>
-      <h1>{meeting.title}</h1>
+    <div id="meeting-status" data-live>
       <p>
         <When ctx={ctx} at={meeting.startsAt} /> · <strong>{t(`ecabinet.meetingStates.${meeting.state}`)}</strong> · {t('ecabinet.meeting.papersDue')} <When ctx={ctx} at={meeting.papersDueAt} />
       </p>
@@ -532,38 +550,69 @@ function MeetingPage({ ctx, data }: { ctx: PageContext; data: MeetingData }) {
           <p>{t('ecabinet.minutes.present', { names: filled.map((s) => sitterName(t, s)).join(', ') || '—' })}</p>
         </>
       )}
+    </div>
+  );
+}
+
+function ItemStatus({ ctx, data, item }: { ctx: PageContext; data: LiveData; item: Item }) {
+  const { t } = ctx;
+  const positions = data.positions.filter((p) => p.itemId === item.id);
+  const recused = data.recusals.filter((r) => r.itemId === item.id);
+  return (
+    <div id={`status-${item.id}`} data-live>
+      <p>
+        {agencyName(ctx, data.agencies, item.agencyId)} · <strong>{t(`ecabinet.tracks.${item.track}`)}</strong>
+        {item.movedByObjection && ` · ${t('ecabinet.item.movedByObjection')}`}
+        {item.late && ` · ${item.lateApproved ? t('ecabinet.item.lateApproved') : t('ecabinet.item.lateWaiting')}`}
+      </p>
+      {data.viewer.cabinetWide && <div><PositionSummary ctx={ctx} positions={positions} agencies={data.agencies} detailed /></div>}
+      {recused.length > 0 && <p>{t('ecabinet.recusal.list', { names: recused.map((r) => r.name).join(', ') })}</p>}
+      {item.outcome && (
+        <p class="ecabinet-decision">
+          <strong>{t(`ecabinet.outcomes.${item.outcome}`)}</strong>
+          {item.decisionNumber && ` · ${t('ecabinet.decision.number', { number: item.decisionNumber })}`}
+          {item.votes && ` · ${t('ecabinet.minutes.votes', { for: item.votes.for, against: item.votes.against, abstain: item.votes.abstain })}`}
+          {item.public && ` · ${t('ecabinet.decision.public')}`}
+          <br />
+          <span class="ecabinet-text">{item.decisionText}</span>
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** What the live feed answers: the changing parts only, and the meeting's state (the script reloads the page when that changes). */
+function LiveFragment({ ctx, data }: { ctx: PageContext; data: LiveData }) {
+  return (
+    <div data-state={data.meeting.state}>
+      <MeetingStatus ctx={ctx} data={data} />
+      {data.items.map((item) => <ItemStatus ctx={ctx} data={data} item={item} />)}
+    </div>
+  );
+}
+
+function MeetingPage({ ctx, data }: { ctx: PageContext; data: MeetingData }) {
+  const { t } = ctx;
+  const { meeting, viewer, items } = data;
+  const secretariat = isSecretariat(viewer.principal);
+  const overseeing = viewer.cabinetWide;
+  const live = meeting.state === 'in-session' ? { 'data-live-src': `${meetingPath(meeting.id)}/live?lang=${ctx.locale}`, 'data-live-every': String(LIVE_POLL_SECONDS), 'data-state': meeting.state } : {};
+  return (
+    <div {...live}>
+      <h1>{meeting.title}</h1>
+      <MeetingStatus ctx={ctx} data={data} />
       <h2>{t('ecabinet.agenda')}</h2>
       {items.length === 0 ? (
         <p>{t('ecabinet.agendaEmpty')}</p>
       ) : (
         <ol class="ecabinet-agenda">
-          {items.map((item) => {
-            const positions = data.positions.filter((p) => p.itemId === item.id);
-            const recused = data.recusals.filter((r) => r.itemId === item.id);
-            return (
-              <li id={`item-${item.id}`} value={item.position}>
-                <h3><a href={memoPath(item.memoId)}>{item.title}</a> <LevelTag ctx={ctx} level={item.classification} /></h3>
-                <p>
-                  {agencyName(ctx, data.agencies, item.agencyId)} · <strong>{t(`ecabinet.tracks.${item.track}`)}</strong>
-                  {item.movedByObjection && ` · ${t('ecabinet.item.movedByObjection')}`}
-                  {item.late && ` · ${item.lateApproved ? t('ecabinet.item.lateApproved') : t('ecabinet.item.lateWaiting')}`}
-                </p>
-                {overseeing && <p><PositionSummary ctx={ctx} positions={positions} agencies={data.agencies} detailed /></p>}
-                {recused.length > 0 && <p>{t('ecabinet.recusal.list', { names: recused.map((r) => r.name).join(', ') })}</p>}
-                {item.outcome && (
-                  <p class="ecabinet-decision">
-                    <strong>{t(`ecabinet.outcomes.${item.outcome}`)}</strong>
-                    {item.decisionNumber && ` · ${t('ecabinet.decision.number', { number: item.decisionNumber })}`}
-                    {item.votes && ` · ${t('ecabinet.minutes.votes', { for: item.votes.for, against: item.votes.against, abstain: item.votes.abstain })}`}
-                    {item.public && ` · ${t('ecabinet.decision.public')}`}
-                    <br />
-                    <span class="ecabinet-text">{item.decisionText}</span>
-                  </p>
-                )}
-                <ItemControls ctx={ctx} data={data} item={item} />
-              </li>
-            );
-          })}
+          {items.map((item) => (
+            <li id={`item-${item.id}`} value={item.position}>
+              <h3><a href={memoPath(item.memoId)}>{item.title}</a> <LevelTag ctx={ctx} level={item.classification} /></h3>
+              <ItemStatus ctx={ctx} data={data} item={item} />
+              <ItemControls ctx={ctx} data={data} item={item} />
+            </li>
+          ))}
         </ol>
       )}
       {secretariat && (meeting.state === 'planned' || meeting.state === 'circulated') && (
@@ -612,7 +661,7 @@ function MeetingPage({ ctx, data }: { ctx: PageContext; data: MeetingData }) {
         </>
       )}
       {meeting.minutesVerifyUrl && <p><a href={meeting.minutesVerifyUrl}>{t('ecabinet.minutes.signed')}</a></p>}
-    </>
+    </div>
   );
 }
 
@@ -927,22 +976,28 @@ export function ecabinetPages(deps: { db: Db; jobs: JobQueue; blobs: BlobStore; 
       handler: async (request, reply) => {
         const ctx = pageContext(request, reply, oidcLabel);
         const viewer = await viewerOfRequest(request);
-        const meeting = await meetingById(db, request.params.id);
-        if (!meeting) throw Problem.notFound('No cabinet meeting has this id.');
-        const items = await agendaOf(db, viewer, meeting.id);
-        const ids = items.map((i) => i.id);
+        const data = await liveData(db, viewer, request.params.id);
         const secretariat = isSecretariat(viewer.principal);
-        const [positions, recusals, attendance, members, ready, agencies] = await Promise.all([
-          positionsOn(db, ids),
-          recusalsOn(db, ids),
-          attendanceAt(db, meeting.id),
-          secretariat ? cabinetMembers(db) : [],
-          secretariat ? listMemos(db, viewer, { state: 'ready' }).then((r) => r.memos) : [],
-          agenciesById(db),
-        ]);
-        // Without JavaScript, the live meeting reloads itself to show what the secretariat records.
-        if (meeting.state === 'in-session') reply.header('refresh', String(LIVE_REFRESH_SECONDS));
-        return sendPage(reply, ctx, { title: meeting.title, body: <MeetingPage ctx={ctx} data={{ viewer, meeting, items, positions, recusals, attendance, members, ready, agencies }} />, private: true });
+        const [members, ready] = await Promise.all([secretariat ? cabinetMembers(db) : [], secretariat ? listMemos(db, viewer, { state: 'ready' }).then((r) => r.memos) : []]);
+        // The live meeting updates itself: with JavaScript from the live feed, without it by reloading
+        // (a refresh inside <noscript>, which a browser running the script ignores).
+        const head = data.meeting.state === 'in-session' && (
+          <>
+            <noscript><meta httpEquiv="refresh" content={String(LIVE_REFRESH_SECONDS)} /></noscript>
+            <script src={liveMeetingScript.url} defer />
+          </>
+        );
+        return sendPage(reply, ctx, { title: data.meeting.title, head, body: <MeetingPage ctx={ctx} data={{ ...data, members, ready }} />, private: true });
+      },
+    });
+
+    app.get('/cabinet/meetings/:id/live', {
+      config: { access: CABINET },
+      schema: { summary: "The live feed of a meeting's page: the parts that change (state, seats, positions, decisions) as an HTML fragment, without the items the reader may not see", tags: ['web'], params: IdParams, querystring: Type.Object(Lang) },
+      handler: async (request, reply) => {
+        const ctx = pageContext(request, reply, oidcLabel);
+        const data = await liveData(db, await viewerOfRequest(request), request.params.id);
+        return reply.type('text/html; charset=utf-8').header('cache-control', 'private, no-store').send(renderToString(<LiveFragment ctx={ctx} data={data} />));
       },
     });
 
