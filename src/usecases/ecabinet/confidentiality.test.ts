@@ -145,7 +145,9 @@ describe('a classified attachment', () => {
   });
 
   it('is refused unless its content is really a PDF or an image', async () => {
-    assertProblem(await upload(drafter, `/cabinet/memos/${housingId}/attachments`, { name: 'notes.pdf', bytes: Buffer.from('just text, not a PDF') }, 'restricted'), 400);
+    const refused = await upload(drafter, `/cabinet/memos/${housingId}/attachments`, { name: 'notes.pdf', bytes: Buffer.from('just text, not a PDF') }, 'restricted');
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /class="error-summary"/, 'the memo page again, saying why');
   });
 
   it('is neither listed nor downloadable for someone who reads its memo but is not cleared for it', async () => {

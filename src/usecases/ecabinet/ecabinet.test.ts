@@ -45,6 +45,24 @@ async function refused(session: Session, url: string, fields: Record<string, str
   assertProblem(await post(session, url, fields), status);
 }
 
+/**
+ * Post a form whose input is refused: its page comes back (400) with the error summary linking to
+ * each of these field ids, and what was typed still in the form.
+ */
+async function sentBack(session: Session, url: string, fields: Record<string, string>, ids: string[], kept: string[] = []): Promise<string> {
+  const response = await post(session, url, fields);
+  assert.equal(response.statusCode, 400, response.body.slice(0, 300));
+  assert.match(String(response.headers['content-type']), /^text\/html/);
+  const summary = /<div class="error-summary"[\s\S]*?<\/div>/.exec(response.body)?.[0];
+  assert.ok(summary, 'an error summary');
+  for (const id of ids) {
+    assert.ok(summary.includes(`href="#${id}"`), `the summary links to #${id}`);
+    assert.match(response.body, new RegExp(`id="${id}"[^>]*aria-invalid="true"`), `#${id} is marked invalid`);
+  }
+  for (const value of kept) assert.ok(response.body.includes(value), `${value} is kept`);
+  return response.body;
+}
+
 async function ok(response: Promise<LightMyRequestResponse>): Promise<string> {
   const done = await response;
   assert.equal(done.statusCode, 303, done.body.slice(0, 500));
@@ -97,6 +115,13 @@ describe('a memorandum inside its ministry', () => {
     assert.match(response.body, /class="error-summary"/);
     assert.match(response.body, /href="#title"/);
   });
+
+  it('shows every other form of the cabinet again the same way: the revision, the new meeting', async () => {
+    const id = await draftMemo('Coastal erosion survey');
+    await sentBack(drafter, `/cabinet/memos/${id}/revisions`, { ...memoFields('Coastal erosion survey'), summary: '', proposedDecision: '' }, ['revise-summary', 'revise-proposedDecision'], ['DJF 1,000,000']);
+    await sentBack(secretariat, '/cabinet/meetings', { title: 'Extraordinary cabinet', startsAt: '', papersDueAt: '2099-13-01T09:00' }, ['startsAt'], ['value="Extraordinary cabinet"']);
+    await sentBack(secretariat, '/cabinet/clearances', { username: 'minister.trade' }, ['level'], ['value="minister.trade"']);
+  });
 });
 
 describe('consultation and versions', () => {
@@ -104,7 +129,7 @@ describe('consultation and versions', () => {
     const id = await draftMemo('Water tariffs for social housing');
     await throughMinistry(id);
     await ok(post(secretariat, `/cabinet/memos/${id}/consultations`, { agency: 'commerce', dueOn: '2026-12-04' }));
-    await refused(secretariat, `/cabinet/memos/${id}/consultations`, { agency: 'finance', dueOn: '2026-02-31' }, 400);
+    await sentBack(secretariat, `/cabinet/memos/${id}/consultations`, { agency: 'finance', dueOn: '2026-02-31' }, ['dueOn'], ['value="finance" selected']);
     const page = await get(trade, `/cabinet/memos/${id}`);
     const consultation = /action="\/cabinet\/consultations\/([0-9a-f-]+)\/reply"/.exec(page.body)?.[1];
     assert.ok(consultation, 'the consulted ministry is offered a reply form');
@@ -201,7 +226,8 @@ describe('from the agenda to a published decision', () => {
 
   it('moves a consent item to discussion when a minister objects, and needs the objection’s reason', async () => {
     const id = items.get('objected')!;
-    await refused(trade, `/cabinet/items/${id}/position`, { stance: 'object' }, 400);
+    await sentBack(trade, `/cabinet/items/${id}/position?lang=en`, { stance: 'object' }, [`reason-${id}`]);
+    await sentBack(trade, `/cabinet/items/${id}/position`, { reason: 'Costs are unclear.' }, [`stance-${id}`], ['Costs are unclear.']);
     await ok(post(finance, `/cabinet/items/${id}/position`, { stance: 'agree' }));
     await ok(post(trade, `/cabinet/items/${id}/position`, { stance: 'object', reason: 'The formula ignores transport costs.', speak: 'yes' }));
     await ok(post(health, `/cabinet/items/${items.get('consent')}/position`, { stance: 'agree' }));
@@ -239,9 +265,10 @@ describe('from the agenda to a published decision', () => {
     assert.match(fed.body, /^<div data-state="in-session">/);
     assert.match(consentStatus(fed.body), /Adopted/, 'the live feed carries the decision just recorded');
     await ok(post(secretariat, `/cabinet/items/${items.get('objected')}/recusals`, { member: ids[1]!, reason: 'Shareholder of a fuel importer' }));
-    await refused(secretariat, `/cabinet/items/${items.get('objected')}/decision`, { outcome: 'adopted', votesFor: `${ids.length}` }, 400);
+    await sentBack(secretariat, `/cabinet/items/${items.get('objected')}/decision`, { outcome: 'adopted', votesFor: `${ids.length}` }, [`for-${items.get('objected')}`], [`value="${ids.length}"`]);
+    await sentBack(secretariat, `/cabinet/items/${items.get('objected')}/recusals`, { reason: 'Shareholder' }, [`member-${items.get('objected')}`], ['value="Shareholder"']);
     await ok(post(secretariat, `/cabinet/items/${items.get('objected')}/decision`, { outcome: 'amended', text: 'The formula includes transport costs.', votesFor: '3', votesAgainst: '1', votesAbstain: '0', public: 'yes' }));
-    await refused(secretariat, `/cabinet/items/${items.get('discussed')}/decision`, { outcome: 'adopted', public: 'yes' }, 400);
+    await sentBack(secretariat, `/cabinet/items/${items.get('discussed')}/decision`, { outcome: 'adopted', public: 'yes' }, [], ['a decision on a classified paper is not published']);
     await ok(post(secretariat, `/cabinet/items/${items.get('discussed')}/decision`, { outcome: 'adopted' }));
     await ok(post(secretariat, `/cabinet/items/${items.get('late')}/decision`, { outcome: 'deferred' }));
     const page = (await get(minister, `/cabinet/meetings/${meeting}?lang=en`)).body;
@@ -252,6 +279,7 @@ describe('from the agenda to a published decision', () => {
 
   it('drafts the minutes on closing; the chair approves them, the decisions take the next numbers and the minutes are signed', async () => {
     await ok(post(secretariat, `/cabinet/meetings/${meeting}/close`));
+    await sentBack(secretariat, `/cabinet/meetings/${meeting}/minutes`, { minutes: '  ' }, ['minutes']);
     const closed = (await get(secretariat, `/cabinet/meetings/${meeting}`)).body;
     assert.match(closed, /Present: /);
     assert.doesNotMatch(closed.slice(closed.indexOf('name="minutes"')), /Port concession renewal/, 'minutes name no classified paper');
@@ -272,12 +300,14 @@ describe('from the agenda to a published decision', () => {
   });
 
   it('assigns follow-up actions to ministries, who report progress, on the implementation dashboard', async () => {
+    await sentBack(secretariat, `/cabinet/items/${items.get('objected')}/actions`, { agency: 'urban', description: '', dueOn: '' }, [`description-${items.get('objected')}`, `due-${items.get('objected')}`], ['value="urban" selected']);
     await ok(post(secretariat, `/cabinet/items/${items.get('objected')}/actions`, { agency: 'urban', description: 'Publish the new formula', dueOn: '2099-12-31' }));
     await ok(post(secretariat, `/cabinet/items/${items.get('consent')}/actions`, { agency: 'urban', description: 'Announce the holiday', dueOn: '2000-01-01' }));
     const board = (await get(minister, '/cabinet/follow-up?lang=en')).body;
     assert.match(board, /Overdue actions: /);
     const action = /action="\/cabinet\/actions\/([0-9a-f-]+)\/progress"/.exec(board)?.[1];
     assert.ok(action);
+    await sentBack(minister, `/cabinet/actions/${action}/progress`, { progress: '' }, [`progress-${action}`]);
     await ok(post(minister, `/cabinet/actions/${action}/progress`, { progress: 'Published in the official journal.', done: 'yes' }));
     assert.match((await get(secretariat, '/cabinet/follow-up')).body, /Published in the official journal\./);
     await refused(trade, `/cabinet/actions/${action}/progress`, { progress: 'mine' }, 403);
@@ -368,7 +398,7 @@ describe('seats, not people: a delegate stands in for their minister', () => {
       const filled = (await get(secretariat, `/cabinet/meetings/${meeting}?lang=en`)).body;
       assert.match(filled, /Farhan Aden for Amina Abdi/);
       assert.match(filled, /quorum reached/);
-      await refused(secretariat, `/cabinet/items/${item}/decision`, { outcome: 'adopted', votesFor: '6' }, 400);
+      await sentBack(secretariat, `/cabinet/items/${item}/decision`, { outcome: 'adopted', votesFor: '6' }, [`for-${item}`]);
       await ok(post(secretariat, `/cabinet/items/${item}/decision`, { outcome: 'adopted', votesFor: '5' }));
     });
   });
