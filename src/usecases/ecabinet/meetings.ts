@@ -53,6 +53,7 @@ export interface Member {
   userId: string;
   name: string;
   email: string | null;
+  phone: string | null;
   locale: string | null;
   agencyId: string;
   role: string;
@@ -179,7 +180,7 @@ export async function cabinetMembers(executor: Executor, roles: string[] = ROLL_
   for (const agency of await listAgencies(executor)) {
     for (const role of roles) {
       for (const holder of await holdersOfRole(executor, role, agency.id)) {
-        if (!members.has(holder.id)) members.set(holder.id, { userId: holder.id, name: holder.display_name, email: holder.email, locale: holder.locale, agencyId: agency.id, role });
+        if (!members.has(holder.id)) members.set(holder.id, { userId: holder.id, name: holder.display_name, email: holder.email, phone: holder.phone, locale: holder.locale, agencyId: agency.id, role });
       }
     }
   }
@@ -187,31 +188,41 @@ export async function cabinetMembers(executor: Executor, roles: string[] = ROLL_
 }
 
 /**
- * Circulate the agenda with its papers: members are told by e-mail, and a message names only
- * public papers (the others are "a confidential item"), for mail leaves the government's hands.
+ * Tell a member, through the messaging block: by e-mail when they have an address, and by SMS when
+ * they have a mobile number. The texts are the caller's, which never carry a classified title.
+ */
+async function tellMember(messenger: Messenger, trx: Tx, member: Member, message: { subject: string; body: string; sms: string; about: { type: string; id: string }; template: string; dedupeKey: string; actor?: AuditActor; requestId?: string }): Promise<void> {
+  const common = { locale: isLocale(member.locale) ? member.locale : 'en', about: message.about, template: message.template, userId: member.userId, ...(message.actor ? { actor: message.actor } : {}), ...(message.requestId ? { requestId: message.requestId } : {}) };
+  if (member.email) await messenger.queue(trx, { ...common, channel: 'email', to: member.email, subject: message.subject, body: message.body, dedupeKey: `${message.dedupeKey}:${member.userId}` });
+  if (member.phone) await messenger.queue(trx, { ...common, channel: 'sms', to: member.phone, body: message.sms, dedupeKey: `${message.dedupeKey}:${member.userId}:sms` });
+}
+
+const reachable = (m: Member) => Boolean(m.email || m.phone);
+
+/**
+ * Circulate the agenda with its papers: members are told by e-mail and SMS, and a message names
+ * only public papers (the others are "a confidential item"), for messages leave the government's
+ * hands; the SMS names none, only how many items there are.
  */
 export async function circulate(db: Db, notify: { messenger: Messenger; baseUrl: string }, viewer: Viewer, meetingId: string, requestId: string): Promise<void> {
   requireSecretariat(viewer.principal);
-  const recipients = (await cabinetMembers(db, [CHAIR, MINISTER, DELEGATE])).filter((m) => m.email);
+  const recipients = (await cabinetMembers(db, [CHAIR, MINISTER, DELEGATE])).filter(reachable);
   await db.transaction().execute(async (trx) => {
     const meeting = await requireMeeting(trx, meetingId, ['planned']);
     const items = await allItems(trx, meetingId);
     if (items.length === 0) throw Problem.conflict('The agenda has no items yet.');
     await sql`UPDATE ecabinet_meetings SET state = 'circulated', circulated_at = now() WHERE id = ${meetingId}`.execute(trx);
     for (const member of recipients) {
-      const locale: Locale = isLocale(member.locale) ? member.locale : 'en';
-      const t = translator(locale);
+      const t = translator(isLocale(member.locale) ? member.locale : 'en');
       const list = items.map((item) => `${item.position}. ${notifiableTitle(t, item)}`).join('\n');
-      await notify.messenger.queue(trx, {
-        channel: 'email',
-        to: member.email!,
-        locale,
+      const link = `${notify.baseUrl}/cabinet/meetings/${meetingId}`;
+      await tellMember(notify.messenger, trx, member, {
         subject: t('ecabinet.mail.circulatedSubject', { meeting: meeting.title }),
-        body: t('ecabinet.mail.circulatedBody', { meeting: meeting.title, items: list, link: `${notify.baseUrl}/cabinet/meetings/${meetingId}` }),
+        body: t('ecabinet.mail.circulatedBody', { meeting: meeting.title, items: list, link }),
+        sms: t('ecabinet.sms.circulated', { meeting: meeting.title, count: items.length, link }),
         about: { type: 'cabinet-meeting', id: meetingId },
         template: 'ecabinet.agenda-circulated',
-        dedupeKey: `ecabinet-circulated:${meetingId}:${member.userId}`,
-        userId: member.userId,
+        dedupeKey: `ecabinet-circulated:${meetingId}`,
         actor: actorOf(viewer.principal),
         requestId,
       });
@@ -630,19 +641,16 @@ export function overdueNotifier(db: Db, messenger: Messenger, baseUrl: string) {
     await db.transaction().execute(async (trx) => {
       const action = (await sql<{ done: boolean; number: string | null; dueOn: string }>`SELECT x.done, i.decision_number AS number, to_char(x.due_on, 'YYYY-MM-DD') AS "dueOn" FROM ecabinet_actions x JOIN ecabinet_items i ON i.id = x.item_id WHERE x.id = ${payload.actionId}`.execute(trx)).rows[0];
       if (!action || action.done) return;
-      for (const member of (await cabinetMembers(trx, [SECRETARIAT])).filter((m) => m.email)) {
-        const locale: Locale = isLocale(member.locale) ? member.locale : 'en';
-        const t = translator(locale);
-        await messenger.queue(trx, {
-          channel: 'email',
-          to: member.email!,
-          locale,
-          subject: t('ecabinet.mail.overdueSubject', { number: action.number ?? '—' }),
-          body: t('ecabinet.mail.overdueBody', { number: action.number ?? '—', due: action.dueOn, link: `${baseUrl}/cabinet/follow-up` }),
+      for (const member of (await cabinetMembers(trx, [SECRETARIAT])).filter(reachable)) {
+        const t = translator(isLocale(member.locale) ? member.locale : 'en');
+        const facts = { number: action.number ?? '—', due: action.dueOn, link: `${baseUrl}/cabinet/follow-up` };
+        await tellMember(messenger, trx, member, {
+          subject: t('ecabinet.mail.overdueSubject', facts),
+          body: t('ecabinet.mail.overdueBody', facts),
+          sms: t('ecabinet.sms.overdue', facts),
           about: { type: 'cabinet-action', id: payload.actionId },
           template: 'ecabinet.action-overdue',
-          dedupeKey: `ecabinet-overdue:${payload.actionId}:${member.userId}`,
-          userId: member.userId,
+          dedupeKey: `ecabinet-overdue:${payload.actionId}`,
         });
       }
     });
