@@ -20,4 +20,6 @@ function load(file: string, type: string): Asset {
 
 /** Assets are named by content hash, so they can be cached for a year and never go stale. */
 export const stylesheet = load('site.css', 'text/css; charset=utf-8');
-export const ASSETS = new Map([stylesheet].map((asset) => [asset.url, asset]));
+/** The live meeting page's progressive enhancement: from our own origin, as the Content-Security-Policy wants. */
+export const liveMeetingScript = load('live-meeting.js', 'text/javascript; charset=utf-8');
+export const ASSETS = new Map([stylesheet, liveMeetingScript].map((asset) => [asset.url, asset]));

@@ -12,7 +12,7 @@ function languageHref(ctx: PageContext, locale: string): string {
   return `${ctx.path}?${search.toString()}`;
 }
 
-export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
+export function Layout({ ctx, title, head, children }: { ctx: PageContext; title: string; head?: ComponentChildren; children: ComponentChildren }) {
   const { t, principal } = ctx;
   return (
     <html lang={ctx.locale} dir={ctx.dir}>
@@ -21,6 +21,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · ${t('app.name')}`}</title>
         <link rel="stylesheet" href={stylesheet.url} />
+        {head}
       </head>
       <body>
         <a class="skip" href="#main">{t('layout.skip')}</a>

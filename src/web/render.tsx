@@ -7,13 +7,15 @@ import { Layout } from './layout.tsx';
 export interface PageOptions {
   title: string;
   body: ComponentChildren;
+  /** What a page adds to the document's head (its own script, say). */
+  head?: ComponentChildren;
   /** Pages with personal data say so, and are never cached. */
   private?: boolean;
 }
 
 /** A whole HTML document. Preact escapes every text and attribute, so nothing user-supplied runs. */
 export function renderPage(ctx: PageContext, page: PageOptions): string {
-  const tree: VNode = <Layout ctx={ctx} title={page.title}>{page.body}</Layout>;
+  const tree: VNode = <Layout ctx={ctx} title={page.title} head={page.head}>{page.body}</Layout>;
   return `<!doctype html>${renderToString(tree)}`;
 }
 

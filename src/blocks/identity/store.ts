@@ -154,14 +154,14 @@ export async function loadReach(executor: Executor, holder: { userId?: string; c
  * Accounts holding `role` for `agencyId`: granted in that agency, in an agency above it, or
  * platform-wide. Used to tell the people who will work a case.
  */
-export async function holdersOfRole(executor: Executor, role: string, agencyId: string): Promise<Pick<User, 'id' | 'email' | 'display_name' | 'locale'>[]> {
-  const result = await sql<Pick<User, 'id' | 'email' | 'display_name' | 'locale'>>`
+export async function holdersOfRole(executor: Executor, role: string, agencyId: string): Promise<Pick<User, 'id' | 'email' | 'phone' | 'display_name' | 'locale'>[]> {
+  const result = await sql<Pick<User, 'id' | 'email' | 'phone' | 'display_name' | 'locale'>>`
     WITH RECURSIVE chain AS (
       SELECT id, parent_id FROM identity_agencies WHERE id = ${agencyId}
       UNION
       SELECT a.id, a.parent_id FROM identity_agencies a JOIN chain c ON a.id = c.parent_id
     )
-    SELECT DISTINCT u.id, u.email, u.display_name, u.locale
+    SELECT DISTINCT u.id, u.email, u.phone, u.display_name, u.locale
     FROM identity_role_grants g JOIN identity_users u ON u.id = g.user_id
     WHERE g.role = ${role} AND (g.agency_id IS NULL OR g.agency_id IN (SELECT id FROM chain)) AND u.disabled_at IS NULL`.execute(executor);
   return result.rows;

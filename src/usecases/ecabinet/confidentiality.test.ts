@@ -9,9 +9,12 @@ import type { LightMyRequestResponse } from 'fastify';
 import { signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { assertProblem } from '../../../test/support/http.ts';
 import { findEntries } from '../../blocks/audit/index.ts';
-import { findUserByLogin } from '../../blocks/identity/index.ts';
 import { sentMail } from './ecabinet-fixtures.ts';
-import { seedEcabinetDemo } from './index.ts';
+import { sql } from 'kysely';
+import { findUserByLogin, principalForUser } from '../../blocks/identity/index.ts';
+import { seedEcabinetDemo, viewerOf } from './index.ts';
+import { addItem, circulate, createMeeting } from './meetings.ts';
+import { createMemo, takeStep } from './memos.ts';
 
 const SECRET_TITLE = 'Land acquisition for the port access road';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
@@ -95,6 +98,18 @@ describe('a confidential paper and a minister cleared only for restricted papers
     assert.doesNotMatch((await get(trade, '/cabinet/follow-up')).body, /Land acquisition/);
   });
 
+  it("is left out of the meeting's live feed, which carries it for a minister cleared for it", async () => {
+    const home = await get(finance, '/cabinet');
+    const meeting = /href="(\/cabinet\/meetings\/[0-9a-f-]+)">Cabinet meeting of 16 November 2026/.exec(home.body)![1]!;
+    const item = /<li id="item-([0-9a-f-]+)"[^>]*><h3><a href="\/cabinet\/memos\/[0-9a-f-]+">Land acquisition/.exec((await get(finance, meeting)).body)?.[1];
+    assert.ok(item, 'the cleared minister sees the item on the agenda');
+    assert.match((await get(finance, `${meeting}/live`)).body, new RegExp(`id="status-${item}"`));
+    const feed = await get(trade, `${meeting}/live`);
+    assert.equal(feed.statusCode, 200);
+    assert.doesNotMatch(feed.body, new RegExp(item));
+    assert.match(feed.body, /id="status-/, 'the items he may see are there');
+  });
+
   it('is never named in the e-mail that circulated its agenda, even to members cleared for it', async () => {
     const mails = await sentMail(app);
     const circulated = mails.filter((m) => /16 November 2026/.test(m));
@@ -133,7 +148,9 @@ describe('a classified attachment', () => {
   });
 
   it('is refused unless its content is really a PDF or an image', async () => {
-    assertProblem(await upload(drafter, `/cabinet/memos/${housingId}/attachments`, { name: 'notes.pdf', bytes: Buffer.from('just text, not a PDF') }, 'restricted'), 400);
+    const refused = await upload(drafter, `/cabinet/memos/${housingId}/attachments`, { name: 'notes.pdf', bytes: Buffer.from('just text, not a PDF') }, 'restricted');
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /class="error-summary"/, 'the memo page again, saying why');
   });
 
   it('is neither listed nor downloadable for someone who reads its memo but is not cleared for it', async () => {
@@ -171,5 +188,29 @@ describe('the public and clearances', () => {
     assert.equal((await get(trade, `/api/ecabinet/memos/${landId}`)).statusCode, 200);
     assert.equal((await memos(trade, '?q=port%20access')).total, 1);
     assert.equal((await memos(trade)).total, tradeTotal + 1);
+  });
+});
+
+// Last: its paper would change what the Minister of Trade counts above.
+describe('messages about a confidential paper, by e-mail and by SMS', () => {
+  const TITLE = 'Purchase of the presidential aircraft';
+
+  it('are sent through the messaging block on both channels, and never carry the title', async () => {
+    const db = app.database.db;
+    const as = async (username: string) => viewerOf(db, (await principalForUser(db, (await findUserByLogin(db, username))!.id, null))!);
+    const { id } = await createMemo(db, await as('drafter.urban'), { title: TITLE, summary: 'Secret.', proposedDecision: 'Buy it.', cost: '', classification: 'confidential' }, 'test');
+    for (const [step, who] of [['send-to-legal', 'drafter.urban'], ['clear', 'legal.urban'], ['submit', 'minister.urban'], ['mark-ready', 'cabinet.secretariat']] as const) await takeStep(db, await as(who), id, step, 'test');
+    const secretariatViewer = await as('cabinet.secretariat');
+    const meeting = await createMeeting(db, secretariatViewer.principal, { title: 'Cabinet meeting of 28 December 2099', startsAt: new Date('2099-12-28T09:00:00Z'), papersDueAt: new Date('2099-12-25T09:00:00Z') }, 'test');
+    await addItem(db, secretariatViewer, meeting.id, { memoId: id, track: 'discussion' }, 'test');
+    await sql`UPDATE identity_users SET phone = '+25377000101' WHERE username = 'minister.finance'`.execute(db);
+    await circulate(db, { messenger: app.messenger, baseUrl: app.config.baseUrl }, secretariatViewer, meeting.id, 'test');
+    const sent = (await sql<{ channel: string; subject: string | null; body: string; sealed: string | null }>`
+      SELECT m.channel, m.subject, m.body, s.body AS sealed FROM messaging_messages m LEFT JOIN messaging_sealed_bodies s ON s.message_id = m.id WHERE m.about_id = ${meeting.id}`.execute(db)).rows;
+    assert.ok(sent.some((m) => m.channel === 'sms'), 'the minister with a mobile number is told by SMS');
+    assert.ok(sent.some((m) => m.channel === 'email'));
+    assert.ok(sent.some((m) => m.channel === 'email' && /a confidential item/.test(m.body)));
+    const everything = (await sql<{ text: string }>`SELECT coalesce(m.subject, '') || ' ' || m.body || ' ' || coalesce(s.body, '') AS text FROM messaging_messages m LEFT JOIN messaging_sealed_bodies s ON s.message_id = m.id`.execute(db)).rows;
+    for (const message of everything) assert.doesNotMatch(message.text, /presidential aircraft/i, 'no queued message names the confidential paper');
   });
 });

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../platform/db/database.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
-import { isLocale, translator, type Locale } from '../../platform/i18n/index.ts';
+import { isLocale, translator, type Locale, type Translate } from '../../platform/i18n/index.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { actorOf, recordAudit, type AuditActor } from '../../blocks/audit/index.ts';
 import type { Signer } from '../../blocks/esignature/index.ts';
@@ -53,6 +53,7 @@ export interface Member {
   userId: string;
   name: string;
   email: string | null;
+  phone: string | null;
   locale: string | null;
   agencyId: string;
   role: string;
@@ -170,45 +171,58 @@ export async function approveLateItem(db: Db, viewer: Viewer, itemId: string, re
   });
 }
 
-/** The chair and the ministers, each once, with the ministry they sit for. */
-export async function cabinetMembers(executor: Executor, roles: string[] = [CHAIR, MINISTER]): Promise<Member[]> {
+/** Who is on the roll of a meeting: the chair, the ministers and the delegates who may stand in for them. */
+export const ROLL_ROLES = [CHAIR, MINISTER, DELEGATE];
+
+/** The holders of these roles (by default the roll), each once, with the ministry they sit for; the chair first. */
+export async function cabinetMembers(executor: Executor, roles: string[] = ROLL_ROLES): Promise<Member[]> {
   const members = new Map<string, Member>();
   for (const agency of await listAgencies(executor)) {
     for (const role of roles) {
       for (const holder of await holdersOfRole(executor, role, agency.id)) {
-        if (!members.has(holder.id)) members.set(holder.id, { userId: holder.id, name: holder.display_name, email: holder.email, locale: holder.locale, agencyId: agency.id, role });
+        if (!members.has(holder.id)) members.set(holder.id, { userId: holder.id, name: holder.display_name, email: holder.email, phone: holder.phone, locale: holder.locale, agencyId: agency.id, role });
       }
     }
   }
-  return [...members.values()].sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === CHAIR ? -1 : 1));
+  return [...members.values()].sort((a, b) => Number(b.role === CHAIR) - Number(a.role === CHAIR) || a.name.localeCompare(b.name));
 }
 
 /**
- * Circulate the agenda with its papers: members are told by e-mail, and a message names only
- * public papers (the others are "a confidential item"), for mail leaves the government's hands.
+ * Tell a member, through the messaging block: by e-mail when they have an address, and by SMS when
+ * they have a mobile number. The texts are the caller's, which never carry a classified title.
+ */
+async function tellMember(messenger: Messenger, trx: Tx, member: Member, message: { subject: string; body: string; sms: string; about: { type: string; id: string }; template: string; dedupeKey: string; actor?: AuditActor; requestId?: string }): Promise<void> {
+  const common = { locale: isLocale(member.locale) ? member.locale : 'en', about: message.about, template: message.template, userId: member.userId, ...(message.actor ? { actor: message.actor } : {}), ...(message.requestId ? { requestId: message.requestId } : {}) };
+  if (member.email) await messenger.queue(trx, { ...common, channel: 'email', to: member.email, subject: message.subject, body: message.body, dedupeKey: `${message.dedupeKey}:${member.userId}` });
+  if (member.phone) await messenger.queue(trx, { ...common, channel: 'sms', to: member.phone, body: message.sms, dedupeKey: `${message.dedupeKey}:${member.userId}:sms` });
+}
+
+const reachable = (m: Member) => Boolean(m.email || m.phone);
+
+/**
+ * Circulate the agenda with its papers: members are told by e-mail and SMS, and a message names
+ * only public papers (the others are "a confidential item"), for messages leave the government's
+ * hands; the SMS names none, only how many items there are.
  */
 export async function circulate(db: Db, notify: { messenger: Messenger; baseUrl: string }, viewer: Viewer, meetingId: string, requestId: string): Promise<void> {
   requireSecretariat(viewer.principal);
-  const recipients = (await cabinetMembers(db, [CHAIR, MINISTER, DELEGATE])).filter((m) => m.email);
+  const recipients = (await cabinetMembers(db, [CHAIR, MINISTER, DELEGATE])).filter(reachable);
   await db.transaction().execute(async (trx) => {
     const meeting = await requireMeeting(trx, meetingId, ['planned']);
     const items = await allItems(trx, meetingId);
     if (items.length === 0) throw Problem.conflict('The agenda has no items yet.');
     await sql`UPDATE ecabinet_meetings SET state = 'circulated', circulated_at = now() WHERE id = ${meetingId}`.execute(trx);
     for (const member of recipients) {
-      const locale: Locale = isLocale(member.locale) ? member.locale : 'en';
-      const t = translator(locale);
+      const t = translator(isLocale(member.locale) ? member.locale : 'en');
       const list = items.map((item) => `${item.position}. ${notifiableTitle(t, item)}`).join('\n');
-      await notify.messenger.queue(trx, {
-        channel: 'email',
-        to: member.email!,
-        locale,
+      const link = `${notify.baseUrl}/cabinet/meetings/${meetingId}`;
+      await tellMember(notify.messenger, trx, member, {
         subject: t('ecabinet.mail.circulatedSubject', { meeting: meeting.title }),
-        body: t('ecabinet.mail.circulatedBody', { meeting: meeting.title, items: list, link: `${notify.baseUrl}/cabinet/meetings/${meetingId}` }),
+        body: t('ecabinet.mail.circulatedBody', { meeting: meeting.title, items: list, link }),
+        sms: t('ecabinet.sms.circulated', { meeting: meeting.title, count: items.length, link }),
         about: { type: 'cabinet-meeting', id: meetingId },
         template: 'ecabinet.agenda-circulated',
-        dedupeKey: `ecabinet-circulated:${meetingId}:${member.userId}`,
-        userId: member.userId,
+        dedupeKey: `ecabinet-circulated:${meetingId}`,
         actor: actorOf(viewer.principal),
         requestId,
       });
@@ -217,26 +231,46 @@ export async function circulate(db: Db, notify: { messenger: Messenger; baseUrl:
   });
 }
 
-/** The ministry a member records positions for: where their minister or delegate role is granted. */
-export function memberMinistry(principal: Principal): string | null {
-  return principal.roles.find((g) => MEMBER_ROLES.includes(g.role) && g.agencyId)?.agencyId ?? null;
+/** The ministry a member records positions for, and whether they do so as its delegate rather than its minister. */
+export function memberSeat(principal: Principal): { agencyId: string; delegate: boolean } | null {
+  const grant = MEMBER_ROLES.map((role) => principal.roles.find((g) => g.role === role && g.agencyId)).find(Boolean);
+  return grant?.agencyId ? { agencyId: grant.agencyId, delegate: grant.role === DELEGATE } : null;
 }
 
-/** A minister's (or delegate's) position on an item before the meeting; an objection takes a consent item to discussion. */
+export function memberMinistry(principal: Principal): string | null {
+  return memberSeat(principal)?.agencyId ?? null;
+}
+
+/**
+ * A minister's (or delegate's) position on an item before the meeting, one per ministry; an
+ * objection takes a consent item to discussion. A delegate records it for the minister, and the
+ * record names both; once the minister has recorded the ministry's position themself, a delegate
+ * no longer changes it (the minister may still replace a delegate's).
+ */
 export async function recordPosition(db: Db, viewer: Viewer, itemId: string, input: { stance: Stance; reason: string; wantsToSpeak: boolean }, requestId: string): Promise<{ movedToDiscussion: boolean }> {
-  const agencyId = memberMinistry(viewer.principal);
-  if (!agencyId) throw Problem.forbidden('Only ministers and their delegates record positions.');
+  const seat = memberSeat(viewer.principal);
+  if (!seat) throw Problem.forbidden('Only ministers and their delegates record positions.');
+  const { agencyId } = seat;
   if (input.stance === 'object' && !input.reason.trim()) throw Problem.invalidField('/body/reason', 'say why you object', 'ecabinetReasonNeeded');
   return db.transaction().execute(async (trx) => {
     const item = await itemForUpdate(trx, viewer, itemId);
     await requireMeeting(trx, item.meetingId, ['circulated']);
     const actor = actorOf(viewer.principal);
+    let actingFor: AuditActor | null = null;
+    if (seat.delegate) {
+      const current = (await sql<{ byDelegate: boolean }>`SELECT by_delegate AS "byDelegate" FROM ecabinet_positions WHERE item_id = ${itemId} AND agency_id = ${agencyId} FOR UPDATE`.execute(trx)).rows[0];
+      if (current && !current.byDelegate) throw Problem.conflict("The minister has recorded the ministry's position; a delegate does not replace it.");
+      const minister = (await holdersOfRole(trx, MINISTER, agencyId))[0];
+      actingFor = minister ? { type: 'user', id: minister.id, name: minister.display_name } : null;
+    }
     await sql`
-      INSERT INTO ecabinet_positions (item_id, agency_id, stance, reason, wants_to_speak, recorded_by) VALUES (${itemId}, ${agencyId}, ${input.stance}, ${input.reason}, ${input.wantsToSpeak}, ${JSON.stringify(actor)}::jsonb)
-      ON CONFLICT (item_id, agency_id) DO UPDATE SET stance = EXCLUDED.stance, reason = EXCLUDED.reason, wants_to_speak = EXCLUDED.wants_to_speak, recorded_by = EXCLUDED.recorded_by, recorded_at = now()`.execute(trx);
+      INSERT INTO ecabinet_positions (item_id, agency_id, stance, reason, wants_to_speak, recorded_by, by_delegate, acting_for)
+      VALUES (${itemId}, ${agencyId}, ${input.stance}, ${input.reason}, ${input.wantsToSpeak}, ${JSON.stringify(actor)}::jsonb, ${seat.delegate}, ${actingFor ? JSON.stringify(actingFor) : null}::jsonb)
+      ON CONFLICT (item_id, agency_id) DO UPDATE SET stance = EXCLUDED.stance, reason = EXCLUDED.reason, wants_to_speak = EXCLUDED.wants_to_speak, recorded_by = EXCLUDED.recorded_by,
+        by_delegate = EXCLUDED.by_delegate, acting_for = EXCLUDED.acting_for, recorded_at = now()`.execute(trx);
     const movedToDiscussion = input.stance === 'object' && item.track === 'consent';
     if (movedToDiscussion) await sql`UPDATE ecabinet_items SET track = 'discussion', moved_by_objection = true WHERE id = ${itemId}`.execute(trx);
-    await recordAudit(trx, { actor, agencyId, action: 'ecabinet.record-position', subjectType: 'cabinet-meeting', subjectId: item.meetingId, requestId, details: { item: itemId, stance: input.stance, movedToDiscussion } });
+    await recordAudit(trx, { actor, agencyId, action: 'ecabinet.record-position', subjectType: 'cabinet-meeting', subjectId: item.meetingId, requestId, details: { item: itemId, stance: input.stance, movedToDiscussion, ...(seat.delegate ? { actingFor } : {}) } });
     return { movedToDiscussion };
   });
 }
@@ -248,26 +282,64 @@ export interface Position {
   reason: string;
   wantsToSpeak: boolean;
   recordedBy: AuditActor;
+  /** The minister a delegate recorded it for (null when the minister did, or the ministry has none). */
+  actingFor: AuditActor | null;
 }
 
 export async function positionsOn(executor: Executor, itemIds: string[]): Promise<Position[]> {
   if (itemIds.length === 0) return [];
-  return (await sql<Position>`SELECT item_id AS "itemId", agency_id AS "agencyId", stance, reason, wants_to_speak AS "wantsToSpeak", recorded_by AS "recordedBy" FROM ecabinet_positions WHERE item_id = ANY(${itemIds}::uuid[]) ORDER BY recorded_at`.execute(executor)).rows;
+  return (await sql<Position>`SELECT item_id AS "itemId", agency_id AS "agencyId", stance, reason, wants_to_speak AS "wantsToSpeak", recorded_by AS "recordedBy", acting_for AS "actingFor" FROM ecabinet_positions WHERE item_id = ANY(${itemIds}::uuid[]) ORDER BY recorded_at`.execute(executor)).rows;
 }
 
 export interface Attendance {
   userId: string;
   name: string;
   present: boolean;
+  /** The ministry (or the chair's office) the person sits for; null on rolls older than seats. */
+  agencyId: string | null;
+  role: string;
 }
 
 export async function attendanceAt(executor: Executor, meetingId: string): Promise<Attendance[]> {
-  return (await sql<Attendance>`SELECT user_id AS "userId", name, present FROM ecabinet_attendance WHERE meeting_id = ${meetingId} ORDER BY name`.execute(executor)).rows;
+  return (await sql<Attendance>`SELECT user_id AS "userId", name, present, agency_id AS "agencyId", role FROM ecabinet_attendance WHERE meeting_id = ${meetingId} ORDER BY name`.execute(executor)).rows;
 }
 
-/** More than half the cabinet is present. */
+/** A place at the cabinet table: the chair's, or a ministry's, which its minister and delegates share. */
+export interface Seat {
+  people: Attendance[];
+  /** The minister (or the chair) on the roll for it; null when only delegates are. */
+  holder: Attendance | null;
+  /** Who sits in it: its holder when present, otherwise a delegate who is; null when the seat is empty. */
+  sitting: Attendance | null;
+}
+
+/**
+ * The roll as seats: a minister and their delegate both present fill one seat, and a delegate
+ * fills it for an absent minister, so quorum and votes count ministries, never people.
+ */
+export function seatsOf(attendance: Attendance[]): Seat[] {
+  const bySeat = new Map<string, Attendance[]>();
+  for (const person of attendance) {
+    const key = person.agencyId ?? person.userId;
+    bySeat.set(key, [...(bySeat.get(key) ?? []), person]);
+  }
+  return [...bySeat.values()].map((people) => {
+    const holders = people.filter((p) => p.role !== DELEGATE);
+    const sitting = holders.find((p) => p.present) ?? people.find((p) => p.role === DELEGATE && p.present) ?? null;
+    return { people, holder: holders[0] ?? null, sitting };
+  });
+}
+
+/** More than half the seats are filled. */
 export function hasQuorum(attendance: Attendance[]): boolean {
-  return attendance.length > 0 && attendance.filter((a) => a.present).length * 2 > attendance.length;
+  const seats = seatsOf(attendance);
+  return seats.length > 0 && seats.filter((s) => s.sitting).length * 2 > seats.length;
+}
+
+/** Who may vote on an item: each filled seat once, less the seats of those recused (a delegate shares the minister's conflict). */
+export function votingSeats(attendance: Attendance[], recusals: { userId: string }[]): number {
+  const recused = new Set(recusals.map((r) => r.userId));
+  return seatsOf(attendance).filter((s) => s.sitting && !s.people.some((p) => recused.has(p.userId))).length;
 }
 
 /** Take the roll: opens a circulated meeting, or corrects the roll during it. */
@@ -278,8 +350,8 @@ export async function recordAttendance(db: Db, viewer: Viewer, meetingId: string
     const meeting = await requireMeeting(trx, meetingId, ['circulated', 'in-session']);
     for (const member of members) {
       await sql`
-        INSERT INTO ecabinet_attendance (meeting_id, user_id, name, present) VALUES (${meetingId}, ${member.userId}, ${member.name}, ${present.includes(member.userId)})
-        ON CONFLICT (meeting_id, user_id) DO UPDATE SET present = EXCLUDED.present`.execute(trx);
+        INSERT INTO ecabinet_attendance (meeting_id, user_id, name, present, agency_id, role) VALUES (${meetingId}, ${member.userId}, ${member.name}, ${present.includes(member.userId)}, ${member.agencyId}, ${member.role})
+        ON CONFLICT (meeting_id, user_id) DO UPDATE SET present = EXCLUDED.present, agency_id = EXCLUDED.agency_id, role = EXCLUDED.role`.execute(trx);
     }
     if (meeting.state === 'circulated') await sql`UPDATE ecabinet_meetings SET state = 'in-session' WHERE id = ${meetingId}`.execute(trx);
     await recordAudit(trx, { actor: actorOf(viewer.principal), action: 'ecabinet.record-attendance', subjectType: 'cabinet-meeting', subjectId: meetingId, requestId, details: { present: present.length, members: members.length } });
@@ -288,7 +360,7 @@ export async function recordAttendance(db: Db, viewer: Viewer, meetingId: string
 
 async function requireQuorum(trx: Tx, meetingId: string): Promise<Attendance[]> {
   const attendance = await attendanceAt(trx, meetingId);
-  if (!hasQuorum(attendance)) throw Problem.conflict('The cabinet has no quorum: more than half its members must be present to decide.');
+  if (!hasQuorum(attendance)) throw Problem.conflict('The cabinet has no quorum: more than half its seats (the chair and the ministries) must be filled to decide.');
   return attendance;
 }
 
@@ -325,9 +397,8 @@ export async function recordDecision(db: Db, viewer: Viewer, itemId: string, inp
     if (item.late && !item.lateApproved) throw Problem.conflict('A late item is decided only once the chair admits it.');
     if (input.public && item.classification !== 'public') throw Problem.invalidField('/body/public', 'a decision on a classified paper is not published', 'ecabinetClassifiedNotPublic');
     if (input.votes) {
-      const recused = (await recusalsOn(trx, [itemId])).length;
-      const voters = attendance.filter((a) => a.present).length - recused;
-      if (input.votes.for + input.votes.against + input.votes.abstain > voters) throw Problem.invalidField('/body/votes', `more votes than the ${voters} members present and not recused`, 'ecabinetTooManyVotes', { voters });
+      const voters = votingSeats(attendance, await recusalsOn(trx, [itemId]));
+      if (input.votes.for + input.votes.against + input.votes.abstain > voters) throw Problem.invalidField('/body/votes', `more votes than the ${voters} seats filled and not recused`, 'ecabinetTooManyVotes', { voters });
     }
     const text = input.text.trim() || item.proposedDecision;
     await sql`UPDATE ecabinet_items SET outcome = ${input.outcome}, decision_text = ${text}, votes = ${input.votes ? JSON.stringify(input.votes) : null}::jsonb, public = ${input.public}, decided_at = now() WHERE id = ${itemId}`.execute(trx);
@@ -372,14 +443,22 @@ export async function recordRecusal(db: Db, viewer: Viewer, itemId: string, inpu
   });
 }
 
+/** Who sits in a filled seat, as the minutes and the meeting page say it: "Farhan Aden for Amina Abdi" for a delegate. */
+export function sitterName(t: Translate, seat: Seat): string {
+  const { sitting, holder } = seat;
+  if (!sitting) return '';
+  return sitting.role !== DELEGATE || !holder ? sitting.name : t('ecabinet.meeting.standIn', { delegate: sitting.name, minister: holder.name });
+}
+
 /**
  * The minutes as drafted from what was recorded. Titles of classified papers stay out: the
  * signed minutes are verifiable by anyone holding them, so they say no more than public text.
  */
 export function draftMinutes(locale: Locale, meeting: Meeting, attendance: Attendance[], items: Item[], recusals: Recusal[]): string {
   const t = translator(locale);
-  const present = attendance.filter((a) => a.present).map((a) => a.name);
-  const absent = attendance.filter((a) => !a.present).map((a) => a.name);
+  const seats = seatsOf(attendance);
+  const present = seats.flatMap((s) => (s.sitting ? [sitterName(t, s)] : []));
+  const absent = seats.filter((s) => !s.sitting).map((s) => (s.holder ?? s.people[0]!).name);
   const lines = [t('ecabinet.minutes.present', { names: present.join(', ') || '—' }), t('ecabinet.minutes.absent', { names: absent.join(', ') || '—' }), ''];
   for (const item of items.filter((i) => i.outcome)) {
     lines.push(t('ecabinet.minutes.item', { position: item.position, title: notifiableTitle(t, item), outcome: t(`ecabinet.outcomes.${item.outcome}`) }));
@@ -562,19 +641,16 @@ export function overdueNotifier(db: Db, messenger: Messenger, baseUrl: string) {
     await db.transaction().execute(async (trx) => {
       const action = (await sql<{ done: boolean; number: string | null; dueOn: string }>`SELECT x.done, i.decision_number AS number, to_char(x.due_on, 'YYYY-MM-DD') AS "dueOn" FROM ecabinet_actions x JOIN ecabinet_items i ON i.id = x.item_id WHERE x.id = ${payload.actionId}`.execute(trx)).rows[0];
       if (!action || action.done) return;
-      for (const member of (await cabinetMembers(trx, [SECRETARIAT])).filter((m) => m.email)) {
-        const locale: Locale = isLocale(member.locale) ? member.locale : 'en';
-        const t = translator(locale);
-        await messenger.queue(trx, {
-          channel: 'email',
-          to: member.email!,
-          locale,
-          subject: t('ecabinet.mail.overdueSubject', { number: action.number ?? '—' }),
-          body: t('ecabinet.mail.overdueBody', { number: action.number ?? '—', due: action.dueOn, link: `${baseUrl}/cabinet/follow-up` }),
+      for (const member of (await cabinetMembers(trx, [SECRETARIAT])).filter(reachable)) {
+        const t = translator(isLocale(member.locale) ? member.locale : 'en');
+        const facts = { number: action.number ?? '—', due: action.dueOn, link: `${baseUrl}/cabinet/follow-up` };
+        await tellMember(messenger, trx, member, {
+          subject: t('ecabinet.mail.overdueSubject', facts),
+          body: t('ecabinet.mail.overdueBody', facts),
+          sms: t('ecabinet.sms.overdue', facts),
           about: { type: 'cabinet-action', id: payload.actionId },
           template: 'ecabinet.action-overdue',
-          dedupeKey: `ecabinet-overdue:${payload.actionId}:${member.userId}`,
-          userId: member.userId,
+          dedupeKey: `ecabinet-overdue:${payload.actionId}`,
         });
       }
     });

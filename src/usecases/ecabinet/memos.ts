@@ -272,6 +272,11 @@ export async function consultationsOf(executor: Executor, memoId: string): Promi
 }
 
 /** The consulted ministry's reply, attached to the memo. */
+/** The memo a consultation is on: its reply form is on that memo's page. */
+export async function consultationMemo(executor: Executor, consultationId: string): Promise<string | undefined> {
+  return (await sql<{ memoId: string }>`SELECT memo_id AS "memoId" FROM ecabinet_consultations WHERE id = ${consultationId}`.execute(executor)).rows[0]?.memoId;
+}
+
 export async function replyToConsultation(db: Db, viewer: Viewer, consultationId: string, reply: string, requestId: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const consultation = (await sql<Consultation>`SELECT ${CONSULTATION_COLUMNS} FROM ecabinet_consultations c WHERE c.id = ${consultationId} FOR UPDATE`.execute(trx)).rows[0];

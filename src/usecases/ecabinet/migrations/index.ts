@@ -153,4 +153,15 @@ export const ecabinetMigrations: MigrationSet = {
       await sql`CREATE INDEX ecabinet_actions_due ON ecabinet_actions (done, due_on)`.execute(db);
     },
   },
+  '2026-12-03T1030_ecabinet_seats': {
+    async up(db) {
+      // The quorum counts seats, not people: a minister and their delegates sit in their
+      // ministry's one seat, so the roll keeps the ministry and the role each person came in.
+      // Rolls taken before this have neither: each person there is a seat of their own.
+      await sql`ALTER TABLE ecabinet_attendance ADD COLUMN agency_id uuid, ADD COLUMN role text NOT NULL DEFAULT 'minister'`.execute(db);
+      // A delegate's position is recorded for the minister (the record names both), and the
+      // minister's own position is never replaced by a delegate's.
+      await sql`ALTER TABLE ecabinet_positions ADD COLUMN by_delegate boolean NOT NULL DEFAULT false, ADD COLUMN acting_for jsonb`.execute(db);
+    },
+  },
 };
