@@ -1,0 +1,134 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Executor } from '../../platform/db/database.ts';
+import { figures, type Figures, type Scope } from './figures.ts';
+
+/** The dashboard figures that have a list of cases behind them. */
+export const CASE_FIGURES = ['received', 'decided', 'granted', 'refused', 'withdrawn', 'in-time', 'late', 'open', 'overdue', 'information-requests'] as const;
+export type CaseFigure = (typeof CASE_FIGURES)[number];
+export const CHANNELS = ['online', 'assisted'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export interface CaseScope extends Scope {
+  channel?: Channel;
+  figure: CaseFigure;
+}
+
+/** One application behind a figure, from analytics' own facts: no name, no tracking number (the facts have none). */
+export interface CaseRow {
+  applicationId: string;
+  serviceId: string;
+  agencyId: string;
+  channel: Channel;
+  submittedAt: Date;
+  outcome: string | null;
+  decidedAt: Date | null;
+  /** Net of the statutory clock's pauses; until now while open. */
+  netDays: number;
+  timeLimitDays: number | null;
+  /** Null when the service has no legal time limit. */
+  withinLimit: boolean | null;
+  informationRequests: number;
+  /** Where the next page starts: the row's submission time to the microsecond, and its id. */
+  position: string;
+}
+
+/**
+ * Which cases make each figure, with the rollups' own tests (`facts.ts`) over `decided_at`,
+ * `outcome`, `net_days`, `time_limit_days` and `requests`, so the list and the figure agree.
+ */
+const MEMBERSHIP: Record<CaseFigure, RawBuilder<unknown>> = {
+  received: sql`true`,
+  decided: sql`decided_at IS NOT NULL`,
+  granted: sql`outcome = 'granted'`,
+  refused: sql`outcome = 'refused'`,
+  withdrawn: sql`outcome = 'withdrawn'`,
+  'in-time': sql`decided_at IS NOT NULL AND net_days <= time_limit_days`,
+  late: sql`decided_at IS NOT NULL AND net_days > time_limit_days`,
+  open: sql`decided_at IS NULL`,
+  overdue: sql`decided_at IS NULL AND net_days > time_limit_days`,
+  'information-requests': sql`requests > 0`,
+};
+
+/** The figure on the dashboard a list stands behind; for requests, how many were sent, not to how many cases. */
+export function figureOf(f: Figures, figure: CaseFigure): number {
+  const of: Record<CaseFigure, number> = {
+    received: f.received,
+    decided: f.decided,
+    granted: f.granted,
+    refused: f.refused,
+    withdrawn: f.withdrawn,
+    'in-time': f.decidedInTime,
+    late: f.decidedWithLimit - f.decidedInTime,
+    open: f.received - f.decided,
+    overdue: f.overdue,
+    'information-requests': f.informationRequests,
+  };
+  return of[figure];
+}
+
+/** The figure from the rollups (as of the last refresh), for the same scope and channel as the list. */
+export async function figureTotal(executor: Executor, scope: CaseScope): Promise<number> {
+  const rows = await figures(executor, scope, scope.channel ? ['channel'] : [], 'counts');
+  const row = scope.channel ? rows.find((r) => r.channel === scope.channel) : rows[0];
+  return row ? figureOf(row, scope.figure) : 0;
+}
+
+export const CASE_POSITION = '^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z)~([A-Za-z0-9-]{1,100})$';
+
+/** The position a link gave, or null when it is not one this list made. */
+export function readCasePosition(text: string): { at: string; applicationId: string } | null {
+  const [, at, applicationId] = new RegExp(CASE_POSITION).exec(text) ?? [];
+  return at && applicationId && !Number.isNaN(Date.parse(at)) ? { at, applicationId } : null;
+}
+
+/**
+ * A page of the cases behind a figure, newest submission first, from `after` on. Each case's net
+ * days are worked out as the refresh does for the rollups (a pause from a move into a
+ * clock-stopping state to the next move, or until now), from its own moves through
+ * `analytics_moves_application`, so a page costs the same whatever the number of cases.
+ */
+export async function figureCases(executor: Executor, scope: CaseScope, limit: number, after?: { at: string; applicationId: string }): Promise<CaseRow[]> {
+  const parts: RawBuilder<unknown>[] = [sql`true`];
+  // Bounds on the instant rather than on its UTC day, so the indexes on submitted_at serve.
+  if (scope.from) parts.push(sql`a.submitted_at >= (${scope.from}::date)::timestamp AT TIME ZONE 'UTC'`);
+  if (scope.to) parts.push(sql`a.submitted_at < (${scope.to}::date + 1)::timestamp AT TIME ZONE 'UTC'`);
+  if (scope.agencies !== 'all') parts.push(sql`a.agency_id = ANY(${[...scope.agencies]}::uuid[])`);
+  if (scope.serviceId) parts.push(sql`a.service_id = ${scope.serviceId}`);
+  if (scope.channel) parts.push(sql`a.channel = ${scope.channel}`);
+  if (after) parts.push(sql`(a.submitted_at, a.application_id) < (${after.at}::timestamptz, ${after.applicationId})`);
+  const result = await sql<{ application_id: string; service_id: string; agency_id: string; channel: Channel; submitted_at: Date; position_at: string; outcome: string | null; decided_at: Date | null; net_days: number; time_limit_days: number | null; requests: number }>`
+    SELECT * FROM (
+      SELECT a.application_id, a.service_id, a.agency_id::text, a.channel, a.submitted_at, a.time_limit_days, d.outcome, d.decided_at,
+             to_char(a.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at,
+             coalesce(p.requests, 0)::int AS requests,
+             (extract(epoch FROM coalesce(d.decided_at, now()) - a.submitted_at) - coalesce(p.paused_seconds, 0))::float8 / 86400 AS net_days
+      FROM analytics_applications a
+      LEFT JOIN analytics_decisions d USING (application_id)
+      LEFT JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE pauses_clock) AS requests,
+               sum(extract(epoch FROM coalesce(next_at, now()) - moved_at)) FILTER (WHERE pauses_clock) AS paused_seconds
+        FROM (
+          SELECT pauses_clock, moved_at, lead(moved_at) OVER (ORDER BY moved_at, job_id) AS next_at
+          FROM analytics_moves m WHERE m.application_id = a.application_id
+        ) moves
+      ) p ON true
+      WHERE ${sql.join(parts, sql` AND `)}
+    ) c
+    WHERE ${MEMBERSHIP[scope.figure]}
+    ORDER BY submitted_at DESC, application_id DESC
+    LIMIT ${limit}`.execute(executor);
+  return result.rows.map((r) => ({
+    applicationId: r.application_id,
+    serviceId: r.service_id,
+    agencyId: r.agency_id,
+    channel: r.channel,
+    submittedAt: r.submitted_at,
+    outcome: r.outcome,
+    decidedAt: r.decided_at,
+    netDays: r.net_days,
+    timeLimitDays: r.time_limit_days,
+    withinLimit: r.time_limit_days === null ? null : r.net_days <= r.time_limit_days,
+    informationRequests: r.requests,
+    position: `${r.position_at}~${r.application_id}`,
+  }));
+}
