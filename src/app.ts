@@ -49,6 +49,7 @@ import { applyPages } from './web/pages/apply-pages.tsx';
 import { assistPages } from './web/pages/assist-pages.tsx';
 import { workPages } from './web/pages/work-pages.tsx';
 import { registerPages } from './web/pages/register-pages.tsx';
+import { analyticsCasePages } from './web/pages/analytics-cases.tsx';
 import { analyticsPages } from './web/pages/analytics-pages.tsx';
 import { renderErrorPage, sitePages } from './web/pages/site-pages.tsx';
 
@@ -178,6 +179,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(workPages(registration, oidc?.label ?? null));
   await app.register(registerPages({ db, oidcLabel: oidc?.label ?? null }));
   await app.register(analyticsPages(db, oidc?.label ?? null));
+  await app.register(analyticsCasePages(db, oidc?.label ?? null));
   await app.ready();
 
   let background: { stop(): Promise<void> }[] = [];

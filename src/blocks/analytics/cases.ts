@@ -28,8 +28,14 @@ export interface CaseRow {
   /** Null when the service has no legal time limit. */
   withinLimit: boolean | null;
   informationRequests: number;
-  /** Where the next page starts: the row's submission time to the microsecond, and its id. */
-  position: string;
+  /** Where the next page starts. */
+  position: CasePosition;
+}
+
+/** A row's place in the list: its submission time to the microsecond (a Date holds milliseconds only), and its id. */
+export interface CasePosition {
+  at: string;
+  applicationId: string;
 }
 
 /**
@@ -75,8 +81,12 @@ export async function figureTotal(executor: Executor, scope: CaseScope): Promise
 
 export const CASE_POSITION = '^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z)~([A-Za-z0-9-]{1,100})$';
 
+export function casePosition(p: CasePosition): string {
+  return `${p.at}~${p.applicationId}`;
+}
+
 /** The position a link gave, or null when it is not one this list made. */
-export function readCasePosition(text: string): { at: string; applicationId: string } | null {
+export function readCasePosition(text: string): CasePosition | null {
   const [, at, applicationId] = new RegExp(CASE_POSITION).exec(text) ?? [];
   return at && applicationId && !Number.isNaN(Date.parse(at)) ? { at, applicationId } : null;
 }
@@ -87,7 +97,7 @@ export function readCasePosition(text: string): { at: string; applicationId: str
  * clock-stopping state to the next move, or until now), from its own moves through
  * `analytics_moves_application`, so a page costs the same whatever the number of cases.
  */
-export async function figureCases(executor: Executor, scope: CaseScope, limit: number, after?: { at: string; applicationId: string }): Promise<CaseRow[]> {
+export async function figureCases(executor: Executor, scope: CaseScope, limit: number, after?: CasePosition): Promise<CaseRow[]> {
   const parts: RawBuilder<unknown>[] = [sql`true`];
   // Bounds on the instant rather than on its UTC day, so the indexes on submitted_at serve.
   if (scope.from) parts.push(sql`a.submitted_at >= (${scope.from}::date)::timestamp AT TIME ZONE 'UTC'`);
@@ -129,6 +139,6 @@ export async function figureCases(executor: Executor, scope: CaseScope, limit: n
     timeLimitDays: r.time_limit_days,
     withinLimit: r.time_limit_days === null ? null : r.net_days <= r.time_limit_days,
     informationRequests: r.requests,
-    position: `${r.position_at}~${r.application_id}`,
+    position: { at: r.position_at, applicationId: r.application_id },
   }));
 }

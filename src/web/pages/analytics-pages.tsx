@@ -7,6 +7,7 @@ import {
   percent,
   ratingSummaries,
   stateTimes,
+  type CaseFigure,
   round1,
   setTarget,
   SMALLEST_SHOWN,
@@ -25,7 +26,7 @@ import { actorOf, recordAudit } from '../../blocks/audit/index.ts';
 import { listAgencies } from '../../blocks/identity/index.ts';
 import { currentDefinitions, pickText } from '../../blocks/registration/index.ts';
 import type { Db } from '../../platform/db/database.ts';
-import { access, agenciesReached, hasRole, requirePrincipal } from '../../platform/http/access.ts';
+import { access, agenciesReached, hasRole, requirePrincipal, type Principal } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
@@ -37,21 +38,23 @@ import { pageContext, type PageContext } from '../page-context.ts';
 import { sendPage } from '../render.tsx';
 
 const STAFF_ROLES = ['officer', 'agency-head', 'admin'] as const;
-const STAFF = access.roles(...STAFF_ROLES);
+export const STAFF = access.roles(...STAFF_ROLES);
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const OptionalDay = Type.Optional(Type.Union([Type.Literal(''), Day]));
-const PeriodQuery = { from: OptionalDay, to: OptionalDay, lang: FormText(5) };
+export const PeriodQuery = { from: OptionalDay, to: OptionalDay, lang: FormText(5) };
+/** The dashboard's filters beyond the period, which its lists of cases take too. */
+export const ScopeQuery = { agency: Type.Optional(Type.Union([Type.Literal(''), Uuid])), service: Type.Optional(Type.Union([Type.Literal(''), DefinitionId])) };
 export const OPEN_DATA_LICENCE = 'CC-BY-4.0';
 const FEEDBACK_SHOWN = 100;
 
 /** The period a page shows: what the reader chose, else the last twelve months. */
-function periodOf(query: { from?: string; to?: string }, now = new Date()): { from: string; to: string } {
+export function periodOf(query: { from?: string; to?: string }, now = new Date()): { from: string; to: string } {
   const to = query.to || now.toISOString().slice(0, 10);
   const from = query.from || new Date(now.getTime() - 365 * 86_400_000).toISOString().slice(0, 10);
   return from <= to ? { from, to } : { from: to, to: from };
 }
 
-interface Names {
+export interface Names {
   service: (id: string | null) => string;
   agency: (id: string | null) => string;
   /** A workflow state's label in the service's current definition. */
@@ -60,7 +63,7 @@ interface Names {
   agencies: { id: string; name: string }[];
 }
 
-async function namesFor(db: Db, ctx: PageContext): Promise<Names> {
+export async function namesFor(db: Db, ctx: PageContext): Promise<Names> {
   const [definitions, agencies] = await Promise.all([currentDefinitions(db), listAgencies(db)]);
   const services = definitions.map((d) => ({ id: d.serviceId, agencyId: d.agencyId, title: pickText(d.document.title, ctx.locale) }));
   const agencyNames = agencies.map((a) => ({ id: a.id, name: a.names[ctx.locale] ?? a.names.en ?? a.code }));
@@ -76,15 +79,46 @@ async function namesFor(db: Db, ctx: PageContext): Promise<Names> {
   };
 }
 
-const days = (ctx: PageContext, n: number | null) => (n === null ? '—' : ctx.t('analytics.days', { count: round1(n) }));
+export const days = (ctx: PageContext, n: number | null) => (n === null ? '—' : ctx.t('analytics.days', { count: round1(n) }));
 const share = (ctx: PageContext, n: number | null) => (n === null ? '—' : ctx.t('analytics.percent', { value: n }));
 const count = (ctx: PageContext, n: number | null) => (n === null ? ctx.t('analytics.fewerThan', { count: SMALLEST_SHOWN }) : formatNumber(ctx.locale, n));
 /** A gap to a target reads with its sign, above or below. */
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 const perCase = (ctx: PageContext, requests: number, received: number) => (received > 0 ? formatNumber(ctx.locale, round1(requests / received)) : '—');
 
+/** The filters a list of cases is drawn with: the dashboard's, or one row's service and agency. */
+export interface CaseFilters {
+  from: string;
+  to: string;
+  agency?: string | null;
+  service?: string | null;
+  channel?: string;
+}
+
+/** The list of the cases behind a figure (or its CSV), with only the filters that are set. */
+export function casesHref(filters: CaseFilters, figure: CaseFigure, format: 'page' | 'csv' = 'page'): string {
+  const set = Object.entries({ ...filters, figure }).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '');
+  return `/agency/performance/cases${format === 'csv' ? '.csv' : ''}?${new URLSearchParams(set)}`;
+}
+
+/** A count that opens the list of its cases; nothing to open behind a zero. */
+function FigureLink({ ctx, n, filters, figure }: { ctx: PageContext; n: number; filters: CaseFilters; figure: CaseFigure }) {
+  return n > 0 ? <a href={casesHref(filters, figure)}>{formatNumber(ctx.locale, n)}</a> : <>{formatNumber(ctx.locale, n)}</>;
+}
+
+/**
+ * The agencies a reader's figures are taken over: the one chosen, which must be one of theirs
+ * (else 403), or all of theirs (an administrator: all), with the list to choose from.
+ */
+export function readerScope(principal: Principal, names: Names, query: { agency?: string; service?: string }): { agencies: Scope['agencies']; serviceId?: string; reachable: Names['agencies'] } {
+  const reach = agenciesReached(principal, STAFF_ROLES);
+  const reachable = reach === 'all' ? names.agencies : names.agencies.filter((a) => reach.has(a.id));
+  if (query.agency && !reachable.some((a) => a.id === query.agency)) throw Problem.forbidden('This agency is not one of yours.');
+  return { agencies: query.agency ? [query.agency] : reach === 'all' ? 'all' : [...reach], serviceId: query.service || undefined, reachable };
+}
+
 /** A period's first and last day; `label` names the first when the days are not of submission. */
-function PeriodFields({ ctx, period, label }: { ctx: PageContext; period: { from: string; to: string }; label?: string }) {
+export function PeriodFields({ ctx, period, label }: { ctx: PageContext; period: { from: string; to: string }; label?: string }) {
   return (
     <>
       <div>
@@ -121,7 +155,7 @@ interface Dashboard {
 function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
   const { t } = ctx;
   const total = d.total;
-  const worklist = (serviceId: string, overdue: boolean) => `/work?${new URLSearchParams({ service: serviceId, ...(overdue ? { overdue: 'true' } : {}) })}`;
+  const all: CaseFilters = { ...d.period, agency: d.agency, service: d.service };
   const rating = (serviceId: string | null) => {
     const found = serviceId === null ? summarise(d.ratings) : d.ratings.find((r) => r.serviceId === serviceId);
     return found && found.responses > 0 ? t('analytics.rating', { average: round1(found.averageRating), count: found.responses }) : '—';
@@ -156,21 +190,27 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
           <h2>{t('analytics.summary')}</h2>
           <dl class="facts">
             <dt>{t('analytics.received')}</dt>
-            <dd>{formatNumber(ctx.locale, total.received)}</dd>
+            <dd><FigureLink ctx={ctx} n={total.received} filters={all} figure="received" /></dd>
             <dt>{t('analytics.decided')}</dt>
-            <dd>{t('analytics.outcomes', { decided: total.decided, granted: total.granted, refused: total.refused, withdrawn: total.withdrawn })}</dd>
+            <dd><FigureLink ctx={ctx} n={total.decided} filters={all} figure="decided" /></dd>
+            <dt>{t('analytics.granted')}</dt>
+            <dd><FigureLink ctx={ctx} n={total.granted} filters={all} figure="granted" /></dd>
+            <dt>{t('analytics.refused')}</dt>
+            <dd><FigureLink ctx={ctx} n={total.refused} filters={all} figure="refused" /></dd>
+            <dt>{t('analytics.withdrawn')}</dt>
+            <dd><FigureLink ctx={ctx} n={total.withdrawn} filters={all} figure="withdrawn" /></dd>
             <dt>{t('analytics.open')}</dt>
-            <dd>{formatNumber(ctx.locale, total.received - total.decided)}</dd>
+            <dd><FigureLink ctx={ctx} n={total.received - total.decided} filters={all} figure="open" /></dd>
             <dt>{t('analytics.medianDays')}</dt>
             <dd>{days(ctx, total.medianDays)}</dd>
             <dt>{t('analytics.p90Days')}</dt>
             <dd>{days(ctx, total.p90Days)}</dd>
             <dt>{t('analytics.inTime')}</dt>
-            <dd>{share(ctx, percent(total.decidedInTime, total.decidedWithLimit))}</dd>
+            <dd>{share(ctx, percent(total.decidedInTime, total.decidedWithLimit))} <InTimeLinks ctx={ctx} f={total} filters={all} /></dd>
             <dt>{t('analytics.overdue')}</dt>
-            <dd>{formatNumber(ctx.locale, total.overdue)}</dd>
+            <dd><FigureLink ctx={ctx} n={total.overdue} filters={all} figure="overdue" /></dd>
             <dt>{t('analytics.requestsPerCase')}</dt>
-            <dd>{perCase(ctx, total.informationRequests, total.received)}</dd>
+            <dd>{perCase(ctx, total.informationRequests, total.received)} <RequestsLink ctx={ctx} f={total} filters={all} /></dd>
             <dt>{t('analytics.online')}</dt>
             <dd>{t('analytics.channels', { online: percent(total.online, total.received) ?? 0, assisted: percent(total.assisted, total.received) ?? 0 })}</dd>
             <dt>{t('analytics.satisfaction')}</dt>
@@ -221,19 +261,20 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
                   const target = d.targets.get(f.serviceId ?? '');
                   const reached = f.decidedWithinTarget === null ? null : percent(f.decidedWithinTarget, f.decided);
                   const open = f.received - f.decided;
+                  const row: CaseFilters = { ...d.period, agency: f.agencyId, service: f.serviceId };
                   return (
                     <tr>
                       <th scope="row">{d.names.service(f.serviceId)}</th>
                       <td>{d.names.agency(f.agencyId)}</td>
-                      <td>{formatNumber(ctx.locale, f.received)}</td>
-                      <td>{formatNumber(ctx.locale, f.granted)}</td>
-                      <td>{formatNumber(ctx.locale, f.refused)}</td>
-                      <td>{formatNumber(ctx.locale, f.withdrawn)}</td>
-                      <td>{open > 0 ? <a href={worklist(f.serviceId!, false)}>{formatNumber(ctx.locale, open)}</a> : formatNumber(ctx.locale, open)}</td>
-                      <td>{f.overdue > 0 ? <a href={worklist(f.serviceId!, true)}>{formatNumber(ctx.locale, f.overdue)}</a> : formatNumber(ctx.locale, f.overdue)}</td>
+                      <td><FigureLink ctx={ctx} n={f.received} filters={row} figure="received" /></td>
+                      <td><FigureLink ctx={ctx} n={f.granted} filters={row} figure="granted" /></td>
+                      <td><FigureLink ctx={ctx} n={f.refused} filters={row} figure="refused" /></td>
+                      <td><FigureLink ctx={ctx} n={f.withdrawn} filters={row} figure="withdrawn" /></td>
+                      <td><FigureLink ctx={ctx} n={open} filters={row} figure="open" /></td>
+                      <td><FigureLink ctx={ctx} n={f.overdue} filters={row} figure="overdue" /></td>
                       <td>{days(ctx, f.medianDays)}</td>
                       <td>{days(ctx, f.p90Days)}</td>
-                      <td>{share(ctx, percent(f.decidedInTime, f.decidedWithLimit))}</td>
+                      <td>{share(ctx, percent(f.decidedInTime, f.decidedWithLimit))} <InTimeLinks ctx={ctx} f={f} filters={row} /></td>
                       <td>
                         {target ? (
                           <>
@@ -242,7 +283,7 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
                           </>
                         ) : '—'}
                       </td>
-                      <td>{perCase(ctx, f.informationRequests, f.received)}</td>
+                      <td>{perCase(ctx, f.informationRequests, f.received)} <RequestsLink ctx={ctx} f={f} filters={row} /></td>
                       <td>{share(ctx, percent(f.online, f.received))}</td>
                       <td>{rating(f.serviceId)}</td>
                     </tr>
@@ -254,11 +295,28 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
         </>
       )}
       {d.states.length > 0 && <StateTimes ctx={ctx} d={d} />}
-      <p class="hint">{t('analytics.drillHint')}</p>
+      <p class="hint">{t('analytics.cases.drillHint')}</p>
       {d.maySetTargets && <TargetForm ctx={ctx} d={d} />}
       <p><a href="/performance">{t('analytics.public.link')}</a></p>
     </>
   );
+}
+
+/** The decisions with a legal time limit behind a share decided in time: how many in time, how many late. */
+function InTimeLinks({ ctx, f, filters }: { ctx: PageContext; f: Figures; filters: CaseFilters }) {
+  if (f.decidedWithLimit === 0) return null;
+  const late = f.decidedWithLimit - f.decidedInTime;
+  return (
+    <span class="hint">
+      {ctx.t('analytics.cases.inTimeCount')} <FigureLink ctx={ctx} n={f.decidedInTime} filters={filters} figure="in-time" /> · {ctx.t('analytics.cases.lateCount')} <FigureLink ctx={ctx} n={late} filters={filters} figure="late" />
+    </span>
+  );
+}
+
+/** The requests for more information behind a per-case average. */
+function RequestsLink({ ctx, f, filters }: { ctx: PageContext; f: Figures; filters: CaseFilters }) {
+  if (f.informationRequests === 0) return null;
+  return <span class="hint">{ctx.t('analytics.cases.requestsCount')} <FigureLink ctx={ctx} n={f.informationRequests} filters={filters} figure="information-requests" /></span>;
 }
 
 /** Days in each workflow state; those that stop the statutory clock are listed apart, not charted. */
@@ -519,7 +577,7 @@ function openDataRow(f: Figures): OpenDataRow {
   return { month: f.month, serviceId: f.serviceId, agencyId: f.agencyId, channel: f.channel, received: p.received, decided: p.decided, granted: p.granted, refused: p.refused, withdrawn: p.withdrawn, overdue: p.overdue, decidedInTimePercent: p.decidedInTimePercent, medianDays: p.medianDays, p90Days: p.p90Days };
 }
 
-function csvCell(value: string | number | null): string {
+export function csvCell(value: string | number | null): string {
   if (value === null) return '';
   const text = String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
@@ -536,12 +594,10 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
     const dashboard = async (request: FastifyRequest, reply: FastifyReply, query: { from?: string; to?: string; agency?: string; service?: string }, refused?: Dashboard['refused']) => {
       const principal = requirePrincipal(request);
       const ctx = ctxOf(request, reply);
-      const reach = agenciesReached(principal, STAFF_ROLES);
       const names = await namesFor(db, ctx);
-      const reachable = reach === 'all' ? names.agencies : names.agencies.filter((a) => reach.has(a.id));
-      if (query.agency && !reachable.some((a) => a.id === query.agency)) throw Problem.forbidden('This agency is not one of yours.');
+      const { reachable, ...reader } = readerScope(principal, names, query);
       const period = periodOf(query);
-      const scope: Scope = { ...period, agencies: query.agency ? [query.agency] : reach === 'all' ? 'all' : [...reach], serviceId: query.service || undefined };
+      const scope: Scope = { ...period, ...reader };
       const [[total], byService, byMonth, states, kpis, ratings] = await Promise.all([
         figures(db, scope),
         figures(db, scope, ['service', 'agency']),
@@ -560,7 +616,7 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       schema: {
         summary: "Performance dashboard: figures, charts and KPI targets of my agencies' services for a period",
         tags: ['web'],
-        querystring: Type.Object({ ...PeriodQuery, agency: Type.Optional(Type.Union([Type.Literal(''), Uuid])), service: Type.Optional(Type.Union([Type.Literal(''), DefinitionId])) }),
+        querystring: Type.Object({ ...PeriodQuery, ...ScopeQuery }),
       },
       handler: (request, reply) => dashboard(request, reply, request.query),
     });
