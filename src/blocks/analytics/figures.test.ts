@@ -9,7 +9,7 @@ import { DEMO_PASSWORD, signIn, startTestApp, type TestApp } from '../../../test
 import { assertProblem, postForm } from '../../../test/support/http.ts';
 import { RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
 import { currentDefinitions } from '../registration/index.ts';
-import { figures, refreshRollups, stateTimes, suppressed, type Figures } from './index.ts';
+import { CASE_FIGURES, figureCases, figureOf, figureTotal, figures, refreshRollups, stateTimes, suppressed, type CasePosition, type CaseRow, type CaseScope, type Figures } from './index.ts';
 
 let app: TestApp;
 let f: RegistrationFixtures;
@@ -227,10 +227,10 @@ describe('figures from the rollups agree with the cases themselves', () => {
 });
 
 describe('who sees the performance figures', () => {
-  it('shows the dashboard to an officer of the agency, with links to the worklist of open and overdue cases', async () => {
+  it('shows the dashboard to an officer of the agency, with links to the cases behind its figures', async () => {
     const shown = await page('officer.trade', '/agency/performance');
     assert.equal(shown.status, 200);
-    assert.match(shown.body, /href="\/work\?service=market-stall&amp;overdue=true"/);
+    assert.match(shown.body, /href="\/agency\/performance\/cases\?[^"]*service=market-stall&amp;figure=overdue"/);
     assert.match(shown.body, /<svg aria-hidden="true"/);
     assert.match(shown.body, /<figure class="chart" aria-labelledby="states-title"[\s\S]*stopped: not counted/, 'the time in each step, the wait for the applicant apart');
     assert.match(shown.body, /href="\/work\?service=market-stall&amp;state=[a-z-]+"/, 'each step links to the worklist of its cases');
@@ -310,5 +310,98 @@ describe('feedback after a decision', () => {
     assert.doesNotMatch(before.body, /<td>4<\/td>/, 'nor in its ratings');
     assert.doesNotMatch((await page('officer.fire', '/agency/feedback')).body, /Quick and clear/);
     assertProblem((await f.call('amina', 'GET', '/agency/feedback', undefined, { accept: 'application/json' })).response, 403);
+  });
+});
+
+describe('the cases behind each figure', () => {
+  const scope = () => ({ agencies: [commerceId], serviceId: 'market-stall' });
+
+  /** Every case of a list, a few at a time, each page from where the last ended. */
+  async function everyCase(s: CaseScope, pageSize: number): Promise<CaseRow[]> {
+    const all: CaseRow[] = [];
+    let after: CasePosition | undefined;
+    for (;;) {
+      const rows = await figureCases(app.database.db, s, pageSize, after);
+      all.push(...rows);
+      if (rows.length < pageSize) return all;
+      after = rows.at(-1)!.position;
+    }
+  }
+  const countOf = (figure: string, rows: CaseRow[]) => (figure === 'information-requests' ? rows.reduce((n, r) => n + r.informationRequests, 0) : rows.length);
+
+  it('lists for every figure, per channel and in all, as many cases as the rollups count, once each over every page', async () => {
+    const byChannel = await figures(app.database.db, scope(), ['channel'], 'counts');
+    const [all] = await figures(app.database.db, scope(), [], 'counts');
+    for (const channel of [undefined, 'online', 'assisted'] as const) {
+      const f = channel ? byChannel.find((r) => r.channel === channel) : all;
+      for (const figure of CASE_FIGURES) {
+        const s: CaseScope = { ...scope(), channel, figure };
+        const rows = await everyCase(s, 5);
+        const what = `${figure} ${channel ?? 'all channels'}`;
+        assert.equal(new Set(rows.map((r) => r.applicationId)).size, rows.length, `${what}: no case twice across pages`);
+        assert.equal(countOf(figure, rows), f ? figureOf(f, figure) : 0, `${what}: the list against the rollups`);
+        assert.equal(await figureTotal(app.database.db, s), countOf(figure, rows), `${what}: the total shown against the list`);
+        assert.deepEqual(rows.map((r) => r.submittedAt.getTime()), rows.map((r) => r.submittedAt.getTime()).sort((a, b) => b - a), `${what}: newest first`);
+      }
+    }
+  });
+
+  it('lists the very cases the workflow decided so, with their net days and limit', async () => {
+    const of = async (figure: CaseScope['figure']) => (await everyCase({ ...scope(), figure }, 50)).map((r) => r.applicationId).sort();
+    const paths = (...p: string[]) => ids.filter((i) => p.includes(i.path)).map((i) => i.id).sort();
+    assert.deepEqual(await of('granted'), paths('granted'));
+    assert.deepEqual(await of('refused'), paths('rejected', 'corrected'));
+    assert.deepEqual(await of('open'), paths('open'));
+    assert.deepEqual(await of('information-requests'), paths('corrected'));
+    const late = await everyCase({ ...scope(), figure: 'late' }, 50);
+    assert.ok(late.length > 0 && late.every((r) => r.withinLimit === false && r.netDays > r.timeLimitDays!), 'late ones are beyond their limit');
+    const corrected = (await everyCase({ ...scope(), figure: 'information-requests' }, 50))[0]!;
+    const wholeDays = (corrected.decidedAt!.getTime() - corrected.submittedAt.getTime()) / 1000 / DAY;
+    near(corrected.netDays, wholeDays - 3, 'the three days waiting for the applicant are not counted');
+  });
+
+  it('links every count of the dashboard to a list with that many cases, and each case to its file', async () => {
+    const dashboard = await page('officer.trade', '/agency/performance?lang=en');
+    const links = [...dashboard.body.matchAll(/<a href="(\/agency\/performance\/cases\?[^"]+)">([\d,]+)<\/a>/g)].map((m) => ({ href: m[1]!.replaceAll('&amp;', '&'), shown: Number(m[2]!.replaceAll(',', '')) }));
+    const figuresLinked = new Set(links.map((l) => new URLSearchParams(l.href.split('?')[1]).get('figure')));
+    assert.deepEqual([...figuresLinked].sort(), CASE_FIGURES.filter((f) => f !== 'withdrawn').sort(), 'every figure with cases has a link (none was withdrawn)');
+    for (const link of links) {
+      const list = await page('officer.trade', `${link.href}&lang=en`);
+      assert.equal(list.status, 200, link.href);
+      const total = Number(/<dd>([\d,]+)<\/dd>/.exec(list.body)![1]!.replaceAll(',', ''));
+      assert.equal(total, link.shown, `${link.href}: the total shown`);
+      const rows = [...list.body.matchAll(/<tr><th scope="row"><a href="\/work\/cases\/([^"]+)">.*?<td>(\d+)<\/td><\/tr>/g)];
+      const isRequests = link.href.includes('figure=information-requests');
+      assert.equal(isRequests ? rows.reduce((n, r) => n + Number(r[2]), 0) : rows.length, link.shown, `${link.href}: the cases listed`);
+      assert.match(list.body, /<caption>/);
+    }
+    const granted = links.find((l) => l.href.includes('figure=granted'))!;
+    const caseId = /href="\/work\/cases\/([^"]+)"/.exec((await page('officer.trade', granted.href)).body)![1]!;
+    assert.equal((await page('officer.trade', `/work/cases/${caseId}`)).status, 200, 'the case file opens for its officer');
+  });
+
+  it('gives the whole list as CSV, a row per case', async () => {
+    const csv = await app.app.inject({ method: 'GET', url: '/agency/performance/cases.csv?service=market-stall&figure=refused', headers: f.headersOf('officer.trade') });
+    assert.equal(csv.statusCode, 200);
+    assert.match(csv.headers['content-type'] as string, /^text\/csv/);
+    const lines = csv.body.split('\r\n').filter((l) => l !== '');
+    assert.equal(lines[0], 'applicationId,serviceId,agencyId,channel,submittedAt,outcome,decidedAt,netDays,timeLimitDays,withinLimit,informationRequests');
+    assert.equal(lines.length - 1, ids.filter((i) => i.path === 'rejected' || i.path === 'corrected').length);
+    assert.ok(lines.slice(1).every((l) => l.includes(',refused,')));
+  });
+
+  it("keeps each reader to their agencies' cases and refuses bad filters, naming the field", async () => {
+    const fire = await page('officer.fire', '/agency/performance/cases?service=market-stall');
+    assert.equal(fire.status, 200);
+    assert.doesNotMatch(fire.body, /\/work\/cases\//, "no case of the Ministry of Trade's");
+    assertProblem((await f.call('officer.fire', 'GET', `/agency/performance/cases?agency=${commerceId}`, undefined, { accept: 'application/json' })).response, 403);
+    assertProblem((await f.call('officer.fire', 'GET', `/agency/performance/cases.csv?agency=${commerceId}`, undefined, { accept: 'application/json' })).response, 403);
+    assertProblem((await f.call('amina', 'GET', '/agency/performance/cases', undefined, { accept: 'application/json' })).response, 403);
+    const bad = await f.call('officer.trade', 'GET', '/agency/performance/cases?figure=everything', undefined, { accept: 'application/json' });
+    assertProblem(bad.response, 400);
+    assert.match(JSON.stringify(bad.body), /\/querystring\/figure/);
+    const position = await f.call('officer.trade', 'GET', '/agency/performance/cases?after=2026-13-45T99:00:00.000000Z~x', undefined, { accept: 'application/json' });
+    assertProblem(position.response, 400);
+    assert.doesNotMatch((await page('officer.trade', '/agency/performance/cases?figure=received')).body, /Amina|Chez Amina/);
   });
 });
