@@ -53,6 +53,8 @@ export const PAGES: PageVisit[] = [
   { name: 'performance of my agency', path: '/agency/performance', who: 'officer.trade', status: 200 },
   { name: 'performance of every agency, with targets', path: '/agency/performance', who: 'admin', status: 200 },
   { name: 'performance, not for citizens', path: '/agency/performance', who: 'amina', status: 403 },
+  { name: 'the cases behind a dashboard figure', path: '/agency/performance/cases?figure=received', who: 'officer.trade', status: 200 },
+  { name: 'the cases behind a figure, not for citizens', path: '/agency/performance/cases', who: 'amina', status: 403 },
   { name: 'feedback on my agency’s services', path: '/agency/feedback', who: 'officer.trade', status: 200 },
   { name: 'how the government performs', path: '/performance', who: 'anonymous', status: 200 },
   { name: 'check a document', path: '/verify', who: 'anonymous', status: 200 },

@@ -1,8 +1,8 @@
 /**
  * Who may see and change the performance figures and give feedback. The dashboard row asks for
- * the Ministry of Trade's figures, so an officer of Fire and Civil Protection is refused them; the
- * feedback is on a market stall permit of Amina's that the Ministry has refused, so only she may
- * rate it. The public pages and open data hold no personal data and answer everyone.
+ * the Ministry of Trade's figures, as do the lists of cases behind them, so an officer of Fire and
+ * Civil Protection is refused them; the feedback is on a market stall permit of Amina's that the
+ * Ministry has refused, so only she may rate it. The public pages and open data hold no personal data and answer everyone.
  */
 import { findAgencyByCode } from '../identity/index.ts';
 import { PERMISSION_TABLES } from '../../../test/support/permission-coverage.ts';
@@ -27,6 +27,8 @@ async function refusedStall(f: RegistrationFixtures): Promise<string> {
 const ROWS: Row[] = [
   //                                                                                       anon owner other officer agency head admin client
   { route: 'GET /agency/performance', access: STAFF, what: "the Ministry of Trade's figures", expect: [401, 403, 403, 200, 403, 200, 200, 200], call: async (f) => ({ method: 'GET', url: `/agency/performance?agency=${await tradeId(f)}` }) },
+  { route: 'GET /agency/performance/cases', access: STAFF, what: "the Ministry of Trade's granted cases", expect: [401, 403, 403, 200, 403, 200, 200, 200], call: async (f) => ({ method: 'GET', url: `/agency/performance/cases?agency=${await tradeId(f)}&figure=granted` }) },
+  { route: 'GET /agency/performance/cases.csv', access: STAFF, what: "the Ministry of Trade's open cases", expect: [401, 403, 403, 200, 403, 200, 200, 200], call: async (f) => ({ method: 'GET', url: `/agency/performance/cases.csv?agency=${await tradeId(f)}&figure=open` }) },
   { route: 'POST /agency/performance/targets', access: 'roles: admin',                   expect: [401, 403, 403, 403, 403, 403, 303, 403], call: () => ({ method: 'POST', url: '/agency/performance/targets', json: { service: 'market-stall', sharePercent: '90', withinDays: '10' } }) },
   { route: 'GET /agency/feedback', access: STAFF, what: "each sees their own agencies' feedback", expect: [401, 403, 403, 200, 200, 200, 200, 200], call: () => ({ method: 'GET', url: '/agency/feedback' }) },
   { route: 'GET /performance', access: 'public',                                         expect: everyone(200), call: () => ({ method: 'GET', url: '/performance' }) },
