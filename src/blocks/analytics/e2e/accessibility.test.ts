@@ -1,7 +1,7 @@
 /**
- * The performance dashboard, the feedback page, the public performance pages and the feedback
- * invitation on a decided application meet WCAG 2.2 AA as far as axe can tell, in English, French
- * and Arabic (right to left), in Chromium, with figures in them.
+ * The performance dashboard, the cases behind a figure, the feedback page, the public performance
+ * pages and the feedback invitation on a decided application meet WCAG 2.2 AA as far as axe can
+ * tell, in English, French and Arabic (right to left), in Chromium, with figures in them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -48,6 +48,7 @@ after(async () => {
 const VISITS: { name: string; who: string; path: () => string }[] = [
   { name: 'the dashboard with targets', who: 'admin', path: () => '/agency/performance' },
   { name: "an officer's dashboard", who: 'officer.trade', path: () => '/agency/performance?service=market-stall' },
+  { name: 'the cases behind a figure', who: 'officer.trade', path: () => '/agency/performance/cases?service=market-stall&figure=refused' },
   { name: 'feedback by theme', who: 'officer.trade', path: () => '/agency/feedback?theme=speed' },
   { name: 'public performance', who: 'anonymous', path: () => '/performance' },
   { name: "one service's public performance", who: 'anonymous', path: () => '/performance/services/market-stall' },
@@ -61,7 +62,8 @@ for (const locale of ['en', 'fr', 'ar']) {
         const page = pages.get(visit.who)!;
         const response = await page.goto(`${app.url}${withLocale(visit.path(), locale)}`);
         assert.equal(response?.status(), 200);
-        if (visit.path().startsWith('/agency/performance') || visit.path().startsWith('/performance')) assert.ok((await page.locator('figure.chart svg').count()) > 0, 'a chart is drawn');
+        if (visit.path().startsWith('/agency/performance/cases')) assert.ok((await page.locator('table caption').count()) > 0, 'the cases are listed');
+        else if (visit.path().startsWith('/agency/performance') || visit.path().startsWith('/performance')) assert.ok((await page.locator('figure.chart svg').count()) > 0, 'a chart is drawn');
         await assertAccessible(page, locale);
       });
     }
