@@ -10,9 +10,10 @@ import { formatDateTime, formatNumber } from '../../platform/i18n/index.ts';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
 import { sendPage } from '../render.tsx';
-import { casesHref, csvCell, days, namesFor, PeriodFields, PeriodQuery, periodOf, readerScope, ScopeQuery, STAFF, type CaseFilters, type Names } from './analytics-pages.tsx';
+import { casesHref, csvCell, days, namesFor, PeriodFields, PeriodQuery, periodOf, readerScope, ScopeFields, ScopeQuery, STAFF, type CaseFilters, type Names } from './analytics-pages.tsx';
 
 const PAGE_SIZE = 50;
+const HEADINGS = ['analytics.cases.application', 'analytics.cases.submitted', 'analytics.service', 'analytics.cases.channel', 'analytics.cases.outcome', 'analytics.cases.decidedAt', 'analytics.cases.netDays', 'analytics.cases.withinLimit', 'analytics.cases.requests'];
 /** The CSV is read in keyset pages too, so the whole list never sits in memory. */
 const CSV_BATCH = 1_000;
 const CaseQuery = {
@@ -44,20 +45,7 @@ function CaseListPage({ ctx, list }: { ctx: PageContext; list: CaseList }) {
       <h1>{t('analytics.cases.title', { figure: figureName })}</h1>
       <form method="get" action="/agency/performance/cases" class="filters">
         <PeriodFields ctx={ctx} period={filters} />
-        <div>
-          <label for="agency">{t('analytics.agency')}</label>
-          <select id="agency" name="agency">
-            <option value="">{t('analytics.allMine')}</option>
-            {list.reachable.map((a) => <option value={a.id} selected={a.id === filters.agency}>{a.name}</option>)}
-          </select>
-        </div>
-        <div>
-          <label for="service">{t('analytics.service')}</label>
-          <select id="service" name="service">
-            <option value="">{t('analytics.allServices')}</option>
-            {names.services.filter((s) => list.reachable.some((a) => a.id === s.agencyId)).map((s) => <option value={s.id} selected={s.id === filters.service}>{s.title}</option>)}
-          </select>
-        </div>
+        <ScopeFields ctx={ctx} names={names} reachable={list.reachable} agency={filters.agency} service={filters.service} />
         <div>
           <label for="channel">{t('analytics.cases.channel')}</label>
           <select id="channel" name="channel">
@@ -94,17 +82,7 @@ function CaseListPage({ ctx, list }: { ctx: PageContext; list: CaseList }) {
           <table>
             <caption>{t('analytics.cases.caption')}</caption>
             <thead>
-              <tr>
-                <th scope="col">{t('analytics.cases.application')}</th>
-                <th scope="col">{t('analytics.cases.submitted')}</th>
-                <th scope="col">{t('analytics.service')}</th>
-                <th scope="col">{t('analytics.cases.channel')}</th>
-                <th scope="col">{t('analytics.cases.outcome')}</th>
-                <th scope="col">{t('analytics.cases.decidedAt')}</th>
-                <th scope="col">{t('analytics.cases.netDays')}</th>
-                <th scope="col">{t('analytics.cases.withinLimit')}</th>
-                <th scope="col">{t('analytics.cases.requests')}</th>
-              </tr>
+              <tr>{HEADINGS.map((key) => <th scope="col">{t(key)}</th>)}</tr>
             </thead>
             <tbody>
               {list.rows.map((r) => (

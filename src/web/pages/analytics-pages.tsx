@@ -133,6 +133,28 @@ export function PeriodFields({ ctx, period, label }: { ctx: PageContext; period:
   );
 }
 
+/** One of the reader's agencies (or all of them) and one of their services (or all). */
+export function ScopeFields({ ctx, names, reachable, agency, service }: { ctx: PageContext; names: Names; reachable: Names['agencies']; agency?: string | null; service?: string | null }) {
+  return (
+    <>
+      <div>
+        <label for="agency">{ctx.t('analytics.agency')}</label>
+        <select id="agency" name="agency">
+          <option value="">{ctx.t('analytics.allMine')}</option>
+          {reachable.map((a) => <option value={a.id} selected={a.id === agency}>{a.name}</option>)}
+        </select>
+      </div>
+      <div>
+        <label for="service">{ctx.t('analytics.service')}</label>
+        <select id="service" name="service">
+          <option value="">{ctx.t('analytics.allServices')}</option>
+          {names.services.filter((s) => reachable.some((a) => a.id === s.agencyId)).map((s) => <option value={s.id} selected={s.id === service}>{s.title}</option>)}
+        </select>
+      </div>
+    </>
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The officers' dashboard
 
@@ -165,20 +187,7 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
       <h1>{t('analytics.dashboard.title')}</h1>
       <form method="get" action="/agency/performance" class="filters">
         <PeriodFields ctx={ctx} period={d.period} />
-        <div>
-          <label for="agency">{t('analytics.agency')}</label>
-          <select id="agency" name="agency">
-            <option value="">{t('analytics.allMine')}</option>
-            {d.reachable.map((a) => <option value={a.id} selected={a.id === d.agency}>{a.name}</option>)}
-          </select>
-        </div>
-        <div>
-          <label for="service">{t('analytics.service')}</label>
-          <select id="service" name="service">
-            <option value="">{t('analytics.allServices')}</option>
-            {d.names.services.filter((s) => d.reachable.some((a) => a.id === s.agencyId)).map((s) => <option value={s.id} selected={s.id === d.service}>{s.title}</option>)}
-          </select>
-        </div>
+        <ScopeFields ctx={ctx} names={d.names} reachable={d.reachable} agency={d.agency} service={d.service} />
         <div>
           <button type="submit">{t('analytics.show')}</button>
         </div>
