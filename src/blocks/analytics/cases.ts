@@ -85,10 +85,15 @@ export function casePosition(p: CasePosition): string {
   return `${p.at}~${p.applicationId}`;
 }
 
-/** The position a link gave, or null when it is not one this list made. */
+/**
+ * The position a link gave, or null when it is not one this list made. The time must read back
+ * the same, since JavaScript rolls a 30 February over where PostgreSQL refuses it.
+ */
 export function readCasePosition(text: string): CasePosition | null {
   const [, at, applicationId] = new RegExp(CASE_POSITION).exec(text) ?? [];
-  return at && applicationId && !Number.isNaN(Date.parse(at)) ? { at, applicationId } : null;
+  if (!at || !applicationId) return null;
+  const time = new Date(at);
+  return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 19) === at.slice(0, 19) ? { at, applicationId } : null;
 }
 
 /**

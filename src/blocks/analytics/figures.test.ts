@@ -400,8 +400,14 @@ describe('the cases behind each figure', () => {
     const bad = await f.call('officer.trade', 'GET', '/agency/performance/cases?figure=everything', undefined, { accept: 'application/json' });
     assertProblem(bad.response, 400);
     assert.match(JSON.stringify(bad.body), /\/querystring\/figure/);
-    const position = await f.call('officer.trade', 'GET', '/agency/performance/cases?after=2026-13-45T99:00:00.000000Z~x', undefined, { accept: 'application/json' });
-    assertProblem(position.response, 400);
+    for (const after of ['2026-13-45T99:00:00.000000Z~x', '2026-02-30T10:00:00.000000Z~x']) {
+      assertProblem((await f.call('officer.trade', 'GET', `/agency/performance/cases?after=${after}`, undefined, { accept: 'application/json' })).response, 400);
+    }
+    for (const url of ['/agency/performance/cases?from=2026-02-30', '/agency/performance?to=2026-02-30']) {
+      const day = await f.call('officer.trade', 'GET', url, undefined, { accept: 'application/json' });
+      assertProblem(day.response, 400);
+      assert.match(JSON.stringify(day.body), /\/querystring\/(from|to)/);
+    }
     assert.doesNotMatch((await page('officer.trade', '/agency/performance/cases?figure=received')).body, /Amina|Chez Amina/);
   });
 });

@@ -158,7 +158,7 @@ export function analyticsCasePages(db: Db, oidcLabel: string | null) {
         const ctx = pageContext(request, reply, oidcLabel);
         const { names, reachable, scope, filters } = await scopeOf(request, ctx, request.query);
         const after = request.query.after === undefined ? undefined : readCasePosition(request.query.after);
-        if (after === null) throw Problem.invalidField('/query/after', 'is not a position in this list');
+        if (after === null) throw Problem.invalidField('/querystring/after', 'is not a position in this list');
         const [total, rows] = await Promise.all([figureTotal(db, scope), figureCases(db, scope, PAGE_SIZE, after)]);
         const last = rows.at(-1);
         const list: CaseList = {

@@ -49,6 +49,11 @@ const FEEDBACK_SHOWN = 100;
 
 /** The period a page shows: what the reader chose, else the last twelve months. */
 export function periodOf(query: { from?: string; to?: string }, now = new Date()): { from: string; to: string } {
+  // The schema checks the shape only; a 30 February would reach PostgreSQL and fail there.
+  for (const field of ['from', 'to'] as const) {
+    const day = query[field];
+    if (day && (Number.isNaN(Date.parse(day)) || new Date(day).toISOString().slice(0, 10) !== day)) throw Problem.invalidField(`/querystring/${field}`, 'is not a day of the calendar');
+  }
   const to = query.to || now.toISOString().slice(0, 10);
   const from = query.from || new Date(now.getTime() - 365 * 86_400_000).toISOString().slice(0, 10);
   return from <= to ? { from, to } : { from: to, to: from };
