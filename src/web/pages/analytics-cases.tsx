@@ -178,7 +178,7 @@ export function analyticsCasePages(db: Db, oidcLabel: string | null) {
       config: { access: STAFF },
       schema: {
         summary: `The whole list of the cases behind a dashboard figure of my agencies, as CSV (RFC 4180, UTF-8, a header row: ${CSV_COLUMNS.join(', ')})`,
-        tags: ['web'],
+        tags: ['analytics'],
         querystring: Type.Object(CaseQuery),
       },
       handler: async (request, reply) => {
