@@ -3,6 +3,7 @@ import type { MigrationSet } from '../../../platform/db/migrations.ts';
 import { durationHistograms } from './2026-12-03-duration-histograms.ts';
 import { monthlyDurations } from './2026-12-03-monthly-durations.ts';
 import { timeInState } from './2026-12-03-time-in-state.ts';
+import { incrementalRefresh } from './2026-12-03-incremental-refresh.ts';
 
 export const analyticsMigrations: MigrationSet = {
   '2026-12-02T1430_analytics_facts_rollups': {
@@ -101,4 +102,5 @@ export const analyticsMigrations: MigrationSet = {
   '2026-12-03T1030_analytics_duration_histograms': durationHistograms,
   '2026-12-03T1100_analytics_time_in_state': timeInState,
   '2026-12-03T1130_analytics_monthly_durations': monthlyDurations,
+  '2026-12-03T1500_analytics_incremental_refresh': incrementalRefresh,
 };
