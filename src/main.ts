@@ -10,7 +10,7 @@ import { loadNodeKeys, MissingNodeKey } from './platform/crypto/keys.ts';
 import { createLogger } from './platform/log.ts';
 import { auditHeadFile, linkAll, verifyChain } from './blocks/audit/index.ts';
 import { BackupRefused, createBackup, restoreBackup } from './platform/backup/index.ts';
-import { agencyCodes, applyImport, validateImport } from './blocks/catalogue/index.ts';
+import { agencyCodes, applyImport, ImportRefused, validateImport } from './blocks/catalogue/index.ts';
 import { createUser, grantableRoles } from './blocks/identity/index.ts';
 import { verifyFile, VERIFY_USAGE_ERROR, VerifyUsageError } from './blocks/esignature/index.ts';
 import { DefinitionInvalid, publishDefinition, validateDefinitionSource } from './blocks/registration/index.ts';
@@ -271,7 +271,13 @@ function program(): Command {
             for (const e of errors) console.log(`  line ${e.line}${e.column ? `, column ${e.column}` : ''}: ${e.reason}`);
             return false;
           }
-          const result = await applyImport(database.db, records, { type: 'system', id: null, name: 'cli' }, null, progressBar('writing'));
+          const result = await applyImport(database.db, records, { type: 'system', id: null, name: 'cli' }, null, progressBar('writing')).catch((err: unknown) => {
+            if (!(err instanceof ImportRefused)) throw err;
+            console.log(`${err.errors.length} problem(s); nothing was imported:`);
+            for (const e of err.errors) console.log(`  line ${e.line}, column ${e.column}: ${e.reason}`);
+            return null;
+          });
+          if (!result) return false;
           console.log(`Imported ${records.length} service(s): ${result.created} new, ${result.updated} updated.`);
           return true;
         } finally {

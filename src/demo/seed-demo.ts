@@ -97,11 +97,15 @@ export async function seedDemo(db: Db, jobs: JobQueue, cabinet?: { signer: Signe
     }
   }
   if (!(await findServiceByCode(db, 'construction-permit'))) {
-    const csv = fs.readFileSync(new URL('./public-services.csv', import.meta.url), 'utf8');
-    const { records, errors } = validateImport(csv, new Set((await agencyCodes(db)).keys()));
-    if (errors.length > 0) throw new Error(`The demo register is invalid: ${JSON.stringify(errors.slice(0, 3))}`);
-    await applyImport(db, records, SYSTEM_ACTOR, 'seed');
-    created.push(`${records.length} public services in the register`);
+    // The inventory made on paper in 2025 first, then today's register, so the digitisation
+    // figures have a history to show.
+    const codes = new Set((await agencyCodes(db)).keys());
+    for (const file of ['./register-inventory-2025.csv', './public-services.csv']) {
+      const { records, errors } = validateImport(fs.readFileSync(new URL(file, import.meta.url), 'utf8'), codes);
+      if (errors.length > 0) throw new Error(`The demo register ${file} is invalid: ${JSON.stringify(errors.slice(0, 3))}`);
+      await applyImport(db, records, SYSTEM_ACTOR, 'seed');
+    }
+    created.push('public services in the register, from the 2025 inventory to today');
   }
   for (const file of serviceDefinitionFiles()) {
     const { definition, created: isNew } = await publishDefinition(db, jobs, { source: fs.readFileSync(file, 'utf8') }, null, 'seed');

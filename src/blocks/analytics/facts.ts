@@ -40,22 +40,46 @@ export function subscribeToFacts(db: Db, jobs: JobQueue): void {
 }
 
 /**
- * Recompute the daily rollups in one transaction, so a reader never sees half a refresh. Time to
- * decision is net of the statutory clock's pauses: a pause starts with a move into a state that
- * stops the clock and ends at the next move (or lasts until now while the case still waits). The
- * durations of each cell's decisions are kept as a histogram (`durations.ts`), not one by one.
+ * Bring the rollups up to date in one transaction, so a reader never sees half a refresh. Only
+ * the cells (day of submission, service, agency, channel) that may have changed are recomputed:
+ * those of the applications whose facts changed since the last refresh (noted by triggers, in
+ * `analytics_changed`), and those with open cases, whose pauses, overdue count and time in the
+ * current state grow with the clock. Time to decision is net of the statutory clock's pauses: a
+ * pause starts with a move into a state that stops the clock and ends at the next move (or lasts
+ * until now while the case still waits). The durations of each cell's decisions are kept as a
+ * histogram (`durations.ts`), not one by one.
+ *
+ * Repeatable read, so the changes consumed are exactly those the recomputation saw: facts written
+ * meanwhile stay noted for the next refresh. One refresh at a time; another asked for meanwhile
+ * finds the lock taken and leaves its work to the next interval.
  */
 export async function refreshRollups(db: Db): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`DELETE FROM analytics_daily`.execute(trx);
-    await sql`DELETE FROM analytics_daily_durations`.execute(trx);
-    await sql`DELETE FROM analytics_monthly_durations`.execute(trx);
-    await sql`DELETE FROM analytics_daily_states`.execute(trx);
+  await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+    const locked = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${REFRESH_ROLLUPS_TASK})) AS locked`.execute(trx);
+    if (!locked.rows[0]?.locked) return;
+    await sql`
+      CREATE TEMPORARY TABLE refresh_cells ON COMMIT DROP AS
+      SELECT day, service_id, agency_id, channel FROM analytics_changed WHERE day IS NOT NULL
+      UNION SELECT (a.submitted_at AT TIME ZONE 'UTC')::date, a.service_id, a.agency_id, a.channel
+            FROM analytics_changed c JOIN analytics_applications a USING (application_id)
+      UNION SELECT day, service_id, agency_id, channel FROM analytics_daily WHERE received > decided`.execute(trx);
+    await sql`
+      CREATE TEMPORARY TABLE refresh_applications ON COMMIT DROP AS
+      SELECT a.* FROM analytics_applications a JOIN refresh_cells c
+        ON (a.submitted_at AT TIME ZONE 'UTC')::date = c.day AND a.service_id = c.service_id AND a.agency_id = c.agency_id AND a.channel = c.channel`.execute(trx);
+    await sql`ALTER TABLE refresh_applications ADD PRIMARY KEY (application_id)`.execute(trx);
+    await sql`ANALYZE refresh_cells`.execute(trx);
+    await sql`ANALYZE refresh_applications`.execute(trx);
+    for (const table of ['analytics_daily', 'analytics_daily_durations', 'analytics_daily_states']) {
+      await sql`
+        DELETE FROM ${sql.table(table)} r USING refresh_cells c
+        WHERE r.day = c.day AND r.service_id = c.service_id AND r.agency_id = c.agency_id AND r.channel = c.channel`.execute(trx);
+    }
     // Worked out once for both tables: PostgreSQL materialises a CTE that is read twice.
     await sql`
       WITH moves AS (
         SELECT application_id, pauses_clock, moved_at, lead(moved_at) OVER (PARTITION BY application_id ORDER BY moved_at, job_id) AS next_at
-        FROM analytics_moves
+        FROM analytics_moves WHERE application_id IN (SELECT application_id FROM refresh_applications)
       ), pauses AS (
         SELECT application_id, count(*) FILTER (WHERE pauses_clock) AS requests,
                coalesce(sum(extract(epoch FROM coalesce(next_at, now()) - moved_at)) FILTER (WHERE pauses_clock), 0) AS paused_seconds
@@ -63,7 +87,7 @@ export async function refreshRollups(db: Db): Promise<void> {
       ), facts AS (
         SELECT a.*, (a.submitted_at AT TIME ZONE 'UTC')::date AS day, d.outcome, d.decided_at, coalesce(p.requests, 0) AS requests,
                (extract(epoch FROM coalesce(d.decided_at, now()) - a.submitted_at) - coalesce(p.paused_seconds, 0))::float8 / 86400 AS net_days
-        FROM analytics_applications a LEFT JOIN analytics_decisions d USING (application_id) LEFT JOIN pauses p USING (application_id)
+        FROM refresh_applications a LEFT JOIN analytics_decisions d USING (application_id) LEFT JOIN pauses p USING (application_id)
       ), daily AS (
         INSERT INTO analytics_daily (day, service_id, agency_id, channel, received, decided, granted, refused, withdrawn,
                                      median_days_to_decision, p90_days_to_decision, decided_in_time, decided_with_limit, overdue, information_requests)
@@ -85,10 +109,19 @@ export async function refreshRollups(db: Db): Promise<void> {
       SELECT day, service_id, agency_id, channel, ${bucketOf(sql`net_days`)}, count(*)
       FROM facts WHERE decided_at IS NOT NULL
       GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    // A month's histogram is the sum of its days', so only the months of recomputed cells change.
+    await sql`
+      CREATE TEMPORARY TABLE refresh_months ON COMMIT DROP AS
+      SELECT DISTINCT date_trunc('month', day)::date AS month, service_id, agency_id, channel FROM refresh_cells`.execute(trx);
+    await sql`
+      DELETE FROM analytics_monthly_durations m USING refresh_months r
+      WHERE m.day = r.month AND m.service_id = r.service_id AND m.agency_id = r.agency_id AND m.channel = r.channel`.execute(trx);
     await sql`
       INSERT INTO analytics_monthly_durations (day, service_id, agency_id, channel, days, decisions)
-      SELECT date_trunc('month', day)::date, service_id, agency_id, channel, days, sum(decisions)
-      FROM analytics_daily_durations GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+      SELECT r.month, d.service_id, d.agency_id, d.channel, d.days, sum(d.decisions)
+      FROM refresh_months r JOIN analytics_daily_durations d
+        ON d.day >= r.month AND d.day < r.month + interval '1 month' AND d.service_id = r.service_id AND d.agency_id = r.agency_id AND d.channel = r.channel
+      GROUP BY 1, 2, 3, 4, 5`.execute(trx);
     // Time in each state until the decision (or now): the first state from submission to the first
     // move, then each state from the move into it to the next. A case not moved yet has no known
     // state, so its first state counts from when it leaves it.
@@ -96,7 +129,7 @@ export async function refreshRollups(db: Db): Promise<void> {
       WITH moves AS (
         SELECT application_id, from_state, to_state, pauses_clock, moved_at,
                lead(moved_at) OVER w AS next_at, row_number() OVER w AS n
-        FROM analytics_moves WHERE to_state IS NOT NULL
+        FROM analytics_moves WHERE to_state IS NOT NULL AND application_id IN (SELECT application_id FROM refresh_applications)
         WINDOW w AS (PARTITION BY application_id ORDER BY moved_at, job_id)
       ), spans AS (
         SELECT application_id, from_state AS state, false AS pauses_clock, NULL::timestamptz AS started_at, moved_at AS ended_at FROM moves WHERE n = 1
@@ -106,13 +139,15 @@ export async function refreshRollups(db: Db): Promise<void> {
         -- One row per application and state (all its visits together), so a cell counts rows, not distinct ids.
         SELECT (a.submitted_at AT TIME ZONE 'UTC')::date AS day, a.service_id, a.agency_id, a.channel, s.state, bool_or(s.pauses_clock) AS pauses_clock,
                sum(extract(epoch FROM least(coalesce(s.ended_at, 'infinity'), coalesce(d.decided_at, now())) - coalesce(s.started_at, a.submitted_at)))::float8 AS seconds
-        FROM spans s JOIN analytics_applications a USING (application_id) LEFT JOIN analytics_decisions d USING (application_id)
+        FROM spans s JOIN refresh_applications a USING (application_id) LEFT JOIN analytics_decisions d USING (application_id)
         WHERE coalesce(s.started_at, a.submitted_at) < coalesce(d.decided_at, now())
         GROUP BY a.application_id, s.state
       )
       INSERT INTO analytics_daily_states (day, service_id, agency_id, channel, state, pauses_clock, applications, seconds)
       SELECT day, service_id, agency_id, channel, state, bool_or(pauses_clock), count(*), sum(seconds)
       FROM timed GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    // Only the notes this snapshot saw: those written since stay for the next refresh.
+    await sql`DELETE FROM analytics_changed`.execute(trx);
   });
 }
 

@@ -202,3 +202,73 @@ describe('public pages of the register', () => {
     assert.equal(missing.statusCode, 404);
   });
 });
+
+describe("the register's digitisation over time", () => {
+  const HISTORY_HEADER = 'code,agency,status,status_since,channels,title_en';
+  type Month = { month: string; agency: string; paper: number; 'partly-online': number; 'fully-online': number };
+  const history = async (query: string) => {
+    const response = await app.app.inject({ method: 'GET', url: `/api/catalogue/digitisation/history?${query}` });
+    assert.equal(response.statusCode, 200, response.body);
+    return response.json() as { licence: string; months: Month[] };
+  };
+  const months = async (agency: string, query: string) => (await history(query)).months.filter((m) => m.agency === agency).map((m) => `${m.month} ${m.paper}/${m['partly-online']}/${m['fully-online']}`);
+
+  // First, before the tests below add services of their own.
+  it("shows the demo's register going online since its 2025 inventory", async () => {
+    const inventory = (await history('from=2025-06&to=2025-06')).months;
+    const now = (await history('')).months.filter((m) => m.month === new Date().toISOString().slice(0, 7));
+    const fully = (rows: Month[]) => rows.reduce((n, m) => n + m['fully-online'], 0);
+    assert.equal(fully(inventory), 0);
+    assert.equal(inventory.reduce((n, m) => n + m.paper + m['partly-online'], 0), 17, 'every service was in the inventory');
+    // src/demo/public-services.csv has six services fully online today, none in the inventory.
+    assert.equal(fully(now), 6, JSON.stringify(now));
+  });
+
+  it('counts each month the services in the status they had at its end, from the day each status was reached', async () => {
+    const inventory = await importCsv([HISTORY_HEADER, 'history-one,pmo,paper,2024-01-10,office,History one', 'history-two,pmo,partly-online,2024-02-20,online;office,History two'].join('\n'));
+    assert.equal(inventory.state, 'done', JSON.stringify(inventory.errors));
+    const later = await importCsv([HISTORY_HEADER, 'history-one,pmo,fully-online,2024-04-05,online,History one', 'history-two,pmo,partly-online,,online;office,History two'].join('\n'));
+    assert.equal(later.state, 'done', JSON.stringify(later.errors));
+    // paper / partly online / fully online; before January the services were not on the register.
+    assert.deepEqual(await months('pmo', 'from=2023-12&to=2024-05'), ['2024-01 1/0/0', '2024-02 1/1/0', '2024-03 1/1/0', '2024-04 0/1/1', '2024-05 0/1/1']);
+    assert.equal((await history('from=2024-01&to=2024-01')).licence, 'CC-BY-4.0');
+  });
+
+  it('refuses a status dated before the one already recorded, and keeps the register as it was', async () => {
+    const result = await importCsv([HISTORY_HEADER, 'history-one,pmo,paper,2024-03-01,office,History one'].join('\n'));
+    assert.equal(result.state, 'failed');
+    assert.deepEqual(result.errors.map((e) => `${e.line}:${e.column}`), ['2:status_since']);
+    assert.match(result.errors[0]!.reason, /after 2024-04-05/);
+    assert.equal((await search('q=history%20one')).services[0]?.status, 'fully-online');
+    const put = await app.app.inject({ method: 'PUT', url: '/api/catalogue/services/history-one', headers: asSession(admin), payload: { agency: 'pmo', titles: { en: 'History one' }, status: 'paper', statusSince: '2024-03-01', channels: ['office'] } });
+    assert.equal(put.statusCode, 400, put.body);
+    assert.equal((put.json() as { errors: { pointer: string }[] }).errors[0]?.pointer, '/body/statusSince');
+    assert.deepEqual(await months('pmo', 'from=2024-04&to=2024-04'), ['2024-04 0/1/1']);
+  });
+
+  it('refuses a date that does not exist or is still to come', async () => {
+    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const result = await importCsv([HISTORY_HEADER, 'history-three,pmo,paper,2024-02-30,office,Three', `history-four,pmo,paper,${tomorrow},office,Four`].join('\n'));
+    assert.equal(result.state, 'failed');
+    assert.deepEqual(result.errors.map((e) => `${e.line}:${e.column}`), ['2:status_since', '3:status_since']);
+  });
+
+  it('answers a reversed or too long period with a problem naming the field', async () => {
+    for (const query of ['from=2024-05&to=2024-01', 'from=2000-01&to=2024-01', 'from=2024-13']) {
+      const response = await app.app.inject({ method: 'GET', url: `/api/catalogue/digitisation/history?${query}` });
+      assert.equal(response.statusCode, 400, query);
+      assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+      assert.match(JSON.stringify((response.json() as { errors: unknown[] }).errors), /from/);
+    }
+  });
+
+  it('publishes the history as CSV open data with its licence', async () => {
+    const response = await app.app.inject({ method: 'GET', url: '/api/catalogue/digitisation/history.csv?from=2024-04&to=2024-04' });
+    assert.equal(response.statusCode, 200);
+    assert.match(String(response.headers.link), /creativecommons\.org\/licenses\/by\/4\.0/);
+    const lines = response.body.trim().split('\n');
+    assert.equal(lines[0], 'month,agency,paper,partly-online,fully-online');
+    assert.ok(lines.includes('2024-04,pmo,0,1,1'), response.body);
+  });
+
+});

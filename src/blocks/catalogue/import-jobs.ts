@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { recordAudit, type AuditActor } from '../audit/index.ts';
-import { agencyCodes, applyImport, validateImport, type RowError } from './import-services.ts';
+import { agencyCodes, applyImport, ImportRefused, validateImport, type RowError } from './import-services.ts';
 
 export const IMPORT_TASK = 'catalogue.import-services';
 
@@ -47,13 +47,20 @@ export function importRunner(db: Db) {
     const agencies = await agencyCodes(db);
     const { records, errors } = validateImport(content, new Set(agencies.keys()));
     await sql`UPDATE catalogue_imports SET total_rows = ${records.length} WHERE id = ${importId}`.execute(db);
+    const fail = (rowErrors: RowError[]) => sql`UPDATE catalogue_imports SET state = 'failed', errors = ${JSON.stringify(rowErrors.slice(0, 1000))}::jsonb, finished_at = now() WHERE id = ${importId}`.execute(db);
     if (errors.length > 0) {
-      await sql`UPDATE catalogue_imports SET state = 'failed', errors = ${JSON.stringify(errors.slice(0, 1000))}::jsonb, finished_at = now() WHERE id = ${importId}`.execute(db);
+      await fail(errors);
       return;
     }
-    await applyImport(db, records, actor, requestId, async (done) => {
-      await sql`UPDATE catalogue_imports SET processed_rows = ${done} WHERE id = ${importId}`.execute(db);
-    });
+    try {
+      await applyImport(db, records, actor, requestId, async (done) => {
+        await sql`UPDATE catalogue_imports SET processed_rows = ${done} WHERE id = ${importId}`.execute(db);
+      });
+    } catch (err) {
+      if (!(err instanceof ImportRefused)) throw err;
+      await fail(err.errors);
+      return;
+    }
     await sql`UPDATE catalogue_imports SET state = 'done', processed_rows = total_rows, finished_at = now() WHERE id = ${importId}`.execute(db);
   };
 }

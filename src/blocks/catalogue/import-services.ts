@@ -3,13 +3,13 @@ import type { Db } from '../../platform/db/database.ts';
 import { recordAudit, type AuditActor } from '../audit/index.ts';
 import { listAgencies } from '../identity/index.ts';
 import { checkServiceRecord, type Channel, type DigitisationStatus, type LocalizedText, type ServiceRecord } from './service-record.ts';
-import { upsertService } from './store.ts';
+import { StatusOutOfOrder, upsertService } from './store.ts';
 
 /**
  * CSV columns. Texts come per language: `title_en`, `title_fr`, `description_ar`, …; lists
  * (channels, life events) are separated by semicolons.
  */
-const PLAIN_COLUMNS = ['code', 'agency', 'status', 'channels', 'life_events', 'time_limit_days', 'definition_id'] as const;
+const PLAIN_COLUMNS = ['code', 'agency', 'status', 'status_since', 'channels', 'life_events', 'time_limit_days', 'definition_id'] as const;
 const TEXT_COLUMNS = { title: 'titles', description: 'descriptions', legal_basis: 'legalBasis', eligibility: 'eligibility', documents: 'documents', fee_summary: 'feeSummary' } as const;
 type TextField = (typeof TEXT_COLUMNS)[keyof typeof TEXT_COLUMNS];
 const REQUIRED_COLUMNS = ['code', 'agency', 'status'];
@@ -38,7 +38,7 @@ function columnFor(pointer: string): string {
   const [, head = '', sub] = pointer.split('/');
   const text = Object.entries(TEXT_COLUMNS).find(([, field]) => field === head)?.[0];
   if (text) return sub ? `${text}_${sub}` : `${text}_*`;
-  return { agency: 'agency', timeLimitDays: 'time_limit_days', lifeEvents: 'life_events' }[head] ?? head;
+  return { agency: 'agency', timeLimitDays: 'time_limit_days', lifeEvents: 'life_events', statusSince: 'status_since' }[head] ?? head;
 }
 
 const list = (value: string) => value.split(';').map((v) => v.trim()).filter(Boolean);
@@ -87,6 +87,7 @@ export function validateImport(content: string, agencyCodes: ReadonlySet<string>
       channels: list(value('channels')) as Channel[],
       lifeEvents: list(value('life_events')),
       status: value('status') as DigitisationStatus,
+      statusSince: value('status_since') || null,
       definitionId: value('definition_id') || null,
     };
     for (const problem of checkServiceRecord(record, agencyCodes)) errors.push({ line, column: columnFor(problem.pointer), reason: problem.reason });
@@ -97,6 +98,13 @@ export function validateImport(content: string, agencyCodes: ReadonlySet<string>
     if (onProgress && (index % 50 === 49 || index === body.length - 1)) onProgress(index + 1, body.length);
   });
   return { records: errors.length === 0 ? records : [], errors };
+}
+
+/** Problems only writing could find (the file is checked without the database): nothing is written. */
+export class ImportRefused extends Error {
+  constructor(readonly errors: RowError[]) {
+    super('The import was refused.');
+  }
 }
 
 export async function agencyCodes(db: Db): Promise<Map<string, string>> {
@@ -112,7 +120,9 @@ export async function applyImport(db: Db, records: ServiceRecord[], actor: Audit
   return db.transaction().execute(async (trx) => {
     let created = 0;
     for (const [index, record] of records.entries()) {
-      const result = await upsertService(trx, record, agencies.get(record.agencyCode)!);
+      const result = await upsertService(trx, record, agencies.get(record.agencyCode)!).catch((err: unknown) => {
+        throw err instanceof StatusOutOfOrder ? new ImportRefused([{ line: index + 2, column: 'status_since', reason: err.message }]) : err;
+      });
       if (result.created) created += 1;
       if (onProgress && (index % 50 === 49 || index === records.length - 1)) await onProgress(index + 1, records.length);
     }

@@ -33,6 +33,8 @@ const ROWS: Row[] = [
   { route: 'GET /api/catalogue/export.csv', access: 'public',               expect: everyone(200), call: () => ({ method: 'GET', url: '/api/catalogue/export.csv' }) },
   { route: 'GET /api/catalogue/export.json', access: 'public',              expect: everyone(200), call: () => ({ method: 'GET', url: '/api/catalogue/export.json' }) },
   { route: 'GET /api/catalogue/digitisation', access: 'public',             expect: everyone(200), call: () => ({ method: 'GET', url: '/api/catalogue/digitisation' }) },
+  { route: 'GET /api/catalogue/digitisation/history', access: 'public',     expect: everyone(200), call: () => ({ method: 'GET', url: '/api/catalogue/digitisation/history?from=2025-01&to=2025-12' }) },
+  { route: 'GET /api/catalogue/digitisation/history.csv', access: 'public', expect: everyone(200), call: () => ({ method: 'GET', url: '/api/catalogue/digitisation/history.csv' }) },
   { route: 'POST /api/catalogue/imports', access: ADMINS,                   expect: [401, 403, 403, 403, 403, 403, 202, 403], call: (f) => ({ method: 'POST', url: '/api/catalogue/imports?fileName=services.csv', headers: { 'content-type': 'text/csv' }, json: csvFile(f) }) },
   { route: 'GET /api/catalogue/imports/:id', access: ADMINS,                expect: ONLY_ADMIN, call: async (f) => ({ method: 'GET', url: `/api/catalogue/imports/${await anImport(f)}` }) },
 

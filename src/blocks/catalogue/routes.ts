@@ -12,7 +12,7 @@ import { findAgencyByCode, listAgencies } from '../identity/index.ts';
 import { importStatus, queueImport } from './import-jobs.ts';
 import { MAX_IMPORT_ROWS } from './import-services.ts';
 import { CHANNELS, checkServiceRecord, LIFE_EVENTS, STATUSES, type ServiceRecord } from './service-record.ts';
-import { countServices, digitisationCounts, findServiceByCode, findServices, upsertService, type StoredService } from './store.ts';
+import { countServices, digitisationCounts, digitisationHistory, findServiceByCode, findServices, StatusOutOfOrder, upsertService, type StoredService } from './store.ts';
 
 const Code = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,79}$' });
 const Text = Type.Record(Type.String({ pattern: '^[a-z]{2}$' }), Type.String({ maxLength: 4000 }));
@@ -32,6 +32,7 @@ const ServiceBody = Type.Object(
     channels: Type.Optional(Type.Array(Type.Union(CHANNELS.map((c) => Type.Literal(c))), { maxItems: 5, uniqueItems: true })),
     lifeEvents: Type.Optional(Type.Array(LifeEvent, { maxItems: 16, uniqueItems: true })),
     status: Status,
+    statusSince: Type.Optional(Type.Union([Type.String({ format: 'date', description: 'the day the service reached this status, if earlier than today' }), Type.Null()])),
     definitionId: Type.Optional(Type.Union([Type.String({ maxLength: 80 }), Type.Null()])),
   },
   { additionalProperties: false },
@@ -183,12 +184,15 @@ export function catalogueRoutes(db: Db, jobs: JobQueue) {
           channels: b.channels ?? [],
           lifeEvents: b.lifeEvents ?? [],
           status: b.status,
+          statusSince: b.statusSince ?? null,
           definitionId: b.definitionId ?? null,
         };
         const problems = checkServiceRecord(record, new Set([b.agency]));
         if (problems.length > 0) throw Problem.badRequest(`The service is invalid: ${problems.map((p) => `${p.pointer} ${p.reason}`).join('; ')}.`, problems.map((p) => ({ ...p, pointer: `/body${p.pointer}` })));
         const result = await db.transaction().execute(async (trx) => {
-          const written = await upsertService(trx, record, agency.id);
+          const written = await upsertService(trx, record, agency.id).catch((err: unknown) => {
+            throw err instanceof StatusOutOfOrder ? Problem.invalidField('/body/statusSince', err.message) : err;
+          });
           await recordAudit(trx, { actor: actorOf(principal), agencyId: agency.id, action: written.created ? 'catalogue.add-service' : 'catalogue.update-service', subjectType: 'public-service', subjectId: record.code, requestId: request.id, details: { status: record.status }, change: record });
           return written;
         });
@@ -218,6 +222,31 @@ export function catalogueRoutes(db: Db, jobs: JobQueue) {
         response: { 200: Type.Array(Type.Object({ agency: Type.String(), paper: Type.Integer(), 'partly-online': Type.Integer(), 'fully-online': Type.Integer() })) },
       },
       handler: async () => digitisationTable(db),
+    });
+
+    app.get('/api/catalogue/digitisation/history', {
+      config: { access: access.public },
+      schema: {
+        summary: 'How many services each agency had in each digitisation status at the end of each month (open data, CC-BY-4.0)',
+        tags: ['catalogue'],
+        querystring: HistoryQuery,
+        response: { 200: Type.Object({ licence: Type.String(), from: Type.String(), to: Type.String(), months: Type.Array(HistoryRow) }), ...Problems },
+      },
+      handler: async (request) => ({ licence: 'CC-BY-4.0', ...(await historyTable(db, historyPeriod(request.query))) }),
+    });
+
+    app.get('/api/catalogue/digitisation/history.csv', {
+      config: { access: access.public },
+      schema: { summary: 'The same, as CSV (UTF-8, a header row, one row per month and agency)', tags: ['catalogue'], querystring: HistoryQuery, produces: ['text/csv'] },
+      handler: async (request, reply) => {
+        const { months } = await historyTable(db, historyPeriod(request.query));
+        const csv = stringify([['month', 'agency', ...STATUSES], ...months.map((m) => [m.month, m.agency, ...STATUSES.map((s) => m[s])])]);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="digitisation-history.csv"')
+          .header('link', '<https://creativecommons.org/licenses/by/4.0/>; rel="license"')
+          .send(csv);
+      },
     });
 
     app.post('/api/catalogue/imports', {
@@ -253,6 +282,40 @@ export function catalogueRoutes(db: Db, jobs: JobQueue) {
       },
     });
   };
+}
+
+const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' });
+const HistoryQuery = Type.Object({ from: Type.Optional(Month), to: Type.Optional(Month) }, { additionalProperties: false });
+const HistoryRow = Type.Object({ month: Type.String(), agency: Type.String(), paper: Type.Integer(), 'partly-online': Type.Integer(), 'fully-online': Type.Integer() });
+export type DigitisationHistoryRow = Static<typeof HistoryRow>;
+const MAX_HISTORY_MONTHS = 120;
+
+/** Months `YYYY-MM`, by default the last twelve; refused when reversed or longer than ten years. */
+export function historyPeriod(query: { from?: string; to?: string }, now = new Date()): { from: string; to: string } {
+  const to = query.to ?? now.toISOString().slice(0, 7);
+  const from = query.from ?? new Date(Date.UTC(Number(to.slice(0, 4)), Number(to.slice(5, 7)) - 12, 1)).toISOString().slice(0, 7);
+  const months = (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
+  if (months < 0) throw Problem.invalidField('/querystring/from', 'must not be after the month in "to"');
+  if (months >= MAX_HISTORY_MONTHS) throw Problem.invalidField('/querystring/from', `at most ${MAX_HISTORY_MONTHS} months at a time`);
+  return { from, to };
+}
+
+/**
+ * The register's digitisation status month by month, one row per month and agency (agency codes),
+ * optionally for some agencies only (ids).
+ */
+export async function historyTable(db: Db, period: { from: string; to: string }, agencyIds?: readonly string[]): Promise<{ from: string; to: string; months: DigitisationHistoryRow[] }> {
+  const [{ byId }, counts] = await Promise.all([agencyIndex(db), digitisationHistory(db, { from: `${period.from}-01`, to: `${period.to}-01`, agencyIds })]);
+  const rows = new Map<string, DigitisationHistoryRow>();
+  for (const count of counts) {
+    const month = count.month.slice(0, 7);
+    const agency = byId.get(count.agencyId)?.code ?? count.agencyId;
+    const key = `${month} ${agency}`;
+    const row = rows.get(key) ?? { month, agency, paper: 0, 'partly-online': 0, 'fully-online': 0 };
+    row[count.status] += count.count;
+    rows.set(key, row);
+  }
+  return { ...period, months: [...rows.values()] };
 }
 
 export async function digitisationTable(db: Db) {

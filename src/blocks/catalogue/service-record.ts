@@ -30,6 +30,11 @@ export interface ServiceRecord {
   channels: Channel[];
   lifeEvents: string[];
   status: DigitisationStatus;
+  /**
+   * The day the service reached this status (`YYYY-MM-DD`), when it is earlier than the day it is
+   * recorded, as when a country loads an inventory made before; otherwise the change counts from now.
+   */
+  statusSince?: string | null;
   definitionId: string | null;
 }
 
@@ -49,7 +54,7 @@ function checkText(errors: InvalidParam[], pointer: string, text: LocalizedText,
  * What is wrong with a record, as JSON pointers relative to it; the same rules serve the API and
  * each row of a CSV import. `knownAgencies` are agency codes.
  */
-export function checkServiceRecord(record: ServiceRecord, knownAgencies: ReadonlySet<string>): InvalidParam[] {
+export function checkServiceRecord(record: ServiceRecord, knownAgencies: ReadonlySet<string>, now = new Date()): InvalidParam[] {
   const errors: InvalidParam[] = [];
   if (!CODE.test(record.code)) errors.push({ pointer: '/code', reason: 'must be 2-80 lower-case letters, digits or dashes' });
   if (!knownAgencies.has(record.agencyCode)) errors.push({ pointer: '/agency', reason: `no agency has code "${record.agencyCode}"` });
@@ -63,6 +68,14 @@ export function checkServiceRecord(record: ServiceRecord, knownAgencies: Readonl
     errors.push({ pointer: '/timeLimitDays', reason: 'must be a whole number of days from 0 to 3650' });
   }
   if (!STATUSES.includes(record.status)) errors.push({ pointer: '/status', reason: `must be one of ${STATUSES.join(', ')}` });
+  if (record.statusSince) {
+    const day = new Date(`${record.statusSince}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(record.statusSince) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== record.statusSince) {
+      errors.push({ pointer: '/statusSince', reason: 'must be a date written YYYY-MM-DD' });
+    } else if (day.getTime() > now.getTime()) {
+      errors.push({ pointer: '/statusSince', reason: 'must not be in the future' });
+    }
+  }
   record.channels.forEach((c, i) => {
     if (!CHANNELS.includes(c)) errors.push({ pointer: `/channels/${i}`, reason: `must be one of ${CHANNELS.join(', ')}` });
   });

@@ -42,9 +42,21 @@ export async function upsertService(executor: Executor, record: ServiceRecord, a
       search = EXCLUDED.search, updated_at = now()`.execute(executor);
   const statusChanged = before?.status !== record.status;
   if (statusChanged) {
-    await sql`INSERT INTO catalogue_status_changes (service_id, agency_id, status) VALUES (${id}, ${agencyId}, ${record.status})`.execute(executor);
+    const since = record.statusSince ? new Date(`${record.statusSince}T00:00:00Z`) : new Date();
+    // The history must read in the order things happened, or a month's status would not be the service's.
+    const last = await sql<{ at: Date }>`SELECT max(changed_at) AS at FROM catalogue_status_changes WHERE service_id = ${id}`.execute(executor);
+    const lastAt = last.rows[0]?.at;
+    if (lastAt && since <= lastAt) throw new StatusOutOfOrder(lastAt);
+    await sql`INSERT INTO catalogue_status_changes (service_id, agency_id, status, changed_at) VALUES (${id}, ${agencyId}, ${record.status}, ${since})`.execute(executor);
   }
   return { id, created: !before, statusChanged };
+}
+
+/** A status dated before the one already recorded for the service. */
+export class StatusOutOfOrder extends Error {
+  constructor(readonly lastChange: Date) {
+    super(`must be after ${lastChange.toISOString().slice(0, 10)}, when the service's status was last recorded`);
+  }
 }
 
 export interface ServiceQuery {
@@ -100,5 +112,33 @@ export interface DigitisationCount {
 export async function digitisationCounts(executor: Executor): Promise<DigitisationCount[]> {
   const result = await sql<DigitisationCount>`
     SELECT agency_id AS "agencyId", status, count(*)::int AS count FROM catalogue_services GROUP BY agency_id, status`.execute(executor);
+  return result.rows;
+}
+
+export interface DigitisationMonth {
+  /** First day of the month, `YYYY-MM-01`; the counts are as at the month's end (or now, for this month). */
+  month: string;
+  agencyId: string;
+  status: DigitisationStatus;
+  count: number;
+}
+
+/**
+ * How many services of the register were in each status at the end of each month from `from` to
+ * `to` (both `YYYY-MM-DD`), per agency: each service counts in the status of its last change
+ * before the month ended, so a service counts from the month it was first recorded.
+ */
+export async function digitisationHistory(executor: Executor, period: { from: string; to: string; agencyIds?: readonly string[] }): Promise<DigitisationMonth[]> {
+  const result = await sql<DigitisationMonth>`
+    SELECT to_char(m.month, 'YYYY-MM-DD') AS month, c.agency_id AS "agencyId", c.status, count(*)::int AS count
+    FROM generate_series(date_trunc('month', ${period.from}::date), date_trunc('month', ${period.to}::date), interval '1 month') AS m(month)
+    CROSS JOIN LATERAL (
+      SELECT DISTINCT ON (service_id) agency_id, status FROM catalogue_status_changes
+      WHERE changed_at < m.month + interval '1 month'
+      ORDER BY service_id, changed_at DESC, id DESC
+    ) c
+    ${period.agencyIds ? sql`WHERE c.agency_id = ANY(${period.agencyIds}::uuid[])` : sql``}
+    GROUP BY m.month, c.agency_id, c.status
+    ORDER BY m.month, c.agency_id, c.status`.execute(executor);
   return result.rows;
 }

@@ -23,6 +23,7 @@ import {
   type Target,
 } from '../../blocks/analytics/index.ts';
 import { actorOf, recordAudit } from '../../blocks/audit/index.ts';
+import { historyTable, type DigitisationHistoryRow } from '../../blocks/catalogue/index.ts';
 import { listAgencies } from '../../blocks/identity/index.ts';
 import { currentDefinitions, pickText } from '../../blocks/registration/index.ts';
 import type { Db } from '../../platform/db/database.ts';
@@ -32,6 +33,7 @@ import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
 import { formatDateTime, formatNumber } from '../../platform/i18n/index.ts';
 import { BarChart } from '../components/charts.tsx';
+import { DigitisationHistory } from '../components/digitisation-history.tsx';
 import { CsrfField, DefinitionId, ErrorSummary, Field, FormText, type FieldErrors } from '../components/forms.tsx';
 import { TableRegion } from '../components/table-region.tsx';
 import { pageContext, type PageContext } from '../page-context.ts';
@@ -57,6 +59,13 @@ export function periodOf(query: { from?: string; to?: string }, now = new Date()
   const to = query.to || now.toISOString().slice(0, 10);
   const from = query.from || new Date(now.getTime() - 365 * 86_400_000).toISOString().slice(0, 10);
   return from <= to ? { from, to } : { from: to, to: from };
+}
+
+/** The months of a period for the register's history, at most the last ten years of it. */
+function monthsOf(period: { from: string; to: string }): { from: string; to: string } {
+  const to = period.to.slice(0, 7);
+  const earliest = new Date(Date.UTC(Number(to.slice(0, 4)), Number(to.slice(5, 7)) - 120, 1)).toISOString().slice(0, 7);
+  return { from: period.from.slice(0, 7) < earliest ? earliest : period.from.slice(0, 7), to };
 }
 
 export interface Names {
@@ -176,6 +185,7 @@ interface Dashboard {
   names: Names;
   reachable: { id: string; name: string }[];
   maySetTargets: boolean;
+  digitisation: DigitisationHistoryRow[];
   refused?: { values: Record<string, string>; errors: FieldErrors };
 }
 
@@ -309,6 +319,7 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
         </>
       )}
       {d.states.length > 0 && <StateTimes ctx={ctx} d={d} />}
+      <DigitisationHistory ctx={ctx} rows={d.digitisation} />
       <p class="hint">{t('analytics.cases.drillHint')}</p>
       {d.maySetTargets && <TargetForm ctx={ctx} d={d} />}
       <p><a href="/performance">{t('analytics.public.link')}</a></p>
@@ -536,7 +547,7 @@ function PublicTable({ ctx, rows, label, first }: { ctx: PageContext; rows: { ke
   );
 }
 
-function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined }) {
+function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, digitisation }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } } }) {
   const { t } = ctx;
   const data = (ext: string) => `/performance/open-data.${ext}?${new URLSearchParams(period)}`;
   return (
@@ -569,6 +580,7 @@ function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel
           <PublicTable ctx={ctx} rows={rows} label={t('analytics.public.table')} first={first} />
         </>
       )}
+      {digitisation && <DigitisationHistory ctx={ctx} rows={digitisation.rows} openData={digitisation.months} />}
       <h2>{t('analytics.openData.title')}</h2>
       <p>{t('analytics.openData.about')}</p>
       <ul>
@@ -612,7 +624,7 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       const { reachable, ...reader } = readerScope(principal, names, query);
       const period = periodOf(query);
       const scope: Scope = { ...period, ...reader };
-      const [[total], byService, byMonth, states, kpis, ratings] = await Promise.all([
+      const [[total], byService, byMonth, states, kpis, ratings, digitisation] = await Promise.all([
         figures(db, scope),
         figures(db, scope, ['service', 'agency']),
         // The per-month chart shows only how many were received.
@@ -620,8 +632,9 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         stateTimes(db, scope),
         targets(db),
         ratingSummaries(db, { ...period, agencies: scope.agencies, serviceId: scope.serviceId }),
+        historyTable(db, monthsOf(period), scope.agencies === 'all' ? undefined : scope.agencies),
       ]);
-      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, states, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), refused };
+      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, states, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), digitisation: digitisation.months, refused };
       return sendPage(reply, ctx, { title: ctx.t('analytics.dashboard.title'), body: <DashboardPage ctx={ctx} d={d} />, private: true }, refused ? 400 : 200);
     };
 
@@ -688,10 +701,11 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         const ctx = ctxOf(request, reply);
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all' };
-        const [names, [total], byService, ratings] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { ...period, agencies: 'all' })]);
+        const months = monthsOf(period);
+        const [names, [total], byService, ratings, digitisation] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { ...period, agencies: 'all' }), historyTable(db, months)]);
         const rows = byService.map((f) => ({ key: f.serviceId!, heading: names.service(f.serviceId), href: `/performance/services/${f.serviceId}?${new URLSearchParams(period)}`, f: suppressed(f) }));
         const title = ctx.t('analytics.public.title');
-        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action="/performance" total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.service')} chartLabel={ctx.t('analytics.charts.inTime')} ratings={summarise(ratings)} /> });
+        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action="/performance" total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.service')} chartLabel={ctx.t('analytics.charts.inTime')} ratings={summarise(ratings)} digitisation={{ rows: digitisation.months, months }} /> });
       },
     });
 
