@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
+import { MEMBERSHIP, NET_DAYS, NEXT_MOVE_AT, PAUSE_TOTALS } from './case-facts.ts';
 import { figures, type Figures, type Scope } from './figures.ts';
 
 /** The dashboard figures that have a list of cases behind them. */
@@ -38,22 +39,6 @@ export interface CasePosition {
   applicationId: string;
 }
 
-/**
- * Which cases make each figure, with the rollups' own tests (`facts.ts`) over `decided_at`,
- * `outcome`, `net_days`, `time_limit_days` and `requests`, so the list and the figure agree.
- */
-const MEMBERSHIP: Record<CaseFigure, RawBuilder<unknown>> = {
-  received: sql`true`,
-  decided: sql`decided_at IS NOT NULL`,
-  granted: sql`outcome = 'granted'`,
-  refused: sql`outcome = 'refused'`,
-  withdrawn: sql`outcome = 'withdrawn'`,
-  'in-time': sql`decided_at IS NOT NULL AND net_days <= time_limit_days`,
-  late: sql`decided_at IS NOT NULL AND net_days > time_limit_days`,
-  open: sql`decided_at IS NULL`,
-  overdue: sql`decided_at IS NULL AND net_days > time_limit_days`,
-  'information-requests': sql`requests > 0`,
-};
 
 /** The figure on the dashboard a list stands behind; for requests, how many were sent, not to how many cases. */
 export function figureOf(f: Figures, figure: CaseFigure): number {
@@ -116,14 +101,13 @@ export async function figureCases(executor: Executor, scope: CaseScope, limit: n
       SELECT a.application_id, a.service_id, a.agency_id::text, a.channel, a.submitted_at, a.time_limit_days, d.outcome, d.decided_at,
              to_char(a.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at,
              coalesce(p.requests, 0)::int AS requests,
-             (extract(epoch FROM coalesce(d.decided_at, now()) - a.submitted_at) - coalesce(p.paused_seconds, 0))::float8 / 86400 AS net_days
+             ${NET_DAYS} AS net_days
       FROM analytics_applications a
       LEFT JOIN analytics_decisions d USING (application_id)
       LEFT JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE pauses_clock) AS requests,
-               sum(extract(epoch FROM coalesce(next_at, now()) - moved_at)) FILTER (WHERE pauses_clock) AS paused_seconds
+        SELECT ${PAUSE_TOTALS}
         FROM (
-          SELECT pauses_clock, moved_at, lead(moved_at) OVER (ORDER BY moved_at, job_id) AS next_at
+          SELECT pauses_clock, moved_at, ${NEXT_MOVE_AT(sql``)} AS next_at
           FROM analytics_moves m WHERE m.application_id = a.application_id
         ) moves
       ) p ON true

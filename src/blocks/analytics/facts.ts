@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { APPLICATION_SUBMITTED } from '../registration/index.ts';
 import { CASE_MOVED } from '../workflow/index.ts';
+import { MEMBERSHIP, NET_DAYS, NEXT_MOVE_AT, PAUSE_TOTALS } from './case-facts.ts';
 import { bucketOf } from './durations.ts';
 
 export const REFRESH_ROLLUPS_TASK = 'analytics.refresh-rollups';
@@ -78,29 +79,28 @@ export async function refreshRollups(db: Db): Promise<void> {
     // Worked out once for both tables: PostgreSQL materialises a CTE that is read twice.
     await sql`
       WITH moves AS (
-        SELECT application_id, pauses_clock, moved_at, lead(moved_at) OVER (PARTITION BY application_id ORDER BY moved_at, job_id) AS next_at
+        SELECT application_id, pauses_clock, moved_at, ${NEXT_MOVE_AT(sql`PARTITION BY application_id`)} AS next_at
         FROM analytics_moves WHERE application_id IN (SELECT application_id FROM refresh_applications)
       ), pauses AS (
-        SELECT application_id, count(*) FILTER (WHERE pauses_clock) AS requests,
-               coalesce(sum(extract(epoch FROM coalesce(next_at, now()) - moved_at)) FILTER (WHERE pauses_clock), 0) AS paused_seconds
+        SELECT application_id, ${PAUSE_TOTALS}
         FROM moves GROUP BY application_id
       ), facts AS (
         SELECT a.*, (a.submitted_at AT TIME ZONE 'UTC')::date AS day, d.outcome, d.decided_at, coalesce(p.requests, 0) AS requests,
-               (extract(epoch FROM coalesce(d.decided_at, now()) - a.submitted_at) - coalesce(p.paused_seconds, 0))::float8 / 86400 AS net_days
+               ${NET_DAYS} AS net_days
         FROM refresh_applications a LEFT JOIN analytics_decisions d USING (application_id) LEFT JOIN pauses p USING (application_id)
       ), daily AS (
         INSERT INTO analytics_daily (day, service_id, agency_id, channel, received, decided, granted, refused, withdrawn,
                                      median_days_to_decision, p90_days_to_decision, decided_in_time, decided_with_limit, overdue, information_requests)
         SELECT day, service_id, agency_id, channel,
-               count(*), count(decided_at),
-               count(*) FILTER (WHERE outcome = 'granted'),
-               count(*) FILTER (WHERE outcome = 'refused'),
-               count(*) FILTER (WHERE outcome = 'withdrawn'),
+               count(*), count(*) FILTER (WHERE ${MEMBERSHIP.decided}),
+               count(*) FILTER (WHERE ${MEMBERSHIP.granted}),
+               count(*) FILTER (WHERE ${MEMBERSHIP.refused}),
+               count(*) FILTER (WHERE ${MEMBERSHIP.withdrawn}),
                percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN decided_at IS NOT NULL THEN net_days END),
                percentile_cont(0.9) WITHIN GROUP (ORDER BY CASE WHEN decided_at IS NOT NULL THEN net_days END),
-               count(*) FILTER (WHERE decided_at IS NOT NULL AND net_days <= time_limit_days),
-               count(*) FILTER (WHERE decided_at IS NOT NULL AND time_limit_days IS NOT NULL),
-               count(*) FILTER (WHERE decided_at IS NULL AND net_days > time_limit_days),
+               count(*) FILTER (WHERE ${MEMBERSHIP['in-time']}),
+               count(*) FILTER (WHERE ${MEMBERSHIP['with-limit']}),
+               count(*) FILTER (WHERE ${MEMBERSHIP.overdue}),
                sum(requests)
         FROM facts
         GROUP BY 1, 2, 3, 4
