@@ -37,7 +37,7 @@ import { createMessenger, messagingMigrations, messagingRoutes, phoneCodeSender,
 import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
-import { analyticsMigrations, REFRESH_INTERVAL_MS, requestRefresh, subscribeToFacts } from './blocks/analytics/index.ts';
+import { analyticsMigrations, inviteToFeedback, REFRESH_INTERVAL_MS, requestRefresh, subscribeToFacts } from './blocks/analytics/index.ts';
 import { mediatorMigrations, mediatorRoutes } from './blocks/mediator/index.ts';
 import { ecabinetMigrations, ecabinetRoutes } from './usecases/ecabinet/index.ts';
 import { createScheduler, schedulerMigrations, schedulerRoutes, type Scheduler } from './blocks/scheduler/index.ts';
@@ -129,6 +129,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   const messagingDeps = { db, jobs, mailer, log, smsGateway: config.smsGateway, baseUrl: config.baseUrl };
   const messenger = createMessenger(messagingDeps);
   jobs.register(NOTIFY_TASK, notificationSender(db, messenger));
+  inviteToFeedback(db, jobs, messenger, config.baseUrl);
   const paymentsDeps = { db, jobs, log, signer, messenger, mobileMoney: config.mobileMoney, baseUrl: config.baseUrl, bankAccount: config.bankAccount };
   const payments = createPayments(paymentsDeps);
   const registriesDeps = { db, jobs, log, baseUrl: config.baseUrl };
