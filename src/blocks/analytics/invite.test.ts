@@ -13,7 +13,7 @@ import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type Test
 import { assertProblem, postForm } from '../../../test/support/http.ts';
 import { RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
 import { startSmtpInbox, type SmtpInbox } from '../../../test/support/smtp-inbox.ts';
-import { translator } from '../../platform/i18n/index.ts';
+import { translator, type Locale } from '../../platform/i18n/index.ts';
 import { startSmsGatewaySimulator, type Simulator } from '../../simulators/index.ts';
 import type { ReceivedSms } from '../../simulators/sms-gateway.ts';
 import { createUser } from '../identity/index.ts';
@@ -65,9 +65,9 @@ async function refuse(id: string): Promise<void> {
 }
 
 /** The invitation as it should read, in `locale`, for application `id`. */
-async function expected(locale: string, id: string, service = 'Market stall permit') {
-  const t = translator(locale as 'fr');
-  const values = { trackingNumber: await trackingNumberOf(id), service, link: `${app.url}${feedbackPath(id)}` };
+async function expected(locale: Locale, id: string, service = 'Market stall permit') {
+  const t = translator(locale);
+  const values = { trackingNumber: await trackingNumberOf(id), service, link: `${app.url}${feedbackPath(id)}`, phone: 'linked' };
   return { subject: t('analytics.invite.subject', values), email: t('analytics.invite.email', values), sms: t('analytics.invite.sms', values), link: values.link };
 }
 
@@ -121,6 +121,16 @@ describe('the invitation after a decision', () => {
     const { encoding, parts } = splitSms(want.sms);
     assert.equal(encoding, 'ucs2');
     assert.ok(parts.length <= 3, `${parts.length} parts`);
+  });
+
+  it('only e-mails an applicant without a linked phone, and does not offer her the SMS answer', async () => {
+    const id = await f.submittedStall('zara');
+    await refuse(id);
+    assert.deepEqual(await invitationsAbout(id), ['email']);
+    const mail = inbox.to('zara@example.org');
+    assert.equal(mail.length, 1);
+    assert.ok(mail[0]!.text.includes(`${app.url}${feedbackPath(id)}`));
+    assert.doesNotMatch(mail[0]!.text, /RATE/);
   });
 
   it('does not invite on a withdrawal, which the applicant made herself', async () => {

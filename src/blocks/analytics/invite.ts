@@ -13,7 +13,7 @@ export const INVITE_TASK = 'analytics.invite-feedback';
  * Outcomes the agency decided, so the applicant has a handling to rate. Withdrawn is not among
  * them (the applicant ended it, and the page they withdrew on already asks); nor is closed.
  */
-export const INVITED_OUTCOMES: readonly string[] = ['granted', 'refused'];
+const INVITED_OUTCOMES: readonly string[] = ['granted', 'refused'];
 
 interface Moved { subjectType: string; subjectId: string; outcome: string | null }
 
@@ -37,7 +37,7 @@ export function inviteToFeedback(db: Db, jobs: JobQueue, messenger: Messenger, b
     const definition = await definitionOf(db, application.service_id, application.service_version);
     const locale = phoneLocale(applicant.locale, application.locale);
     const t = translator(locale);
-    const values = { trackingNumber: application.tracking_number, service: pickText(definition.title, locale), link: `${baseUrl}${feedbackPath(application.id)}` };
+    const values = { trackingNumber: application.tracking_number, service: pickText(definition.title, locale), link: `${baseUrl}${feedbackPath(application.id)}`, phone: applicant.phone ? 'linked' : 'none' };
     const common = { locale, userId: applicant.id, about: { type: 'application', id: application.id }, agencyId: application.agency_id, template: 'analytics.feedback-invitation' };
     const key = `feedback-invite:${application.id}`;
     await db.transaction().execute(async (trx) => {
