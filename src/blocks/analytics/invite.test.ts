@@ -4,6 +4,7 @@
  * the gateway simulator over real HTTP), in their language, with the link to the feedback page of
  * that application; a redelivered decision invites no more. The page takes one answer, which
  * counts in the ratings; it is the applicant's alone. The linked phone may answer "RATE" instead.
+ * A definition may ask for feedback after named steps too.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -11,12 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { assertProblem, postForm } from '../../../test/support/http.ts';
-import { RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
+import { MARKET_STALL, RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
 import { startSmtpInbox, type SmtpInbox } from '../../../test/support/smtp-inbox.ts';
 import { translator, type Locale } from '../../platform/i18n/index.ts';
 import { startSmsGatewaySimulator, type Simulator } from '../../simulators/index.ts';
 import type { ReceivedSms } from '../../simulators/sms-gateway.ts';
 import { createUser } from '../identity/index.ts';
+import { publishDefinition } from '../registration/index.ts';
 import { INBOUND_SMS_PATH, splitSms } from '../messaging/index.ts';
 import { feedbackPath, INVITE_TASK, ratingSummaries } from './index.ts';
 
@@ -229,5 +231,36 @@ describe('RATE by SMS', () => {
     assert.equal(await text('+25377999888', `RATE ${await trackingNumberOf(id)} 1`), 'No application with this number was found for this phone.');
     const { rows } = await sql`SELECT 1 FROM analytics_feedback WHERE application_id = ${id}`.execute(app.database.db);
     assert.equal(rows.length, 0);
+  });
+});
+
+describe('feedback asked after a step the definition names', () => {
+  it('invites on entering the step, takes the answer before the decision, and invites no more at the decision', async () => {
+    await publishDefinition(app.database.db, app.jobs, { data: { ...MARKET_STALL, id: 'rated-stall', feedback: { after: ['fire-review'] } } }, null, 'test');
+    const applied = await f.call('amina', 'POST', '/api/registration/applications', { serviceId: 'rated-stall', data: { stallName: 'Chez Amina', market: 'central', cooking: false }, idempotencyKey: randomUUID() });
+    assert.equal(applied.status, 201, JSON.stringify(applied.body));
+    const id = (applied.body as { id: string }).id;
+    await app.jobs.drain();
+    assert.match((await app.app.inject({ method: 'GET', url: `${feedbackPath(id)}?lang=en`, headers: f.headersOf('amina') })).body, /once it is decided/);
+    assert.equal((await f.call('officer.trade', 'POST', `/api/workflow/cases/${id}/actions/accept`, { inputs: {} })).status, 200);
+    await app.jobs.drain();
+    const values = { trackingNumber: await trackingNumberOf(id), service: 'Market stall permit', state: 'Fire safety review', link: `${app.url}${feedbackPath(id)}`, phone: 'linked' };
+    const t = translator('fr');
+    assert.equal(inbox.to(AMINA_EMAIL).filter((m) => m.subject === t('analytics.invite.step.subject', values) && m.text.trim() === t('analytics.invite.step.email', values)).length, 1);
+    assert.equal((await texts(AMINA_PHONE)).filter((sms) => sms.text === t('analytics.invite.step.sms', values)).length, 1);
+    const amina = await signIn(app, 'amina', DEMO_PASSWORD);
+    assert.equal((await postForm(app, amina.jar, feedbackPath(id), { _csrf: amina.csrf, rating: '5', theme: 'speed' })).statusCode, 303);
+    assert.equal((await f.call('officer.fire', 'POST', `/api/workflow/cases/${id}/reviews/fire-safety`, { opinion: 'agree', conditions: '' })).status, 200);
+    assert.equal((await f.call('head.trade', 'POST', `/api/workflow/cases/${id}/actions/approve`, { inputs: {} })).status, 200);
+    await app.jobs.drain();
+    assert.deepEqual(await invitationsAbout(id), ['email', 'sms'], 'the step’s invitation only: the answer was given');
+  });
+
+  it('invites after no step the definition does not name', async () => {
+    const id = await f.submittedStall();
+    assert.equal((await f.call('officer.trade', 'POST', `/api/workflow/cases/${id}/actions/accept`, { inputs: {} })).status, 200);
+    await app.jobs.drain();
+    assert.deepEqual(await invitationsAbout(id), []);
+    assert.equal((await f.call('amina', 'POST', feedbackPath(id), { rating: '3', theme: 'speed' }, { accept: 'application/json' })).status, 409);
   });
 });

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
-import { FEEDBACK_THEMES, giveFeedback, hasGivenFeedback, type FeedbackTheme } from '../../blocks/analytics/index.ts';
+import { FEEDBACK_THEMES, giveFeedback, hasGivenFeedback, mayRate, type FeedbackTheme } from '../../blocks/analytics/index.ts';
 import { findAgencyByCode, mandatesOf } from '../../blocks/identity/index.ts';
 import { readUploads } from '../../blocks/registration/application-routes.ts';
 import {
@@ -579,7 +579,7 @@ function VisitsSection({ ctx, visits, back }: { ctx: PageContext; visits: Visit[
  * Where the invitation by e-mail and SMS lands: the rating form of one application (the same as
  * below a decided application's page), thanks once answered, or a word that it is not decided yet.
  */
-function FeedbackFormPage({ ctx, application, definition, decided, given, refused }: { ctx: PageContext; application: ApplicationRow; definition: ServiceDefinition; decided: boolean; given: boolean; refused?: RefusedForm }) {
+function FeedbackFormPage({ ctx, application, definition, rateable, given, refused }: { ctx: PageContext; application: ApplicationRow; definition: ServiceDefinition; rateable: boolean; given: boolean; refused?: RefusedForm }) {
   const { t } = ctx;
   const labels = { 'feedback-rating': t('analytics.feedback.ratingQuestion'), 'feedback-theme': t('analytics.feedback.themeQuestion') };
   return (
@@ -587,7 +587,7 @@ function FeedbackFormPage({ ctx, application, definition, decided, given, refuse
       <p class="caption">{serviceTitle(ctx, definition)}</p>
       <h1>{t('applications.one', { number: application.tracking_number ?? '' })}</h1>
       <ErrorSummary ctx={ctx} errors={refused?.errors ?? {}} labels={labels} />
-      {decided ? <FeedbackInvitation ctx={ctx} action={appPath(application.id, '/feedback')} given={given} values={refused?.values ?? {}} errors={refused?.errors ?? {}} /> : <p>{t('analytics.invite.notYet')}</p>}
+      {rateable ? <FeedbackInvitation ctx={ctx} action={appPath(application.id, '/feedback')} given={given} values={refused?.values ?? {}} errors={refused?.errors ?? {}} /> : <p>{t('analytics.invite.notYet')}</p>}
       <p>
         <a href={appPath(application.id)}>{t('analytics.invite.back')}</a>
       </p>
@@ -595,7 +595,7 @@ function FeedbackFormPage({ ctx, application, definition, decided, given, refuse
   );
 }
 
-function ApplicationPage({ ctx, view, invoices, visits, refused, notice, feedbackGiven }: { ctx: PageContext; view: ApplicationView; invoices: InvoiceView[]; visits: Visit[]; refused?: RefusedForm; notice?: string; feedbackGiven: boolean }) {
+function ApplicationPage({ ctx, view, invoices, visits, refused, notice, rateable, feedbackGiven }: { ctx: PageContext; view: ApplicationView; invoices: InvoiceView[]; visits: Visit[]; refused?: RefusedForm; notice?: string; rateable: boolean; feedbackGiven: boolean }) {
   const { t } = ctx;
   const { application, definition, caseRow } = view;
   const form = (name: string) => (refused?.form === name ? refused : undefined);
@@ -625,7 +625,7 @@ function ApplicationPage({ ctx, view, invoices, visits, refused, notice, feedbac
       </dl>
       {invoices.length > 0 && <InvoicesSummary ctx={ctx} invoices={invoices} payable />}
       {visits.length > 0 && <VisitsSection ctx={ctx} visits={visits} back={appPath(application.id)} />}
-      {caseRow?.outcome && <FeedbackInvitation ctx={ctx} action={appPath(application.id, '/feedback')} given={feedbackGiven} values={{}} errors={{}} />}
+      {rateable && <FeedbackInvitation ctx={ctx} action={appPath(application.id, '/feedback')} given={feedbackGiven} values={{}} errors={{}} />}
       {view.applicantActions.length > 0 && caseRow && (
         <section aria-labelledby="asked-title" class="asked">
           <h2 id="asked-title">{t(caseRow.closed_at ? 'applications.reopenTitle' : 'applications.askedTitle')}</h2>
@@ -800,8 +800,8 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
       const visits = await visitsOf(deps.scheduler, application.id);
       const done = ctx.search.get('done');
       const notice = (NOTICES as readonly string[]).includes(done ?? '') ? ctx.t(`applications.done.${done}`) : undefined;
-      const feedbackGiven = await hasGivenFeedback(db, application.id);
-      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} visits={visits} refused={refused ?? moveRefused} notice={notice} feedbackGiven={feedbackGiven} /> }, status);
+      const [rateable, feedbackGiven] = await Promise.all([mayRate(db, application), hasGivenFeedback(db, application.id)]);
+      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} visits={visits} refused={refused ?? moveRefused} notice={notice} rateable={rateable} feedbackGiven={feedbackGiven} /> }, status);
     };
 
     app.get('/applications/:id', {
@@ -1013,9 +1013,9 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
 
     const renderFeedback = async (request: FastifyRequest, reply: FastifyReply, application: ApplicationRow, definition: ServiceDefinition, refused?: RefusedForm, status = 200) => {
       const ctx = ctxOf(request, reply);
-      const decided = Boolean((await loadCase(db, application.id))?.outcome);
+      const rateable = await mayRate(db, application);
       const given = await hasGivenFeedback(db, application.id);
-      return sendPage(reply, ctx, { title: ctx.t('analytics.feedback.invite'), body: <FeedbackFormPage ctx={ctx} application={application} definition={definition} decided={decided} given={given} refused={refused} /> }, status);
+      return sendPage(reply, ctx, { title: ctx.t('analytics.feedback.invite'), body: <FeedbackFormPage ctx={ctx} application={application} definition={definition} rateable={rateable} given={given} refused={refused} /> }, status);
     };
 
     app.get('/applications/:id/feedback', {
@@ -1037,8 +1037,7 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
       },
       handler: async (request, reply) => {
         const { application, definition } = await mine(request, request.params.id);
-        const caseRow = await loadCase(db, application.id);
-        if (!caseRow?.outcome) throw Problem.conflict('This application is not decided yet.');
+        if (!(await mayRate(db, application))) throw Problem.conflict('This application cannot be rated yet.');
         const { rating = '', theme = '', comment = '' } = request.body;
         const invalid: InvalidParam[] = [];
         if (!/^[1-5]$/.test(rating)) invalid.push({ pointer: '/body/rating', reason: 'Choose a rating from 1 to 5.', code: 'option' });
