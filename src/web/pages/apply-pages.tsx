@@ -1030,7 +1030,7 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
     app.post('/applications/:id/feedback', {
       config: { access: CITIZENS },
       schema: {
-        summary: 'Rate a decided application 1 to 5 and say why (form); one answer per application, a second is refused with 409',
+        summary: 'Rate a decided application (or one past a step its definition asks feedback after) 1 to 5 and say why (form); one answer per application, a second is refused with 409',
         tags: ['web'],
         params: AppParams,
         body: Type.Object({ _csrf: FormText(200), rating: FormText(1), theme: FormText(20), comment: FormText(300) }, { additionalProperties: false }),
