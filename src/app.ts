@@ -37,7 +37,7 @@ import { createMessenger, messagingMigrations, messagingRoutes, phoneCodeSender,
 import { createPayments, paymentsMigrations, paymentsRoutes, type Payments } from './blocks/payments/index.ts';
 import { createRegistries, registriesMigrations, registriesRoutes, type Registries } from './blocks/registries/index.ts';
 import { consentMigrations, consentRoutes } from './blocks/consent/index.ts';
-import { analyticsMigrations, REFRESH_INTERVAL_MS, requestRefresh, subscribeToFacts } from './blocks/analytics/index.ts';
+import { analyticsMigrations, answerRateSms, inviteToFeedback, REFRESH_INTERVAL_MS, requestRefresh, subscribeToFacts } from './blocks/analytics/index.ts';
 import { mediatorMigrations, mediatorRoutes } from './blocks/mediator/index.ts';
 import { ecabinetMigrations, ecabinetRoutes } from './usecases/ecabinet/index.ts';
 import { createScheduler, schedulerMigrations, schedulerRoutes, type Scheduler } from './blocks/scheduler/index.ts';
@@ -130,6 +130,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   const messagingDeps = { db, jobs, mailer, log, smsGateway: config.smsGateway, baseUrl: config.baseUrl };
   const messenger = createMessenger(messagingDeps);
   jobs.register(NOTIFY_TASK, notificationSender(db, messenger));
+  inviteToFeedback(db, jobs, messenger, config.baseUrl);
   const paymentsDeps = { db, jobs, log, signer, messenger, mobileMoney: config.mobileMoney, baseUrl: config.baseUrl, bankAccount: config.bankAccount };
   const payments = createPayments(paymentsDeps);
   const registriesDeps = { db, jobs, log, baseUrl: config.baseUrl };
@@ -163,7 +164,7 @@ export async function buildDaftari({ config, log, databaseUrl, migrate = true }:
   await app.register(applicationRoutes(registration));
   await app.register(govstackRegistrationRoutes(registration, config.baseUrl));
   await app.register(esignatureRoutes({ db, blobs, dataDir: config.dataDir, baseUrl: config.baseUrl, signer, oidcLabel: oidc?.label ?? null }));
-  await app.register(messagingRoutes({ ...messagingDeps, messenger, demo: config.demo, oidcLabel: oidc?.label ?? null, inboundSms: [answerStatusSms, answerPaySms(payments)] }));
+  await app.register(messagingRoutes({ ...messagingDeps, messenger, demo: config.demo, oidcLabel: oidc?.label ?? null, inboundSms: [answerStatusSms, answerPaySms(payments), answerRateSms] }));
   await app.register(paymentsRoutes({ ...paymentsDeps, payments, oidcLabel: oidc?.label ?? null }));
   await app.register(registriesRoutes({ ...registriesDeps, registries, oidcLabel: oidc?.label ?? null }));
   await app.register(consentRoutes({ db, baseUrl: config.baseUrl, oidcLabel: oidc?.label ?? null }));

@@ -2,7 +2,8 @@
  * Who may see and change the performance figures and give feedback. The dashboard row asks for
  * the Ministry of Trade's figures, as do the lists of cases behind them, so an officer of Fire and
  * Civil Protection is refused them; the feedback is on a market stall permit of Amina's that the
- * Ministry has refused, so only she may rate it. The public pages and open data hold no personal data and answer everyone.
+ * Ministry has refused, so only she may rate it or open the page the invitation links to. The
+ * public pages and open data hold no personal data and answer everyone.
  */
 import { findAgencyByCode } from '../identity/index.ts';
 import { PERMISSION_TABLES } from '../../../test/support/permission-coverage.ts';
@@ -35,6 +36,7 @@ const ROWS: Row[] = [
   { route: 'GET /performance/services/:serviceId', access: 'public',                     expect: everyone(200), call: () => ({ method: 'GET', url: '/performance/services/market-stall' }) },
   { route: 'GET /performance/open-data.json', access: 'public',                          expect: everyone(200), call: () => ({ method: 'GET', url: '/performance/open-data.json' }) },
   { route: 'GET /performance/open-data.csv', access: 'public',                           expect: everyone(200), call: () => ({ method: 'GET', url: '/performance/open-data.csv' }) },
+  { route: 'GET /applications/:id/feedback', access: 'roles: citizen', what: 'the page the invitation links to', expect: [401, 200, 404, 403, 403, 403, 403, 403], call: async (f) => ({ method: 'GET', url: `/applications/${await refusedStall(f)}/feedback` }) },
   { route: 'POST /applications/:id/feedback', access: 'roles: citizen',                  expect: [401, 303, 404, 403, 403, 403, 403, 403], call: async (f) => ({ method: 'POST', url: `/applications/${await refusedStall(f)}/feedback`, json: { rating: '4', theme: 'speed', comment: 'Quick' } }) },
 ];
 

@@ -25,7 +25,7 @@ export { agencyIdsOf, applicationForApplicant, canWorkAs, definitionOf, mayActAs
 export { startApplication, saveStep, attachDocument, removeDocument, discardDraft, FormInvalid, type Upload } from './applications/draft-application.ts';
 export { prefillStep, stepPrefills, prefillGroups, type StepPrefill, type PrefillGroup } from './applications/prefill-step.ts';
 export { applyForPresentPerson, applicationForAssistant, AGENT_ROLE, TRACKING_NUMBER_SMS } from './applications/apply-for-present-person.ts';
-export { answerStatusSms, caseForPhone, type CaseForPhone, type NextStep } from './applications/answer-status-sms.ts';
+export { answerNotFound, answerStatusSms, caseForPhone, type CaseForPhone, type NextStep } from './applications/answer-status-sms.ts';
 export { answerPaySms, owedOn, payFromPhone, type Owed, type PhonePayment } from './applications/pay-from-phone.ts';
 export { submitApplication, applyInOneStep, APPLICATION_SUBMITTED } from './applications/submit-application.ts';
 export { actOnApplication, reviewApplication, answerAsApplicant, withdrawApplication, extendApplicationDeadline, applicationForStaff } from './applications/act-on-application.ts';

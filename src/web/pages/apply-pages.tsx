@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
-import { FEEDBACK_THEMES, giveFeedback, hasGivenFeedback, type FeedbackTheme } from '../../blocks/analytics/index.ts';
+import { FEEDBACK_THEMES, giveFeedback, hasGivenFeedback, mayRate, type FeedbackTheme } from '../../blocks/analytics/index.ts';
 import { findAgencyByCode, mandatesOf } from '../../blocks/identity/index.ts';
 import { readUploads } from '../../blocks/registration/application-routes.ts';
 import {
@@ -51,7 +51,7 @@ import { DOCUMENT_MEDIA_TYPES } from '../../platform/files/detect-type.ts';
 import { access, requirePrincipal, type Principal } from '../../platform/http/access.ts';
 import { Problem, type InvalidParam } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
-import type { App } from '../../platform/http/server.ts';
+import { prefersHtml, type App } from '../../platform/http/server.ts';
 import { formatDate, formatDateTime, formatList } from '../../platform/i18n/index.ts';
 import { DEFAULT_MAX_RESCHEDULES, type Booking, type Scheduler } from '../../blocks/scheduler/index.ts';
 import { AnswersSummary, ChannelFacts, Deadlines, DocumentsList, EventDetails, FeesTable, HistoryTable, InvoicesSummary, OutputsList, statusOf } from '../components/application-parts.tsx';
@@ -575,14 +575,34 @@ function VisitsSection({ ctx, visits, back }: { ctx: PageContext; visits: Visit[
   );
 }
 
-function ApplicationPage({ ctx, view, invoices, visits, refused, notice, feedbackGiven }: { ctx: PageContext; view: ApplicationView; invoices: InvoiceView[]; visits: Visit[]; refused?: RefusedForm; notice?: string; feedbackGiven: boolean }) {
+/**
+ * Where the invitation by e-mail and SMS lands: the rating form of one application (the same as
+ * below a decided application's page), thanks once answered, or a word that it is not decided yet.
+ */
+function FeedbackFormPage({ ctx, application, definition, rateable, given, refused }: { ctx: PageContext; application: ApplicationRow; definition: ServiceDefinition; rateable: boolean; given: boolean; refused?: RefusedForm }) {
+  const { t } = ctx;
+  const labels = { 'feedback-rating': t('analytics.feedback.ratingQuestion'), 'feedback-theme': t('analytics.feedback.themeQuestion') };
+  return (
+    <>
+      <p class="caption">{serviceTitle(ctx, definition)}</p>
+      <h1>{t('applications.one', { number: application.tracking_number ?? '' })}</h1>
+      <ErrorSummary ctx={ctx} errors={refused?.errors ?? {}} labels={labels} />
+      {rateable ? <FeedbackInvitation ctx={ctx} action={appPath(application.id, '/feedback')} given={given} values={refused?.values ?? {}} errors={refused?.errors ?? {}} /> : <p>{t('analytics.invite.notYet')}</p>}
+      <p>
+        <a href={appPath(application.id)}>{t('analytics.invite.back')}</a>
+      </p>
+    </>
+  );
+}
+
+function ApplicationPage({ ctx, view, invoices, visits, refused, notice, rateable, feedbackGiven }: { ctx: PageContext; view: ApplicationView; invoices: InvoiceView[]; visits: Visit[]; refused?: RefusedForm; notice?: string; rateable: boolean; feedbackGiven: boolean }) {
   const { t } = ctx;
   const { application, definition, caseRow } = view;
   const form = (name: string) => (refused?.form === name ? refused : undefined);
   const data = application.data;
   const rules = visibleDocuments(definition, data);
   const asked = caseRow ? view.events.filter((e) => e.toState === caseRow.state && e.toState !== e.fromState).at(-1) : undefined;
-  const labels: Record<string, string> = { 'withdraw-reason': t('applications.withdrawReason'), 'feedback-rating': t('analytics.feedback.ratingQuestion'), 'feedback-theme': t('analytics.feedback.themeQuestion') };
+  const labels: Record<string, string> = { 'withdraw-reason': t('applications.withdrawReason') };
   for (const action of view.applicantActions) {
     for (const input of action.inputs ?? []) labels[`${action.id}-${input.id}`] = pickText(input.label, ctx.locale);
     if (action.documents) for (const rule of rules) labels[`${action.id}-${rule.id}`] = pickText(rule.label, ctx.locale);
@@ -605,7 +625,7 @@ function ApplicationPage({ ctx, view, invoices, visits, refused, notice, feedbac
       </dl>
       {invoices.length > 0 && <InvoicesSummary ctx={ctx} invoices={invoices} payable />}
       {visits.length > 0 && <VisitsSection ctx={ctx} visits={visits} back={appPath(application.id)} />}
-      {caseRow?.outcome && <FeedbackInvitation ctx={ctx} action={appPath(application.id, '/feedback')} given={feedbackGiven} values={form('feedback')?.values ?? {}} errors={form('feedback')?.errors ?? {}} />}
+      {rateable && <FeedbackInvitation ctx={ctx} action={appPath(application.id, '/feedback')} given={feedbackGiven} values={{}} errors={{}} />}
       {view.applicantActions.length > 0 && caseRow && (
         <section aria-labelledby="asked-title" class="asked">
           <h2 id="asked-title">{t(caseRow.closed_at ? 'applications.reopenTitle' : 'applications.askedTitle')}</h2>
@@ -780,8 +800,8 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
       const visits = await visitsOf(deps.scheduler, application.id);
       const done = ctx.search.get('done');
       const notice = (NOTICES as readonly string[]).includes(done ?? '') ? ctx.t(`applications.done.${done}`) : undefined;
-      const feedbackGiven = await hasGivenFeedback(db, application.id);
-      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} visits={visits} refused={refused ?? moveRefused} notice={notice} feedbackGiven={feedbackGiven} /> }, status);
+      const [rateable, feedbackGiven] = await Promise.all([mayRate(db, application), hasGivenFeedback(db, application.id)]);
+      return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} visits={visits} refused={refused ?? moveRefused} notice={notice} rateable={rateable} feedbackGiven={feedbackGiven} /> }, status);
     };
 
     app.get('/applications/:id', {
@@ -991,24 +1011,42 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
       },
     });
 
+    const renderFeedback = async (request: FastifyRequest, reply: FastifyReply, application: ApplicationRow, definition: ServiceDefinition, refused?: RefusedForm, status = 200) => {
+      const ctx = ctxOf(request, reply);
+      const rateable = await mayRate(db, application);
+      const given = await hasGivenFeedback(db, application.id);
+      return sendPage(reply, ctx, { title: ctx.t('analytics.feedback.invite'), body: <FeedbackFormPage ctx={ctx} application={application} definition={definition} rateable={rateable} given={given} refused={refused} /> }, status);
+    };
+
+    app.get('/applications/:id/feedback', {
+      config: { access: CITIZENS },
+      schema: { summary: 'Rate an application: the page the feedback invitation links to (the form, or thanks once answered)', tags: ['web'], params: AppParams },
+      handler: async (request, reply) => {
+        const { application, definition } = await mine(request, request.params.id);
+        return renderFeedback(request, reply, application, definition);
+      },
+    });
+
     app.post('/applications/:id/feedback', {
       config: { access: CITIZENS },
       schema: {
-        summary: 'Rate a decided application 1 to 5 and say why (form); one answer per application, a second is refused with 409',
+        summary: 'Rate a decided application (or one past a step its definition asks feedback after) 1 to 5 and say why (form); one answer per application, a second is refused with 409',
         tags: ['web'],
         params: AppParams,
         body: Type.Object({ _csrf: FormText(200), rating: FormText(1), theme: FormText(20), comment: FormText(300) }, { additionalProperties: false }),
       },
       handler: async (request, reply) => {
-        const { application } = await mine(request, request.params.id);
-        const caseRow = await loadCase(db, application.id);
-        if (!caseRow?.outcome) throw Problem.conflict('This application is not decided yet.');
-        const ctx = ctxOf(request, reply);
+        const { application, definition } = await mine(request, request.params.id);
+        if (!(await mayRate(db, application))) throw Problem.conflict('This application cannot be rated yet.');
         const { rating = '', theme = '', comment = '' } = request.body;
-        const errors: FieldErrors = {};
-        if (!/^[1-5]$/.test(rating)) errors['feedback-rating'] = ctx.t('form.errors.option');
-        if (!(FEEDBACK_THEMES as readonly string[]).includes(theme)) errors['feedback-theme'] = ctx.t('form.errors.option');
-        if (Object.keys(errors).length > 0) return renderApplication(request, reply, application, { form: 'feedback', values: request.body, errors }, 400);
+        const invalid: InvalidParam[] = [];
+        if (!/^[1-5]$/.test(rating)) invalid.push({ pointer: '/body/rating', reason: 'Choose a rating from 1 to 5.', code: 'option' });
+        if (!(FEEDBACK_THEMES as readonly string[]).includes(theme)) invalid.push({ pointer: '/body/theme', reason: `Choose one of the themes: ${FEEDBACK_THEMES.join(', ')}.`, code: 'option' });
+        if (invalid.length > 0) {
+          if (!prefersHtml(request)) throw Problem.badRequest('The rating could not be taken.', invalid);
+          const errors = translatedErrors(ctxOf(request, reply), invalid, (pointer) => `feedback-${lastSegment(pointer)}`);
+          return renderFeedback(request, reply, application, definition, { form: 'feedback', values: request.body, errors }, 400);
+        }
         await giveFeedback(db, { applicationId: application.id, serviceId: application.service_id, agencyId: application.agency_id, rating: Number(rating), theme: theme as FeedbackTheme, comment });
         return reply.redirect(appPath(application.id), 303);
       },

@@ -1,7 +1,7 @@
 /**
  * The performance dashboard, the cases behind a figure, the feedback page, the public performance
- * pages and the feedback invitation on a decided application meet WCAG 2.2 AA as far as axe can
- * tell, in English, French and Arabic (right to left), in Chromium, with figures in them.
+ * pages and the feedback invitation on a decided application and on its own page meet WCAG 2.2 AA
+ * as far as axe can tell, in English, French and Arabic (right to left), in Chromium, with figures in them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +53,7 @@ const VISITS: { name: string; who: string; path: () => string }[] = [
   { name: 'public performance', who: 'anonymous', path: () => '/performance' },
   { name: "one service's public performance", who: 'anonymous', path: () => '/performance/services/market-stall' },
   { name: 'a decided application inviting feedback', who: 'amina', path: () => `/applications/${decided}` },
+  { name: 'the feedback page the invitation links to', who: 'amina', path: () => `/applications/${decided}/feedback` },
 ];
 
 for (const locale of ['en', 'fr', 'ar']) {

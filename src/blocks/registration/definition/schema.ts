@@ -338,6 +338,8 @@ export const ServiceDefinitionSchema = Type.Object(
     workflow: WorkflowSchema,
     outputs: Type.Optional(Type.Array(OutputSchema, { maxItems: 10 })),
     notifications: Type.Optional(Type.Array(NotificationSchema, { maxItems: 50 })),
+    /** The applicant is invited to rate the service after the decision, and also on entering the states named here. */
+    feedback: Type.Optional(Type.Object({ after: Type.Array(Id('state id'), { minItems: 1, maxItems: 20, uniqueItems: true }) }, { additionalProperties: false })),
     /**
      * A public register of the granted applications, open to anyone: the day of the grant, the
      * tracking number and only the answers named here (never who applied).

@@ -75,6 +75,11 @@ describe('a broken definition is refused with the JSON pointer, line and column 
     assertProblems(source, [{ pointer: '/workflow/states/0/actions/2/to', message: /^"rejected" is not a state of this workflow$/, at: positionOf(source, 'to: rejected', 'rejected') }]);
   });
 
+  it('feedback asked after a state that does not exist', () => {
+    const source = broken('business-licence.yaml', ['notifications:\n', 'feedback: { after: [inspection] }\nnotifications:\n']);
+    assertProblems(source, [{ pointer: '/feedback/after/0', message: /^"inspection" is not a state of this workflow$/, at: positionOf(source, 'after: [inspection]', 'inspection') }]);
+  });
+
   it('a state no path leads to', () => {
     const source = broken('business-licence.yaml', [
       '      outcome: withdrawn\n',

@@ -374,5 +374,8 @@ function checkMeaning(def: ServiceDefinition, context: MeaningContext): Definiti
     if (kind === 'state' && !stateIds.has(target!)) add(`/notifications/${i}/on`, `"${target}" is not a state of this workflow`);
     if (kind === 'action' && !actionIds.has(target!)) add(`/notifications/${i}/on`, `no action is called "${target}"`);
   });
+  (def.feedback?.after ?? []).forEach((id, i) => {
+    if (!stateIds.has(id)) add(`/feedback/after/${i}`, `"${id}" is not a state of this workflow`);
+  });
   return problems;
 }
