@@ -2,3 +2,4 @@ export { analyticsMigrations } from './migrations/index.ts';
 export { subscribeToFacts, refreshRollups, requestRefresh, REFRESH_ROLLUPS_TASK, REFRESH_INTERVAL_MS } from './facts.ts';
 export { figures, stateTimes, percent, targets, setTarget, publicCount, publicPercent, suppressed, round1, SMALLEST_SHOWN, type Figures, type PublicFigures, type Scope, type Dimension, type Target, type StateTime } from './figures.ts';
 export { giveFeedback, hasGivenFeedback, feedbackEntries, ratingSummaries, FEEDBACK_THEMES, type FeedbackTheme, type FeedbackEntry, type FeedbackScope, type RatingSummary } from './feedback.ts';
+export { feeFigures, publicFees, type FeeFigures, type PublicFees } from './fees.ts';
