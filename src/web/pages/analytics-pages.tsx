@@ -500,13 +500,7 @@ function PublicFeesTable({ ctx, rows }: { ctx: PageContext; rows: { heading: str
       <TableRegion label={t('analytics.fees.title')}>
         <table>
           <thead>
-            <tr>
-              <th scope="col">{t('analytics.service')}</th>
-              <th scope="col">{t('analytics.fees.invoices')}</th>
-              <th scope="col">{t('analytics.fees.invoiced')}</th>
-              <th scope="col">{t('analytics.fees.collected')}</th>
-              <th scope="col">{t('analytics.fees.outstanding')}</th>
-            </tr>
+            <tr>{['service', 'fees.invoices', 'fees.invoiced', 'fees.collected', 'fees.outstanding'].map((key) => <th scope="col">{t(`analytics.${key}`)}</th>)}</tr>
           </thead>
           <tbody>
             {rows.map(({ heading, fees }) => (
