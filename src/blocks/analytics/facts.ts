@@ -5,6 +5,7 @@ import { APPLICATION_SUBMITTED } from '../registration/index.ts';
 import { CASE_MOVED } from '../workflow/index.ts';
 import { MEMBERSHIP, NET_DAYS, NEXT_MOVE_AT, PAUSE_TOTALS } from './case-facts.ts';
 import { bucketOf } from './durations.ts';
+import { refreshFees, subscribeToFees } from './fees.ts';
 
 export const REFRESH_ROLLUPS_TASK = 'analytics.refresh-rollups';
 
@@ -37,6 +38,7 @@ export function subscribeToFacts(db: Db, jobs: JobQueue): void {
       VALUES (${e.subjectId}, ${e.outcome}, coalesce(${e.at ?? null}::timestamptz, now()))
       ON CONFLICT (application_id) DO NOTHING`.execute(db);
   });
+  subscribeToFees(db, jobs);
   jobs.register(REFRESH_ROLLUPS_TASK, () => refreshRollups(db));
 }
 
@@ -146,6 +148,7 @@ export async function refreshRollups(db: Db): Promise<void> {
       INSERT INTO analytics_daily_states (day, service_id, agency_id, channel, state, pauses_clock, applications, seconds)
       SELECT day, service_id, agency_id, channel, state, bool_or(pauses_clock), count(*), sum(seconds)
       FROM timed GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    await refreshFees(trx);
     // Only the notes this snapshot saw: those written since stay for the next refresh.
     await sql`DELETE FROM analytics_changed`.execute(trx);
   });

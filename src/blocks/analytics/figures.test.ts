@@ -272,7 +272,7 @@ describe('who sees the performance figures', () => {
     const csv = await app.app.inject({ method: 'GET', url: '/performance/open-data.csv' });
     assert.equal(csv.statusCode, 200);
     assert.match(csv.headers['content-type'] as string, /^text\/csv/);
-    assert.equal(csv.body.split('\r\n')[0], 'month,serviceId,agencyId,channel,received,decided,granted,refused,withdrawn,overdue,decidedInTimePercent,medianDays,p90Days');
+    assert.equal(csv.body.split('\r\n')[0], 'month,serviceId,agencyId,channel,received,decided,granted,refused,withdrawn,overdue,decidedInTimePercent,medianDays,p90Days,currency,feesInvoices,feesInvoiced,feesCollected,feesOutstanding');
   });
 });
 

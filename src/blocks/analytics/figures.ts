@@ -38,14 +38,14 @@ export interface Figures {
   decidedWithinTarget: number | null;
 }
 
-const COLUMNS: Record<Dimension, { name: string; expression: string }> = {
+export const COLUMNS: Record<Dimension, { name: string; expression: string }> = {
   service: { name: 'service_id', expression: 'service_id' },
   agency: { name: 'agency_id', expression: 'agency_id::text' },
   channel: { name: 'channel', expression: 'channel' },
   month: { name: 'month', expression: `to_char(day, 'YYYY-MM')` },
 };
 
-function where(scope: Scope): RawBuilder<unknown> {
+export function where(scope: Scope): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [sql`true`];
   if (scope.from) parts.push(sql`day >= ${scope.from}::date`);
   if (scope.to) parts.push(sql`day <= ${scope.to}::date`);

@@ -12,9 +12,13 @@ defineRole('cashier', 'Takes cash at an agency counter and closes the day');
 defineRole('finance-officer', "Reconciles an agency's bank statements, approves refunds, reads its payment reports");
 
 export {
+  INVOICE_CANCELLED,
+  INVOICE_ISSUED,
   INVOICE_SETTLED,
   INVOICE_STATES,
   PAYMENT_METHODS,
+  PAYMENT_RECEIVED,
+  REFUND_APPROVED,
   type InvoiceLine,
   type InvoiceRequest,
   type InvoiceState,
@@ -36,7 +40,7 @@ export function createPayments(deps: PaymentsDeps): Payments {
   return {
     openInvoice: (trx, request) => openInvoice(trx, deps.jobs, request),
     invoicesFor,
-    cancelOpenInvoices,
+    cancelOpenInvoices: (trx, subjectType, subjectId, reason, actor) => cancelOpenInvoices(trx, deps.jobs, subjectType, subjectId, reason, actor),
     startMobileMoney: async (input) => {
       if (!provider) throw Problem.notFound('Mobile money is not offered here.');
       return startMobileMoneyPayment(deps, provider, input);

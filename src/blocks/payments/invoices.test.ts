@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { asSession, signInDemo, startTestApp, type Session, type TestApp } from '../../../test/support/app.ts';
 import { SYSTEM_ACTOR } from '../audit/index.ts';
 import { findAgencyByCode, findUserByLogin } from '../identity/index.ts';
-import type { InvoiceRequest } from './model.ts';
+import { INVOICE_CANCELLED, INVOICE_ISSUED, INVOICE_SETTLED, PAYMENT_RECEIVED, type InvoiceRequest } from './model.ts';
 import { watchSettlements } from './payment-fixtures.ts';
 import { parseReference } from './reference.ts';
 
@@ -84,5 +85,37 @@ describe('cancelling the invoices of a subject', () => {
     assert.deepEqual(audit.rows.map((r) => r.action), ['payments.open-invoice', 'payments.cancel-invoice']);
     const cash = await app.app.inject({ method: 'POST', url: '/api/payments/cash', headers: asSession(cashier), payload: { invoiceId: invoice.id, tendered: '12500' } });
     assert.equal(cash.statusCode, 409);
+  });
+});
+
+describe('what the block tells other blocks', () => {
+  it('announces each invoice issued, payment received, settlement and cancellation once, with its amount, currency and time', async () => {
+    const seen: Record<string, unknown>[] = [];
+    for (const event of [INVOICE_ISSUED, PAYMENT_RECEIVED, INVOICE_SETTLED, INVOICE_CANCELLED]) {
+      app.jobs.subscribe<Record<string, unknown>>(event, `test.watch-${randomUUID()}`, async (e) => void seen.push(e));
+    }
+    const paidFor = '77777777-7777-4777-8777-777777777777';
+    const paid = await open(request(paidFor));
+    const cash = await app.app.inject({ method: 'POST', url: '/api/payments/cash', headers: asSession(cashier), payload: { invoiceId: paid.id, tendered: '13000' } });
+    assert.equal(cash.statusCode, 201, cash.body);
+    const cancelledFor = '88888888-8888-4888-8888-888888888888';
+    const cancelled = await open(request(cancelledFor));
+    await app.database.db.transaction().execute((trx) => app.payments.cancelOpenInvoices(trx, 'application', cancelledFor, 'application refused', SYSTEM_ACTOR));
+    await open(request(paidFor));
+    await app.jobs.drain();
+    const about = (invoiceId: string, subjectId: string) => ({ invoiceId, subjectType: 'application', subjectId, purpose: 'fees', currency: 'DJF' });
+    // The queue runs jobs concurrently, so they arrive in any order: compared as sets.
+    const sorted = (events: Record<string, unknown>[]) => events.map((e) => JSON.stringify(e, Object.keys(e).sort())).sort();
+    const shape = seen.map(({ at, paymentId, agencyId, ...rest }) => {
+      assert.ok(!Number.isNaN(Date.parse(at as string)), `a time: ${String(at)}`);
+      return rest;
+    });
+    assert.deepEqual(sorted(shape), sorted([
+      { event: INVOICE_ISSUED, ...about(paid.id, paidFor), amount: '12500' },
+      { event: PAYMENT_RECEIVED, ...about(paid.id, paidFor), method: 'cash', amount: '12500' },
+      { event: INVOICE_SETTLED, ...about(paid.id, paidFor), amount: '12500' },
+      { event: INVOICE_ISSUED, ...about(cancelled.id, cancelledFor), amount: '12500' },
+      { event: INVOICE_CANCELLED, ...about(cancelled.id, cancelledFor), amount: '12500', paid: '0' },
+    ]), 'opening the same invoice again announces nothing');
   });
 });

@@ -5,7 +5,7 @@ import { hasAnyRole, type Principal } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { recordAudit, type AuditActor } from '../audit/index.ts';
-import { INVOICE_SETTLED, PAYMENT_STAFF, type InvoiceRequest, type InvoiceView } from './model.ts';
+import { INVOICE_CANCELLED, INVOICE_ISSUED, INVOICE_SETTLED, PAYMENT_STAFF, type InvoiceRequest, type InvoiceView } from './model.ts';
 import { asMoney, Decimal, isAmount, MAX_DECIMALS, sum, withinLimit } from './money.ts';
 import { formatReference, newReference } from './reference.ts';
 import { findInvoice, findInvoiceFor, invoicesOfSubject, type StoredInvoice } from './store.ts';
@@ -31,6 +31,16 @@ function invoiceView(invoice: StoredInvoice): InvoiceView {
 export function outstanding(invoice: StoredInvoice): Decimal {
   if (invoice.state !== 'open' && invoice.state !== 'partly-paid') return new Decimal(0);
   return Decimal.max(0, new Decimal(invoice.amount).minus(invoice.paidAmount));
+}
+
+/** What every event about an invoice says of it, so subscribers need not ask the block. */
+export function aboutInvoice(invoice: StoredInvoice) {
+  return { invoiceId: invoice.id, subjectType: invoice.subjectType, subjectId: invoice.subjectId, purpose: invoice.purpose, currency: invoice.currency };
+}
+
+/** Announce that an invoice is paid in full, with all it has received by then. */
+export async function emitSettled(trx: Tx, jobs: JobQueue, invoice: StoredInvoice): Promise<void> {
+  await jobs.emit(trx, INVOICE_SETTLED, { ...aboutInvoice(invoice), amount: asMoney(invoice.paidAmount, invoice.decimals), at: invoice.settledAt!.toISOString() }, { dedupeKey: invoice.id });
 }
 
 export function isPayer(principal: Principal | null, invoice: StoredInvoice): boolean {
@@ -96,8 +106,10 @@ export async function openInvoice(trx: Tx, jobs: JobQueue, request: InvoiceReque
       details: { reference, amount: total.toFixed(), currency: request.currency, for: `${request.subjectType} ${request.subjectId}`, purpose: request.purpose, state: settled ? 'paid' : 'open' },
       change: request,
     });
-    if (settled) await jobs.emit(trx, INVOICE_SETTLED, { invoiceId: id, subjectType: request.subjectType, subjectId: request.subjectId, purpose: request.purpose }, { dedupeKey: id });
-    return invoiceView((await findInvoice(trx, id))!);
+    const invoice = (await findInvoice(trx, id))!;
+    await jobs.emit(trx, INVOICE_ISSUED, { ...aboutInvoice(invoice), agencyId: invoice.agencyId, amount: asMoney(invoice.amount, invoice.decimals), at: invoice.createdAt.toISOString() }, { dedupeKey: id });
+    if (settled) await emitSettled(trx, jobs, invoice);
+    return invoiceView(invoice);
   }
 }
 
@@ -109,10 +121,14 @@ export async function invoicesFor(executor: Executor, subjectType: string, subje
  * Nothing more is due: open and partly-paid invoices are cancelled. Money already received stays
  * recorded; the finance officers refund it (a refund request on each payment).
  */
-export async function cancelOpenInvoices(trx: Tx, subjectType: string, subjectId: string, reason: string, actor: AuditActor): Promise<void> {
+export async function cancelOpenInvoices(trx: Tx, jobs: JobQueue, subjectType: string, subjectId: string, reason: string, actor: AuditActor): Promise<void> {
   for (const invoice of await invoicesOfSubject(trx, subjectType, subjectId, true)) {
     if (invoice.state !== 'open' && invoice.state !== 'partly-paid') continue;
-    await sql`UPDATE payments_invoices SET state = 'cancelled', cancelled_at = now(), cancel_reason = ${reason}, updated_at = now() WHERE id = ${invoice.id}`.execute(trx);
+    const cancelled = await sql<{ cancelled_at: Date }>`
+      UPDATE payments_invoices SET state = 'cancelled', cancelled_at = now(), cancel_reason = ${reason}, updated_at = now() WHERE id = ${invoice.id}
+      RETURNING cancelled_at`.execute(trx);
+    // What was received stays received (and is refunded): subscribers learn how much, to tell the two apart.
+    await jobs.emit(trx, INVOICE_CANCELLED, { ...aboutInvoice(invoice), amount: asMoney(invoice.amount, invoice.decimals), paid: asMoney(invoice.paidAmount, invoice.decimals), at: cancelled.rows[0]!.cancelled_at.toISOString() }, { dedupeKey: invoice.id });
     await recordAudit(trx, {
       actor,
       agencyId: invoice.agencyId,

@@ -7,8 +7,21 @@ import type { AuditActor } from '../audit/index.ts';
 import type { Signer } from '../esignature/index.ts';
 import type { Messenger } from '../messaging/index.ts';
 
-/** Emitted in the transaction that settles an invoice in full: `{ invoiceId, subjectType, subjectId, purpose }`. */
+/**
+ * The block's events, each emitted in the transaction of the change it tells, once (a dedupe key
+ * per invoice, payment or refund). Amounts are exact decimal strings in the invoice's currency;
+ * `at` is when the change happened. Payloads in docs/payments.md.
+ */
+/** An invoice was opened: `{ invoiceId, agencyId, subjectType, subjectId, purpose, currency, amount, at }`. */
+export const INVOICE_ISSUED = 'payments.invoice-issued';
+/** Money was received for an invoice (any method, any state): `{ paymentId, invoiceId, subjectType, subjectId, method, currency, amount, at }`. */
+export const PAYMENT_RECEIVED = 'payments.payment-received';
+/** An invoice is paid in full: `{ invoiceId, subjectType, subjectId, purpose, currency, amount, at }`, `amount` all received by then. */
 export const INVOICE_SETTLED = 'payments.invoice-settled';
+/** An invoice is no longer due: `{ invoiceId, subjectType, subjectId, purpose, currency, amount, paid, at }`. */
+export const INVOICE_CANCELLED = 'payments.invoice-cancelled';
+/** Money received is given back (approved under four eyes): `{ refundId, paymentId, invoiceId, subjectType, subjectId, currency, amount, at }`. */
+export const REFUND_APPROVED = 'payments.refund-approved';
 
 export type InvoiceState = 'open' | 'partly-paid' | 'paid' | 'cancelled' | 'refunded';
 export const INVOICE_STATES: readonly InvoiceState[] = ['open', 'partly-paid', 'paid', 'cancelled', 'refunded'];

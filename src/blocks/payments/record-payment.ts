@@ -5,7 +5,8 @@ import { Problem } from '../../platform/http/problem.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { recordAudit, type AuditActor } from '../audit/index.ts';
 import { agencyIndex } from './agencies.ts';
-import { INVOICE_SETTLED, type InvoiceState, type PaymentMethod } from './model.ts';
+import { aboutInvoice, emitSettled } from './invoices.ts';
+import { PAYMENT_RECEIVED, type InvoiceState, type PaymentMethod } from './model.ts';
 import { asMoney, Decimal } from './money.ts';
 import { ISSUE_RECEIPT_TASK } from './receipts.ts';
 import { findInvoice, insertPayment, insertReceipt, nextReceiptSeq } from './store.ts';
@@ -55,10 +56,10 @@ export async function recordPayment(trx: Tx, jobs: JobQueue, p: PaymentToRecord)
   const payable = invoice.state === 'open' || invoice.state === 'partly-paid';
   const state: InvoiceState = !payable ? invoice.state : paid.gte(invoice.amount) ? 'paid' : 'partly-paid';
   const settles = payable && state === 'paid';
-  await sql`
+  const updated = await sql<{ settled_at: Date | null }>`
     UPDATE payments_invoices SET paid_amount = ${paid.toFixed()}, state = ${state}, updated_at = now(),
            settled_at = ${settles ? sql`now()` : sql`settled_at`}
-    WHERE id = ${invoice.id}`.execute(trx);
+    WHERE id = ${invoice.id} RETURNING settled_at`.execute(trx);
 
   const issuedAt = new Date();
   const year = issuedAt.getUTCFullYear();
@@ -86,9 +87,8 @@ export async function recordPayment(trx: Tx, jobs: JobQueue, p: PaymentToRecord)
     },
     change: { ...p, paymentId },
   });
-  if (settles) {
-    await jobs.emit(trx, INVOICE_SETTLED, { invoiceId: invoice.id, subjectType: invoice.subjectType, subjectId: invoice.subjectId, purpose: invoice.purpose }, { dedupeKey: invoice.id });
-  }
+  await jobs.emit(trx, PAYMENT_RECEIVED, { ...aboutInvoice(invoice), paymentId, method: p.method, amount: asMoney(p.amount, invoice.decimals), at: p.receivedAt.toISOString() }, { dedupeKey: paymentId });
+  if (settles) await emitSettled(trx, jobs, { ...invoice, paidAmount: paid.toFixed(), settledAt: updated.rows[0]!.settled_at });
   await jobs.enqueue(trx, ISSUE_RECEIPT_TASK, { receiptId: receipt.id }, { dedupeKey: `payments-receipt:${receipt.id}`, maxAttempts: 20 });
   return { paymentId, receiptId: receipt.id, receiptNumber: receipt.number, state };
 }

@@ -4,7 +4,8 @@ import type { Principal } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
 import { actorOf, recordAudit } from '../audit/index.ts';
 import { requireAgencyRole } from './agencies.ts';
-import { FINANCE_OFFICER, type InvoiceState, type PaymentsDeps } from './model.ts';
+import { aboutInvoice } from './invoices.ts';
+import { FINANCE_OFFICER, REFUND_APPROVED, type InvoiceState, type PaymentsDeps } from './model.ts';
 import { asMoney, Decimal, isAmount } from './money.ts';
 import { decideRefundRow, findInvoice, findPayment, findRefund, insertRefund, type StoredRefund } from './store.ts';
 
@@ -81,6 +82,8 @@ export async function decideRefund(deps: PaymentsDeps, input: DecideRefund): Pro
       const to: InvoiceState = refunded.gte(invoice.paidAmount) ? 'refunded' : invoice.state;
       await sql`UPDATE payments_invoices SET refunded_amount = ${refunded.toFixed()}, state = ${to}, updated_at = now() WHERE id = ${invoice.id}`.execute(trx);
       invoiceState = { from: invoice.state, to };
+      const decided = (await findRefund(trx, refund.id))!;
+      await deps.jobs.emit(trx, REFUND_APPROVED, { ...aboutInvoice(invoice), refundId: refund.id, paymentId: refund.paymentId, amount: asMoney(refund.amount, refund.decimals), at: decided.decidedAt!.toISOString() }, { dedupeKey: refund.id });
     }
     await recordAudit(trx, {
       actor,

@@ -124,9 +124,9 @@ export function formatDate(locale: Locale, value: Date, timeZone = 'UTC'): strin
   return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'long', timeZone }).format(value);
 }
 
-/** An exact decimal amount (as the fee engine gives it) in a currency, with that currency's decimals. */
-export function formatMoney(locale: Locale, amount: string, currency: string, decimals: number): string {
-  const format = new Intl.NumberFormat(intlLocale(locale), { style: 'currency', currency, minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+/** An exact decimal amount (as the fee engine gives it) in a currency, with that currency's decimals (ISO 4217's when not given). */
+export function formatMoney(locale: Locale, amount: string, currency: string, decimals?: number): string {
+  const format = new Intl.NumberFormat(intlLocale(locale), { style: 'currency', currency, ...(decimals === undefined ? {} : { minimumFractionDigits: decimals, maximumFractionDigits: decimals }) });
   return format.format(amount as Intl.StringNumericLiteral);
 }
 

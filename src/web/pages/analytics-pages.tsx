@@ -1,9 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  feeFigures,
   feedbackEntries,
   FEEDBACK_THEMES,
   figures,
+  publicFees,
   percent,
   ratingSummaries,
   stateTimes,
@@ -13,12 +15,15 @@ import {
   suppressed,
   targets,
   type CaseFigure,
+  type FeeFigures,
   type FeedbackEntry,
   type FeedbackTheme,
   type Figures,
+  type PublicFees,
   type PublicFigures,
   type RatingSummary,
   type Scope,
+  type Dimension,
   type StateTime,
   type Target,
 } from '../../blocks/analytics/index.ts';
@@ -31,7 +36,7 @@ import { access, agenciesReached, hasRole, requirePrincipal, type Principal } fr
 import { Problem } from '../../platform/http/problem.ts';
 import { Uuid } from '../../platform/http/schemas.ts';
 import type { App } from '../../platform/http/server.ts';
-import { formatDateTime, formatNumber } from '../../platform/i18n/index.ts';
+import { formatDateTime, formatMoney, formatNumber } from '../../platform/i18n/index.ts';
 import { BarChart } from '../components/charts.tsx';
 import { DigitisationHistory } from '../components/digitisation-history.tsx';
 import { CsrfField, DefinitionId, ErrorSummary, Field, FormText, type FieldErrors } from '../components/forms.tsx';
@@ -98,6 +103,10 @@ const share = (ctx: PageContext, n: number | null) => (n === null ? '—' : ctx.
 const count = (ctx: PageContext, n: number | null) => (n === null ? ctx.t('analytics.fewerThan', { count: SMALLEST_SHOWN }) : formatNumber(ctx.locale, n));
 /** A gap to a target reads with its sign, above or below. */
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+/** Amounts per currency, one per line: a service's fees are never added across currencies. */
+const amounts = (ctx: PageContext, fees: readonly FeeFigures[], pick: (f: FeeFigures) => string) =>
+  fees.length === 0 ? '—' : fees.map((f, i) => <>{i > 0 && <br />}{formatMoney(ctx.locale, pick(f), f.currency)}</>);
+const publicAmount = (ctx: PageContext, amount: string | null, currency: string) => (amount === null ? ctx.t('analytics.fewerThan', { count: SMALLEST_SHOWN }) : formatMoney(ctx.locale, amount, currency));
 const perCase = (ctx: PageContext, requests: number, received: number) => (received > 0 ? formatNumber(ctx.locale, round1(requests / received)) : '—');
 
 /** The filters a list of cases is drawn with: the dashboard's, or one row's service and agency. */
@@ -179,6 +188,9 @@ interface Dashboard {
   total: Figures | undefined;
   byService: Figures[];
   byMonth: Figures[];
+  /** Fees per currency, in all and per service and agency. */
+  fees: FeeFigures[];
+  feesByService: FeeFigures[];
   states: StateTime[];
   targets: Map<string, Target>;
   ratings: RatingSummary[];
@@ -193,6 +205,7 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
   const { t } = ctx;
   const total = d.total;
   const all: CaseFilters = { ...d.period, agency: d.agency, service: d.service };
+  const feesOf = (f: Figures) => d.feesByService.filter((x) => x.serviceId === f.serviceId && x.agencyId === f.agencyId);
   const rating = (serviceId: string | null) => {
     const found = serviceId === null ? summarise(d.ratings) : d.ratings.find((r) => r.serviceId === serviceId);
     return found && found.responses > 0 ? t('analytics.rating', { average: round1(found.averageRating), count: found.responses }) : '—';
@@ -239,7 +252,14 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
             <dd>{t('analytics.channels', { online: percent(total.online, total.received) ?? 0, assisted: percent(total.assisted, total.received) ?? 0 })}</dd>
             <dt>{t('analytics.satisfaction')}</dt>
             <dd>{rating(null)} · <a href="/agency/feedback">{t('analytics.feedback.link')}</a></dd>
+            <dt>{t('analytics.fees.invoiced')}</dt>
+            <dd>{amounts(ctx, d.fees, (f) => f.invoiced)}</dd>
+            <dt>{t('analytics.fees.collected')}</dt>
+            <dd>{amounts(ctx, d.fees, (f) => f.collected)}</dd>
+            <dt>{t('analytics.fees.outstanding')}</dt>
+            <dd>{amounts(ctx, d.fees, (f) => f.outstanding)}</dd>
           </dl>
+          <p class="hint">{t('analytics.fees.about')}</p>
           <BarChart
             id="in-time"
             title={t('analytics.charts.inTime')}
@@ -278,6 +298,9 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
                   <th scope="col">{t('analytics.requestsPerCase')}</th>
                   <th scope="col">{t('analytics.online')}</th>
                   <th scope="col">{t('analytics.satisfaction')}</th>
+                  <th scope="col">{t('analytics.fees.invoiced')}</th>
+                  <th scope="col">{t('analytics.fees.collected')}</th>
+                  <th scope="col">{t('analytics.fees.outstanding')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -310,6 +333,9 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
                       <td>{perCase(ctx, f.informationRequests, f.received)} <RequestsLink ctx={ctx} f={f} filters={row} /></td>
                       <td>{share(ctx, percent(f.online, f.received))}</td>
                       <td>{rating(f.serviceId)}</td>
+                      <td class="amount">{amounts(ctx, feesOf(f), (x) => x.invoiced)}</td>
+                      <td class="amount">{amounts(ctx, feesOf(f), (x) => x.collected)}</td>
+                      <td class="amount">{amounts(ctx, feesOf(f), (x) => x.outstanding)}</td>
                     </tr>
                   );
                 })}
@@ -547,7 +573,36 @@ function PublicTable({ ctx, rows, label, first }: { ctx: PageContext; rows: { ke
   );
 }
 
-function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, digitisation }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } } }) {
+/** The fees per service and currency, amounts withheld where few invoices or payments make them. */
+function PublicFeesTable({ ctx, rows }: { ctx: PageContext; rows: { heading: string; fees: PublicFees }[] }) {
+  const { t } = ctx;
+  return (
+    <section aria-labelledby="fees-title">
+      <h2 id="fees-title">{t('analytics.fees.title')}</h2>
+      <p class="hint">{t('analytics.fees.about')} {t('analytics.fees.publicAbout', { count: SMALLEST_SHOWN })}</p>
+      <TableRegion label={t('analytics.fees.title')}>
+        <table>
+          <thead>
+            <tr>{['service', 'fees.invoices', 'fees.invoiced', 'fees.collected', 'fees.outstanding'].map((key) => <th scope="col">{t(`analytics.${key}`)}</th>)}</tr>
+          </thead>
+          <tbody>
+            {rows.map(({ heading, fees }) => (
+              <tr>
+                <th scope="row">{heading}</th>
+                <td>{count(ctx, fees.invoices)}</td>
+                <td class="amount">{publicAmount(ctx, fees.invoiced, fees.currency)}</td>
+                <td class="amount">{publicAmount(ctx, fees.collected, fees.currency)}</td>
+                <td class="amount">{publicAmount(ctx, fees.outstanding, fees.currency)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
+    </section>
+  );
+}
+
+function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, fees, digitisation }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; fees: { heading: string; fees: PublicFees }[]; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } } }) {
   const { t } = ctx;
   const data = (ext: string) => `/performance/open-data.${ext}?${new URLSearchParams(period)}`;
   return (
@@ -580,6 +635,7 @@ function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel
           <PublicTable ctx={ctx} rows={rows} label={t('analytics.public.table')} first={first} />
         </>
       )}
+      {fees.length > 0 && <PublicFeesTable ctx={ctx} rows={fees} />}
       {digitisation && <DigitisationHistory ctx={ctx} rows={digitisation.rows} openData={digitisation.months} />}
       <h2>{t('analytics.openData.title')}</h2>
       <p>{t('analytics.openData.about')}</p>
@@ -594,13 +650,37 @@ function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel
 // ---------------------------------------------------------------------------------------------
 // Open data
 
-const OPEN_DATA_COLUMNS = ['month', 'serviceId', 'agencyId', 'channel', 'received', 'decided', 'granted', 'refused', 'withdrawn', 'overdue', 'decidedInTimePercent', 'medianDays', 'p90Days'] as const;
+const COUNT_COLUMNS = ['received', 'decided', 'granted', 'refused', 'withdrawn', 'overdue', 'decidedInTimePercent', 'medianDays', 'p90Days'] as const;
+const FEE_COLUMNS = ['currency', 'feesInvoices', 'feesInvoiced', 'feesCollected', 'feesOutstanding'] as const;
+const OPEN_DATA_COLUMNS = ['month', 'serviceId', 'agencyId', 'channel', ...COUNT_COLUMNS, ...FEE_COLUMNS] as const;
 
 type OpenDataRow = Record<(typeof OPEN_DATA_COLUMNS)[number], string | number | null>;
 
-function openDataRow(f: Figures): OpenDataRow {
-  const p = suppressed(f);
-  return { month: f.month, serviceId: f.serviceId, agencyId: f.agencyId, channel: f.channel, received: p.received, decided: p.decided, granted: p.granted, refused: p.refused, withdrawn: p.withdrawn, overdue: p.overdue, decidedInTimePercent: p.decidedInTimePercent, medianDays: p.medianDays, p90Days: p.p90Days };
+const cellKey = (f: { month: string | null; serviceId: string | null; agencyId: string | null; channel: string | null }) => [f.month, f.serviceId, f.agencyId, f.channel].join('\u0000');
+
+function feeColumns(f: FeeFigures | undefined): Record<(typeof FEE_COLUMNS)[number], string | number | null> {
+  const p = f && publicFees(f);
+  return { currency: p?.currency ?? null, feesInvoices: p?.invoices ?? null, feesInvoiced: p?.invoiced ?? null, feesCollected: p?.collected ?? null, feesOutstanding: p?.outstanding ?? null };
+}
+
+/**
+ * One row per month, service, agency and channel, with the fees of its currency. A service
+ * charges in one currency in practice; should a cell have fees in another, or fees in a month with
+ * no application submitted, those come in rows of their own whose application columns are null,
+ * so that summing a column never counts an application twice nor adds two currencies.
+ */
+function openDataRows(counts: Figures[], fees: FeeFigures[]): OpenDataRow[] {
+  const firstFees = new Map<string, FeeFigures>();
+  for (const f of fees) if (!firstFees.has(cellKey(f))) firstFees.set(cellKey(f), f);
+  const rows = counts.map((f) => {
+    const p = suppressed(f);
+    return { month: f.month, serviceId: f.serviceId, agencyId: f.agencyId, channel: f.channel, received: p.received, decided: p.decided, granted: p.granted, refused: p.refused, withdrawn: p.withdrawn, overdue: p.overdue, decidedInTimePercent: p.decidedInTimePercent, medianDays: p.medianDays, p90Days: p.p90Days, ...feeColumns(firstFees.get(cellKey(f))) };
+  });
+  const counted = new Set(counts.map(cellKey));
+  const feeOnly = fees.filter((f) => !counted.has(cellKey(f)) || firstFees.get(cellKey(f)) !== f);
+  const noCounts = Object.fromEntries(COUNT_COLUMNS.map((c) => [c, null])) as Record<(typeof COUNT_COLUMNS)[number], null>;
+  rows.push(...feeOnly.map((f) => ({ month: f.month, serviceId: f.serviceId, agencyId: f.agencyId, channel: f.channel, ...noCounts, ...feeColumns(f) })));
+  return rows.sort((a, b) => (cellKey(a) < cellKey(b) ? -1 : cellKey(a) > cellKey(b) ? 1 : 0));
 }
 
 export function csvCell(value: string | number | null): string {
@@ -624,7 +704,7 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       const { reachable, ...reader } = readerScope(principal, names, query);
       const period = periodOf(query);
       const scope: Scope = { ...period, ...reader };
-      const [[total], byService, byMonth, states, kpis, ratings, digitisation] = await Promise.all([
+      const [[total], byService, byMonth, states, kpis, ratings, digitisation, fees, feesByService] = await Promise.all([
         figures(db, scope),
         figures(db, scope, ['service', 'agency']),
         // The per-month chart shows only how many were received.
@@ -633,8 +713,10 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         targets(db),
         ratingSummaries(db, { ...period, agencies: scope.agencies, serviceId: scope.serviceId }),
         historyTable(db, monthsOf(period), scope.agencies === 'all' ? undefined : scope.agencies),
+        feeFigures(db, scope),
+        feeFigures(db, scope, ['service', 'agency']),
       ]);
-      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, states, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), digitisation: digitisation.months, refused };
+      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, fees, feesByService, states, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), digitisation: digitisation.months, refused };
       return sendPage(reply, ctx, { title: ctx.t('analytics.dashboard.title'), body: <DashboardPage ctx={ctx} d={d} />, private: true }, refused ? 400 : 200);
     };
 
@@ -702,10 +784,10 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all' };
         const months = monthsOf(period);
-        const [names, [total], byService, ratings, digitisation] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { ...period, agencies: 'all' }), historyTable(db, months)]);
+        const [names, [total], byService, ratings, fees, digitisation] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { ...period, agencies: 'all' }), feeFigures(db, scope, ['service']), historyTable(db, months)]);
         const rows = byService.map((f) => ({ key: f.serviceId!, heading: names.service(f.serviceId), href: `/performance/services/${f.serviceId}?${new URLSearchParams(period)}`, f: suppressed(f) }));
         const title = ctx.t('analytics.public.title');
-        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action="/performance" total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.service')} chartLabel={ctx.t('analytics.charts.inTime')} ratings={summarise(ratings)} digitisation={{ rows: digitisation.months, months }} /> });
+        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action="/performance" total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.service')} chartLabel={ctx.t('analytics.charts.inTime')} ratings={summarise(ratings)} fees={fees.map((f) => ({ heading: names.service(f.serviceId), fees: publicFees(f) }))} digitisation={{ rows: digitisation.months, months }} /> });
       },
     });
 
@@ -719,23 +801,26 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         if (!names.services.some((s) => s.id === serviceId)) throw Problem.notFound('No public service has this id.');
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all', serviceId };
-        const [[total], byMonth, ratings] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { ...period, agencies: 'all', serviceId })]);
+        const [[total], byMonth, ratings, fees] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { ...period, agencies: 'all', serviceId }), feeFigures(db, scope, ['service'])]);
         const rows = byMonth.map((f) => ({ key: f.month!, heading: f.month!, f: suppressed(f) }));
         const title = ctx.t('analytics.public.serviceTitle', { service: names.service(serviceId) });
-        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action={`/performance/services/${serviceId}`} total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.month')} chartLabel={ctx.t('analytics.charts.inTimePerMonth')} ratings={ratings[0]} /> });
+        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action={`/performance/services/${serviceId}`} total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.month')} chartLabel={ctx.t('analytics.charts.inTimePerMonth')} ratings={ratings[0]} fees={fees.map((f) => ({ heading: names.service(serviceId), fees: publicFees(f) }))} /> });
       },
     });
 
     const openData = async (query: { from?: string; to?: string }) => {
       const period = periodOf(query);
-      return { period, rows: (await figures(db, { ...period, agencies: 'all' }, ['month', 'service', 'agency', 'channel'])).map(openDataRow) };
+      const scope: Scope = { ...period, agencies: 'all' };
+      const by: Dimension[] = ['month', 'service', 'agency', 'channel'];
+      const [counts, fees] = await Promise.all([figures(db, scope, by), feeFigures(db, scope, by)]);
+      return { period, rows: openDataRows(counts, fees) };
     };
     const OpenDataRowSchema = Type.Object(Object.fromEntries(OPEN_DATA_COLUMNS.map((c) => [c, Type.Union([Type.String(), Type.Number(), Type.Null()])])));
 
     app.get('/performance/open-data.json', {
       config: { access: access.public },
       schema: {
-        summary: 'Open data: figures per month of submission, service, agency and channel; counts below 5 are null (CC BY 4.0, schema in docs/analytics.md)',
+        summary: 'Open data: figures per month, service, agency and channel, with the fees in their currency as decimal strings; counts below 5 are null (CC BY 4.0, schema in docs/analytics.md)',
         tags: ['analytics'],
         querystring: Type.Object(PeriodQuery),
         response: { 200: Type.Object({ licence: Type.String(), from: Type.String(), to: Type.String(), smallestCountShown: Type.Integer(), columns: Type.Array(Type.String()), rows: Type.Array(OpenDataRowSchema) }) },

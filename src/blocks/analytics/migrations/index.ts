@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { MigrationSet } from '../../../platform/db/migrations.ts';
 import { caseLists } from './2026-12-03-case-lists.ts';
 import { durationHistograms } from './2026-12-03-duration-histograms.ts';
+import { fees } from './2026-12-03-fees.ts';
 import { monthlyDurations } from './2026-12-03-monthly-durations.ts';
 import { timeInState } from './2026-12-03-time-in-state.ts';
 import { incrementalRefresh } from './2026-12-03-incremental-refresh.ts';
@@ -104,5 +105,6 @@ export const analyticsMigrations: MigrationSet = {
   '2026-12-03T1100_analytics_time_in_state': timeInState,
   '2026-12-03T1130_analytics_monthly_durations': monthlyDurations,
   '2026-12-03T1400_analytics_case_lists': caseLists,
+  '2026-12-03T1400_analytics_fees': fees,
   '2026-12-03T1500_analytics_incremental_refresh': incrementalRefresh,
 };
