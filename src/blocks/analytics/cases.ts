@@ -39,7 +39,6 @@ export interface CasePosition {
   applicationId: string;
 }
 
-
 /** The figure on the dashboard a list stands behind; for requests, how many were sent, not to how many cases. */
 export function figureOf(f: Figures, figure: CaseFigure): number {
   const of: Record<CaseFigure, number> = {

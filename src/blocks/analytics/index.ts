@@ -3,6 +3,6 @@ export { subscribeToFacts, refreshRollups, requestRefresh, REFRESH_ROLLUPS_TASK,
 export { figures, stateTimes, percent, targets, setTarget, publicCount, publicPercent, suppressed, round1, SMALLEST_SHOWN, type Figures, type PublicFigures, type Scope, type Dimension, type Target, type StateTime } from './figures.ts';
 export { giveFeedback, hasGivenFeedback, feedbackEntries, ratingSummaries, FEEDBACK_THEMES, type FeedbackTheme, type FeedbackEntry, type FeedbackScope, type RatingSummary } from './feedback.ts';
 export { figureCases, figureTotal, figureOf, readCasePosition, casePosition, CASE_FIGURES, CASE_POSITION, CHANNELS, type CaseFigure, type CaseRow, type CasePosition, type CaseScope, type Channel } from './cases.ts';
-export { inviteToFeedback, feedbackPath, mayRate, INVITE_TASK } from './invite.ts';
+export { inviteToFeedback, feedbackPath, mayRate, isRateable, INVITE_TASK } from './invite.ts';
 export { answerRateSms } from './rate-by-sms.ts';
 export { feeFigures, publicFees, type FeeFigures, type PublicFees } from './fees.ts';

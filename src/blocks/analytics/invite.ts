@@ -29,8 +29,16 @@ export async function mayRate(executor: Executor, application: ApplicationRow): 
   const caseRow = await loadCase(executor, application.id);
   if (!caseRow) return false;
   if (caseRow.outcome) return true;
-  const after = (await definitionOf(executor, application.service_id, application.service_version)).feedback?.after ?? [];
-  return after.length > 0 && (await caseEvents(executor, caseRow.id)).some((e) => e.toState !== null && after.includes(e.toState));
+  const definition = await definitionOf(executor, application.service_id, application.service_version);
+  return (definition.feedback?.after ?? []).length > 0 && isRateable(caseRow, await caseEvents(executor, caseRow.id), definition);
+}
+
+/** The same, from a case, its moves and its definition the caller already holds (the application page). */
+export function isRateable(caseRow: { outcome: string | null } | null, events: readonly { toState: string | null }[], definition: { feedback?: { after: readonly string[] } }): boolean {
+  if (!caseRow) return false;
+  if (caseRow.outcome) return true;
+  const after = definition.feedback?.after ?? [];
+  return events.some((e) => e.toState !== null && after.includes(e.toState));
 }
 
 /**

@@ -288,15 +288,19 @@ const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' });
 const HistoryQuery = Type.Object({ from: Type.Optional(Month), to: Type.Optional(Month) }, { additionalProperties: false });
 const HistoryRow = Type.Object({ month: Type.String(), agency: Type.String(), paper: Type.Integer(), 'partly-online': Type.Integer(), 'fully-online': Type.Integer() });
 export type DigitisationHistoryRow = Static<typeof HistoryRow>;
-const MAX_HISTORY_MONTHS = 120;
+export const MAX_HISTORY_MONTHS = 120;
+
+/** The month `YYYY-MM` that is `n` months before `month`. */
+export function monthsBefore(month: string, n: number): string {
+  return new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1 - n, 1)).toISOString().slice(0, 7);
+}
 
 /** Months `YYYY-MM`, by default the last twelve; refused when reversed or longer than ten years. */
 export function historyPeriod(query: { from?: string; to?: string }, now = new Date()): { from: string; to: string } {
   const to = query.to ?? now.toISOString().slice(0, 7);
-  const from = query.from ?? new Date(Date.UTC(Number(to.slice(0, 4)), Number(to.slice(5, 7)) - 12, 1)).toISOString().slice(0, 7);
-  const months = (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
-  if (months < 0) throw Problem.invalidField('/querystring/from', 'must not be after the month in "to"');
-  if (months >= MAX_HISTORY_MONTHS) throw Problem.invalidField('/querystring/from', `at most ${MAX_HISTORY_MONTHS} months at a time`);
+  const from = query.from ?? monthsBefore(to, 11);
+  if (from > to) throw Problem.invalidField('/querystring/from', 'must not be after the month in "to"');
+  if (from < monthsBefore(to, MAX_HISTORY_MONTHS - 1)) throw Problem.invalidField('/querystring/from', `at most ${MAX_HISTORY_MONTHS} months at a time`);
   return { from, to };
 }
 

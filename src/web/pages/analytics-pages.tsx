@@ -28,7 +28,7 @@ import {
   type Target,
 } from '../../blocks/analytics/index.ts';
 import { actorOf, recordAudit } from '../../blocks/audit/index.ts';
-import { historyTable, type DigitisationHistoryRow } from '../../blocks/catalogue/index.ts';
+import { historyTable, MAX_HISTORY_MONTHS, monthsBefore, type DigitisationHistoryRow } from '../../blocks/catalogue/index.ts';
 import { listAgencies } from '../../blocks/identity/index.ts';
 import { currentDefinitions, pickText } from '../../blocks/registration/index.ts';
 import type { Db } from '../../platform/db/database.ts';
@@ -69,7 +69,7 @@ export function periodOf(query: { from?: string; to?: string }, now = new Date()
 /** The months of a period for the register's history, at most the last ten years of it. */
 function monthsOf(period: { from: string; to: string }): { from: string; to: string } {
   const to = period.to.slice(0, 7);
-  const earliest = new Date(Date.UTC(Number(to.slice(0, 4)), Number(to.slice(5, 7)) - 120, 1)).toISOString().slice(0, 7);
+  const earliest = monthsBefore(to, MAX_HISTORY_MONTHS - 1);
   return { from: period.from.slice(0, 7) < earliest ? earliest : period.from.slice(0, 7), to };
 }
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
-import { FEEDBACK_THEMES, giveFeedback, hasGivenFeedback, mayRate, type FeedbackTheme } from '../../blocks/analytics/index.ts';
+import { FEEDBACK_THEMES, giveFeedback, hasGivenFeedback, isRateable, mayRate, type FeedbackTheme } from '../../blocks/analytics/index.ts';
 import { findAgencyByCode, mandatesOf } from '../../blocks/identity/index.ts';
 import { readUploads } from '../../blocks/registration/application-routes.ts';
 import {
@@ -800,7 +800,8 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
       const visits = await visitsOf(deps.scheduler, application.id);
       const done = ctx.search.get('done');
       const notice = (NOTICES as readonly string[]).includes(done ?? '') ? ctx.t(`applications.done.${done}`) : undefined;
-      const [rateable, feedbackGiven] = await Promise.all([mayRate(db, application), hasGivenFeedback(db, application.id)]);
+      const rateable = isRateable(view.caseRow, view.events, view.definition);
+      const feedbackGiven = rateable && (await hasGivenFeedback(db, application.id));
       return sendPage(reply, ctx, { title: ctx.t('applications.one', { number: application.tracking_number ?? '' }), body: <ApplicationPage ctx={ctx} view={view} invoices={invoices} visits={visits} refused={refused ?? moveRefused} notice={notice} rateable={rateable} feedbackGiven={feedbackGiven} /> }, status);
     };
 
@@ -1013,8 +1014,7 @@ export function applyPages(deps: RegistrationDeps, oidcLabel: string | null) {
 
     const renderFeedback = async (request: FastifyRequest, reply: FastifyReply, application: ApplicationRow, definition: ServiceDefinition, refused?: RefusedForm, status = 200) => {
       const ctx = ctxOf(request, reply);
-      const rateable = await mayRate(db, application);
-      const given = await hasGivenFeedback(db, application.id);
+      const [rateable, given] = await Promise.all([mayRate(db, application), hasGivenFeedback(db, application.id)]);
       return sendPage(reply, ctx, { title: ctx.t('analytics.feedback.invite'), body: <FeedbackFormPage ctx={ctx} application={application} definition={definition} rateable={rateable} given={given} refused={refused} /> }, status);
     };
 
