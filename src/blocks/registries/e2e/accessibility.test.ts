@@ -56,10 +56,21 @@ for (const locale of ['en', 'ar']) {
   describe(`registry and consent pages in ${locale}`, () => {
     for (const visit of PAGES) {
       it(`${visit.name} (as ${visit.who})`, async () => {
-        const page = visit.who === 'admin' ? admin : amina;
-        const response = await page.goto(`${app.url}${withLocale(visit.path(), locale)}`);
-        assert.equal(response?.status(), 200);
-        await assertAccessible(page, locale);
+        // A page of its own, closed afterwards, and the import's progress page kept from reloading
+        // itself (every two seconds) in the middle of the audit or of the next test in that tab.
+        const page = await (visit.who === 'admin' ? admin : amina).context().newPage();
+        await page.route(`${app.url}${importPath}*`, async (route) => {
+          const response = await route.fetch();
+          const { refresh: _reload, ...headers } = response.headers();
+          await route.fulfill({ response, headers });
+        });
+        try {
+          const response = await page.goto(`${app.url}${withLocale(visit.path(), locale)}`);
+          assert.equal(response?.status(), 200);
+          await assertAccessible(page, locale);
+        } finally {
+          await page.close();
+        }
       });
     }
 
