@@ -14,7 +14,7 @@ export interface CaseScope extends Scope {
   figure: CaseFigure;
 }
 
-/** One application behind a figure, from analytics' own facts: no name, no tracking number (the facts have none). */
+/** One application behind a figure, from analytics' own facts: no name, and no tracking number (the pages ask the registration block for it). */
 export interface CaseRow {
   applicationId: string;
   serviceId: string;

@@ -327,6 +327,7 @@ describe('the cases behind each figure', () => {
       after = rows.at(-1)!.position;
     }
   }
+  const trackingNumbers = async () => new Map((await rows<{ id: string; tracking_number: string }>('SELECT id, tracking_number FROM registration_applications')).map((r) => [r.id, r.tracking_number]));
   const countOf = (figure: string, rows: CaseRow[]) => (figure === 'information-requests' ? rows.reduce((n, r) => n + r.informationRequests, 0) : rows.length);
 
   it('lists for every figure, per channel and in all, as many cases as the rollups count, once each over every page', async () => {
@@ -376,7 +377,8 @@ describe('the cases behind each figure', () => {
       assert.match(list.body, /<caption>/);
     }
     const granted = links.find((l) => l.href.includes('figure=granted'))!;
-    const caseId = /href="\/work\/cases\/([^"]+)"/.exec((await page('officer.trade', granted.href)).body)![1]!;
+    const [, caseId, shownAs] = /href="\/work\/cases\/([^"]+)">([^<]+)</.exec((await page('officer.trade', granted.href)).body)!;
+    assert.equal(shownAs, (await trackingNumbers()).get(caseId!), 'a case is shown by its tracking number');
     assert.equal((await page('officer.trade', `/work/cases/${caseId}`)).status, 200, 'the case file opens for its officer');
   });
 
@@ -385,9 +387,14 @@ describe('the cases behind each figure', () => {
     assert.equal(csv.statusCode, 200);
     assert.match(csv.headers['content-type'] as string, /^text\/csv/);
     const lines = csv.body.split('\r\n').filter((l) => l !== '');
-    assert.equal(lines[0], 'applicationId,serviceId,agencyId,channel,submittedAt,outcome,decidedAt,netDays,timeLimitDays,withinLimit,informationRequests');
+    assert.equal(lines[0], 'trackingNumber,applicationId,serviceId,agencyId,channel,submittedAt,outcome,decidedAt,netDays,timeLimitDays,withinLimit,informationRequests');
     assert.equal(lines.length - 1, ids.filter((i) => i.path === 'rejected' || i.path === 'corrected').length);
     assert.ok(lines.slice(1).every((l) => l.includes(',refused,')));
+    const numbers = await trackingNumbers();
+    for (const line of lines.slice(1)) {
+      const [trackingNumber, applicationId] = line.split(',');
+      assert.equal(trackingNumber, numbers.get(applicationId!), 'each case by the tracking number its applicant was given');
+    }
   });
 
   it("keeps each reader to their agencies' cases and refuses bad filters, naming the field", async () => {

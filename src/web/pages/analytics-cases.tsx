@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { CASE_FIGURES, CASE_POSITION, CHANNELS, figureCases, figureTotal, readCasePosition, casePosition, type CaseFigure, type CasePosition, type CaseRow, type CaseScope, type Channel } from '../../blocks/analytics/index.ts';
+import { findApplications } from '../../blocks/registration/index.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { requirePrincipal } from '../../platform/http/access.ts';
 import { Problem } from '../../platform/http/problem.ts';
@@ -24,10 +25,18 @@ const CaseQuery = {
 };
 type CaseQueryValues = { from?: string; to?: string; agency?: string; service?: string; channel?: '' | Channel; figure?: CaseFigure };
 
+/** A case as the officer knows it: by its tracking number, which analytics' facts do not hold. */
+type ListedCase = CaseRow & { trackingNumber: string | null };
+
+async function withTrackingNumbers(db: Db, rows: CaseRow[]): Promise<ListedCase[]> {
+  const applications = await findApplications(db, rows.map((r) => r.applicationId));
+  return rows.map((r) => ({ ...r, trackingNumber: applications.get(r.applicationId)?.tracking_number ?? null }));
+}
+
 interface CaseList {
   filters: CaseFilters & { figure: CaseFigure };
   total: number;
-  rows: CaseRow[];
+  rows: ListedCase[];
   names: Names;
   reachable: Names['agencies'];
   nextHref: string | null;
@@ -87,7 +96,7 @@ function CaseListPage({ ctx, list }: { ctx: PageContext; list: CaseList }) {
             <tbody>
               {list.rows.map((r) => (
                 <tr>
-                  <th scope="row"><a href={`/work/cases/${encodeURIComponent(r.applicationId)}`}>{r.applicationId}</a></th>
+                  <th scope="row"><a href={`/work/cases/${encodeURIComponent(r.applicationId)}`}>{r.trackingNumber ?? r.applicationId}</a></th>
                   <td>{formatDateTime(ctx.locale, r.submittedAt)}</td>
                   <td>{names.service(r.serviceId)}</td>
                   <td>{t(`analytics.cases.channels.${r.channel}`)}</td>
@@ -114,10 +123,11 @@ function CaseListPage({ ctx, list }: { ctx: PageContext; list: CaseList }) {
   );
 }
 
-const CSV_COLUMNS = ['applicationId', 'serviceId', 'agencyId', 'channel', 'submittedAt', 'outcome', 'decidedAt', 'netDays', 'timeLimitDays', 'withinLimit', 'informationRequests'] as const;
+const CSV_COLUMNS = ['trackingNumber', 'applicationId', 'serviceId', 'agencyId', 'channel', 'submittedAt', 'outcome', 'decidedAt', 'netDays', 'timeLimitDays', 'withinLimit', 'informationRequests'] as const;
 
-function csvLine(r: CaseRow): string {
+function csvLine(r: ListedCase): string {
   const values: Record<(typeof CSV_COLUMNS)[number], string | number | null> = {
+    trackingNumber: r.trackingNumber,
     applicationId: r.applicationId,
     serviceId: r.serviceId,
     agencyId: r.agencyId,
@@ -159,7 +169,7 @@ export function analyticsCasePages(db: Db, oidcLabel: string | null) {
         const { names, reachable, scope, filters } = await scopeOf(request, ctx, request.query);
         const after = request.query.after === undefined ? undefined : readCasePosition(request.query.after);
         if (after === null) throw Problem.invalidField('/querystring/after', 'is not a position in this list');
-        const [total, rows] = await Promise.all([figureTotal(db, scope), figureCases(db, scope, PAGE_SIZE, after)]);
+        const [total, rows] = await Promise.all([figureTotal(db, scope), figureCases(db, scope, PAGE_SIZE, after).then((found) => withTrackingNumbers(db, found))]);
         const last = rows.at(-1);
         const list: CaseList = {
           filters,
@@ -188,7 +198,7 @@ export function analyticsCasePages(db: Db, oidcLabel: string | null) {
           let after: CasePosition | undefined;
           for (;;) {
             const rows = await figureCases(db, scope, CSV_BATCH, after);
-            for (const r of rows) yield csvLine(r);
+            for (const r of await withTrackingNumbers(db, rows)) yield csvLine(r);
             if (rows.length < CSV_BATCH) return;
             after = rows.at(-1)!.position;
           }
