@@ -30,7 +30,7 @@ export function middleOf(bucket: number): number {
 }
 
 /** How many durations fall in each bucket, buckets in rising order. */
-export type Histogram = readonly { days: number; decisions: number }[];
+export type Histogram = readonly { days: number; count: number }[];
 
 /**
  * A percentile of the durations a histogram holds, each counted as its bucket's middle, with
@@ -38,13 +38,13 @@ export type Histogram = readonly { days: number; decisions: number }[];
  * an empty histogram.
  */
 export function percentileOf(histogram: Histogram, p: number): number | null {
-  const total = histogram.reduce((n, b) => n + b.decisions, 0);
+  const total = histogram.reduce((n, b) => n + b.count, 0);
   if (total === 0) return null;
   const at = p * (total - 1);
   const valueAt = (rank: number) => {
     let seen = 0;
     for (const b of histogram) {
-      seen += b.decisions;
+      seen += b.count;
       if (rank < seen) return middleOf(b.days);
     }
     return middleOf(histogram[histogram.length - 1]!.days);

@@ -73,7 +73,7 @@ export async function refreshRollups(db: Db): Promise<void> {
     await sql`ALTER TABLE refresh_applications ADD PRIMARY KEY (application_id)`.execute(trx);
     await sql`ANALYZE refresh_cells`.execute(trx);
     await sql`ANALYZE refresh_applications`.execute(trx);
-    for (const table of ['analytics_daily', 'analytics_daily_durations', 'analytics_daily_states']) {
+    for (const table of ['analytics_daily', 'analytics_daily_durations', 'analytics_daily_states', 'analytics_daily_state_durations']) {
       await sql`
         DELETE FROM ${sql.table(table)} r USING refresh_cells c
         WHERE r.day = c.day AND r.service_id = c.service_id AND r.agency_id = c.agency_id AND r.channel = c.channel`.execute(trx);
@@ -144,10 +144,14 @@ export async function refreshRollups(db: Db): Promise<void> {
         FROM spans s JOIN refresh_applications a USING (application_id) LEFT JOIN analytics_decisions d USING (application_id)
         WHERE coalesce(s.started_at, a.submitted_at) < coalesce(d.decided_at, now())
         GROUP BY a.application_id, s.state
+      ), per_state AS (
+        INSERT INTO analytics_daily_states (day, service_id, agency_id, channel, state, pauses_clock, applications, seconds)
+        SELECT day, service_id, agency_id, channel, state, bool_or(pauses_clock), count(*), sum(seconds)
+        FROM timed GROUP BY 1, 2, 3, 4, 5
       )
-      INSERT INTO analytics_daily_states (day, service_id, agency_id, channel, state, pauses_clock, applications, seconds)
-      SELECT day, service_id, agency_id, channel, state, bool_or(pauses_clock), count(*), sum(seconds)
-      FROM timed GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+      INSERT INTO analytics_daily_state_durations (day, service_id, agency_id, channel, state, days, applications)
+      SELECT day, service_id, agency_id, channel, state, ${bucketOf(sql`seconds / 86400`)}, count(*)
+      FROM timed GROUP BY 1, 2, 3, 4, 5, 6`.execute(trx);
     await refreshFees(trx);
     // Only the notes this snapshot saw: those written since stay for the next refresh.
     await sql`DELETE FROM analytics_changed`.execute(trx);

@@ -9,7 +9,7 @@ import { DEMO_PASSWORD, signIn, startTestApp, type TestApp } from '../../../test
 import { assertProblem, postForm } from '../../../test/support/http.ts';
 import { RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
 import { currentDefinitions } from '../registration/index.ts';
-import { CASE_FIGURES, figureCases, figureOf, figureTotal, figures, refreshRollups, stateTimes, suppressed, type CasePosition, type CaseRow, type CaseScope, type Figures } from './index.ts';
+import { CASE_FIGURES, figureCases, figureOf, figureTotal, figures, refreshRollups, round1, stateTimes, suppressed, suppressedStateTime, type CasePosition, type CaseRow, type CaseScope, type Figures } from './index.ts';
 
 let app: TestApp;
 let f: RegistrationFixtures;
@@ -184,7 +184,7 @@ describe('figures from the rollups agree with the cases themselves', () => {
     const definition = (await currentDefinitions(app.database.db)).find((d) => d.serviceId === 'market-stall')!;
     const now = new Date();
     // Each state from the move into it (the first from the submission) to the next move, until the decision.
-    const spent = new Map<string, { applications: Set<string>; days: number }>();
+    const spent = new Map<string, { applications: Set<string>; days: number; perApplication: Map<string, number> }>();
     for (const r of raw) {
       const moves = history.filter((h) => h.application === r.id);
       const end = r.closed ?? now;
@@ -192,9 +192,11 @@ describe('figures from the rollups agree with the cases themselves', () => {
       for (const [k, span] of spans.entries()) {
         if (span.at >= end) continue;
         const until = spans[k + 1] && spans[k + 1]!.at < end ? spans[k + 1]!.at : end;
-        const entry = spent.get(span.state) ?? { applications: new Set(), days: 0 };
+        const entry = spent.get(span.state) ?? { applications: new Set(), days: 0, perApplication: new Map() };
+        const days = (until.getTime() - span.at.getTime()) / 1000 / DAY;
         entry.applications.add(r.id);
-        entry.days += (until.getTime() - span.at.getTime()) / 1000 / DAY;
+        entry.days += days;
+        entry.perApplication.set(r.id, (entry.perApplication.get(r.id) ?? 0) + days);
         spent.set(span.state, entry);
       }
     }
@@ -204,6 +206,9 @@ describe('figures from the rollups agree with the cases themselves', () => {
       const expected = spent.get(s.state)!;
       assert.equal(s.applications, expected.applications.size, s.state);
       near(s.averageDays, expected.days / expected.applications.size, `${s.state}: average days`);
+      const each = [...expected.perApplication.values()].sort((a, b) => a - b);
+      close(s.medianDays, percentile(each, 0.5), `${s.state}: median days`);
+      close(s.p90Days, percentile(each, 0.9), `${s.state}: 90th percentile`);
       assert.equal(s.pausesClock, definition.document.workflow.states.find((d) => d.id === s.state)?.pausesClock ?? false, `${s.state} stops the clock`);
     }
     const waiting = fromRollups.filter((s) => s.pausesClock);
@@ -266,6 +271,24 @@ describe('who sees the performance figures', () => {
     const cells = [...page.body.matchAll(/<td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
     assert.ok(cells.length > 0 && cells.every((n) => n === 0 || n >= 5), `public cells: ${cells.join(' ')}`);
     assert.doesNotMatch(page.body, /Amina|Chez Amina|omar/i);
+  });
+
+  it("shows the public the days in each of a service's steps, withheld where few applications passed", async () => {
+    const states = await stateTimes(app.database.db, { agencies: 'all', serviceId: 'market-stall' });
+    const shown = states.find((s) => s.applications >= 5)!;
+    assert.ok(shown, 'a step most applications went through');
+    const few = suppressedStateTime({ ...shown, applications: 4 });
+    assert.deepEqual([few.applications, few.averageDays, few.medianDays, few.p90Days], [null, null, null, null], 'no days from fewer than five applications');
+    const page = await app.app.inject({ method: 'GET', url: '/performance/services/market-stall?lang=en' });
+    const section = page.body.slice(page.body.indexOf('id="time-in-state"'));
+    const rows = [...section.matchAll(/<tr><th scope="row">[^<]*<\/th><td>([^<]*)<\/td><td>([^<]*)<\/td><td>[^<]*<\/td><td>([^<]*)<\/td>/g)];
+    assert.equal(rows.length, states.length, 'a row per step');
+    for (const [i, s] of states.entries()) {
+      const row = rows[i]!;
+      assert.equal(row[2], s.applications >= 5 ? String(s.applications) : 'fewer than 5', `${s.state}: applications`);
+      assert.equal(row[3], s.applications >= 5 ? `${round1(s.medianDays)} days` : '—', `${s.state}: median`);
+    }
+    assert.doesNotMatch(section, /href="\/work/, 'no link to the worklist');
   });
 
   it('serves the open data as CSV with a header row', async () => {

@@ -1,6 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Executor } from '../../platform/db/database.ts';
-import { percentileOf } from './durations.ts';
+import { percentileOf, type Histogram } from './durations.ts';
+
+type Bucket = Histogram[number];
 
 /** Which rollups a figure is taken over: days of submission, agencies, one service or all. */
 export interface Scope {
@@ -91,7 +93,7 @@ export async function figures(executor: Executor, scope: Scope, by: readonly Dim
     FROM analytics_daily WHERE ${where(scope)} ${group}
     HAVING sum(received) IS NOT NULL ${order}`.execute(executor);
   const keyOf = (r: Record<string, unknown>) => dims.map((d) => String(r[d.name])).join('\u0000');
-  const histograms = new Map<string, { buckets: { days: number; decisions: number }[]; withinTarget: number; hasTarget: boolean }>();
+  const histograms = new Map<string, { buckets: Bucket[]; withinTarget: number; hasTarget: boolean }>();
   if (only !== 'counts') {
     const group = sql.raw(`GROUP BY ${[...dims.map((d) => d.expression), 'days'].join(', ')}`);
     const order = sql.raw(`ORDER BY ${[...dims.map((d) => d.name), 'days'].join(', ')}`);
@@ -108,7 +110,7 @@ export async function figures(executor: Executor, scope: Scope, by: readonly Dim
     for (const b of buckets.rows) {
       const key = keyOf(b);
       const h = histograms.get(key) ?? { buckets: [], withinTarget: 0, hasTarget: false };
-      h.buckets.push({ days: b.days, decisions: b.decisions });
+      h.buckets.push({ days: b.days, count: b.decisions });
       h.withinTarget += b.within_target;
       h.hasTarget ||= b.has_target;
       histograms.set(key, h);
@@ -145,18 +147,47 @@ export interface StateTime {
   state: string;
   /** A state that stops the statutory clock (waiting for the applicant): its time is not the administration's. */
   pausesClock: boolean;
-  /** Applications that spent time in the state, and their average days in it (all visits together). */
+  /** Applications that spent time in the state, and their days in it (all visits together of each). */
   applications: number;
   averageDays: number;
+  medianDays: number;
+  p90Days: number;
 }
 
-/** Per service and state, from the daily rollups (sums, so exact whatever the period). */
+/**
+ * Per service and state, from the daily rollups: the average from sums, so exact whatever the
+ * period; the median and 90th percentile from the histograms, within half a day up to a year.
+ */
 export async function stateTimes(executor: Executor, scope: Scope): Promise<StateTime[]> {
-  const result = await sql<{ service_id: string; state: string; pauses_clock: boolean; applications: number; seconds: number }>`
-    SELECT service_id, state, bool_or(pauses_clock) AS pauses_clock, sum(applications)::int AS applications, sum(seconds)::float8 AS seconds
-    FROM analytics_daily_states WHERE ${where(scope)}
-    GROUP BY service_id, state ORDER BY service_id, state`.execute(executor);
-  return result.rows.map((r) => ({ serviceId: r.service_id, state: r.state, pausesClock: r.pauses_clock, applications: r.applications, averageDays: r.seconds / 86_400 / r.applications }));
+  const [totals, buckets] = await Promise.all([
+    sql<{ service_id: string; state: string; pauses_clock: boolean; applications: number; seconds: number }>`
+      SELECT service_id, state, bool_or(pauses_clock) AS pauses_clock, sum(applications)::int AS applications, sum(seconds)::float8 AS seconds
+      FROM analytics_daily_states WHERE ${where(scope)}
+      GROUP BY service_id, state ORDER BY service_id, state`.execute(executor),
+    sql<{ service_id: string; state: string; days: number; applications: number }>`
+      SELECT service_id, state, days, sum(applications)::int AS applications
+      FROM analytics_daily_state_durations WHERE ${where(scope)}
+      GROUP BY service_id, state, days ORDER BY service_id, state, days`.execute(executor),
+  ]);
+  const histograms = new Map<string, Bucket[]>();
+  for (const b of buckets.rows) {
+    const key = `${b.service_id}\u0000${b.state}`;
+    const histogram = histograms.get(key) ?? [];
+    histogram.push({ days: b.days, count: b.applications });
+    histograms.set(key, histogram);
+  }
+  return totals.rows.map((r) => {
+    const histogram = histograms.get(`${r.service_id}\u0000${r.state}`) ?? [];
+    return {
+      serviceId: r.service_id,
+      state: r.state,
+      pausesClock: r.pauses_clock,
+      applications: r.applications,
+      averageDays: r.seconds / 86_400 / r.applications,
+      medianDays: percentileOf(histogram, 0.5) ?? 0,
+      p90Days: percentileOf(histogram, 0.9) ?? 0,
+    };
+  });
 }
 
 /** A fraction as a whole percentage, or null when there is nothing to divide by. */
@@ -217,6 +248,20 @@ export function suppressed(f: Figures): PublicFigures {
     medianDays: fewDecided || f.medianDays === null ? null : round1(f.medianDays),
     p90Days: fewDecided || f.p90Days === null ? null : round1(f.p90Days),
   };
+}
+
+/** Time in a state as the public sees it: withheld when fewer than five applications spent time in it. */
+export type PublicStateTime = Omit<StateTime, 'applications' | 'averageDays' | 'medianDays' | 'p90Days'> & {
+  applications: number | null;
+  averageDays: number | null;
+  medianDays: number | null;
+  p90Days: number | null;
+};
+
+export function suppressedStateTime(s: StateTime): PublicStateTime {
+  const few = s.applications < SMALLEST_SHOWN;
+  const shown = (n: number) => (few ? null : round1(n));
+  return { ...s, applications: publicCount(s.applications), averageDays: shown(s.averageDays), medianDays: shown(s.medianDays), p90Days: shown(s.p90Days) };
 }
 
 export interface PublicFigures {

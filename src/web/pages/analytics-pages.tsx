@@ -25,6 +25,8 @@ import {
   type Scope,
   type Dimension,
   type StateTime,
+  type PublicStateTime,
+  suppressedStateTime,
   type Target,
 } from '../../blocks/analytics/index.ts';
 import { actorOf, recordAudit } from '../../blocks/audit/index.ts';
@@ -370,6 +372,38 @@ function RequestsLink({ ctx, f, filters }: { ctx: PageContext; f: Figures; filte
   return <span class="hint">{ctx.t('analytics.cases.requestsCount')} <FigureLink ctx={ctx} n={f.informationRequests} filters={filters} figure="information-requests" /></span>;
 }
 
+/**
+ * Days in each workflow state, one row per service and state, with whether the statutory clock
+ * ran; for officers each state links to its worklist, for the public small groups are withheld.
+ */
+function StateTable({ ctx, rows, names, link }: { ctx: PageContext; rows: (StateTime | PublicStateTime)[]; names: Names; link: boolean }) {
+  const { t } = ctx;
+  return (
+    <TableRegion label={t('analytics.states.title')}>
+      <table>
+        <thead>
+          <tr>
+            {['service', 'states.step', 'states.applications', 'states.average', 'states.median', 'states.p90', 'states.clock'].map((key) => <th scope="col">{t(`analytics.${key}`)}</th>)}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((s) => (
+            <tr>
+              <th scope="row">{names.service(s.serviceId)}</th>
+              <td>{link ? <a href={`/work?${new URLSearchParams({ service: s.serviceId, state: s.state })}`}>{names.state(s.serviceId, s.state)}</a> : names.state(s.serviceId, s.state)}</td>
+              <td>{count(ctx, s.applications)}</td>
+              <td>{days(ctx, s.averageDays)}</td>
+              <td>{days(ctx, s.medianDays)}</td>
+              <td>{days(ctx, s.p90Days)}</td>
+              <td>{s.pausesClock ? t('analytics.states.stopped') : t('analytics.states.runs')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableRegion>
+  );
+}
+
 /** Days in each workflow state; those that stop the statutory clock are listed apart, not charted. */
 function StateTimes({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
   const { t } = ctx;
@@ -377,7 +411,7 @@ function StateTimes({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
   return (
     <section aria-labelledby="time-in-state">
       <h2 id="time-in-state">{t('analytics.states.title')}</h2>
-      <p class="hint">{t('analytics.states.about')} {t('analytics.states.drill')}</p>
+      <p class="hint">{t('analytics.states.about')} {t('analytics.states.precision')} {t('analytics.states.drill')}</p>
       <BarChart
         id="states"
         title={t('analytics.states.chart')}
@@ -385,30 +419,19 @@ function StateTimes({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
         valueHeading={t('analytics.states.average')}
         bars={d.states.filter((s) => !s.pausesClock).map((s) => ({ label: label(s), value: round1(s.averageDays), shown: days(ctx, s.averageDays) }))}
       />
-      <TableRegion label={t('analytics.states.title')}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('analytics.service')}</th>
-              <th scope="col">{t('analytics.states.step')}</th>
-              <th scope="col">{t('analytics.states.applications')}</th>
-              <th scope="col">{t('analytics.states.average')}</th>
-              <th scope="col">{t('analytics.states.clock')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.states.map((s) => (
-              <tr>
-                <th scope="row">{d.names.service(s.serviceId)}</th>
-                <td><a href={`/work?${new URLSearchParams({ service: s.serviceId, state: s.state })}`}>{d.names.state(s.serviceId, s.state)}</a></td>
-                <td>{formatNumber(ctx.locale, s.applications)}</td>
-                <td>{days(ctx, s.averageDays)}</td>
-                <td>{s.pausesClock ? t('analytics.states.stopped') : t('analytics.states.runs')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableRegion>
+      <StateTable ctx={ctx} rows={d.states} names={d.names} link />
+    </section>
+  );
+}
+
+/** The public's view of a service's steps: the same table, without links, small groups withheld. */
+function PublicStateTimes({ ctx, rows, names }: { ctx: PageContext; rows: PublicStateTime[]; names: Names }) {
+  const { t } = ctx;
+  return (
+    <section aria-labelledby="time-in-state">
+      <h2 id="time-in-state">{t('analytics.states.title')}</h2>
+      <p class="hint">{t('analytics.states.about')} {t('analytics.states.precision')} {t('analytics.states.publicAbout', { count: SMALLEST_SHOWN })}</p>
+      <StateTable ctx={ctx} rows={rows} names={names} link={false} />
     </section>
   );
 }
@@ -602,7 +625,7 @@ function PublicFeesTable({ ctx, rows }: { ctx: PageContext; rows: { heading: str
   );
 }
 
-function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, fees, digitisation }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; fees: { heading: string; fees: PublicFees }[]; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } } }) {
+function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, fees, digitisation, states }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; fees: { heading: string; fees: PublicFees }[]; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } }; states?: { rows: PublicStateTime[]; names: Names } }) {
   const { t } = ctx;
   const data = (ext: string) => `/performance/open-data.${ext}?${new URLSearchParams(period)}`;
   return (
@@ -633,6 +656,7 @@ function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel
           </dl>
           <BarChart id="in-time" title={chartLabel} labelHeading={first} valueHeading={t('analytics.inTime')} max={100} bars={rows.map((r) => ({ label: r.heading, value: r.f.decidedInTimePercent, shown: share(ctx, r.f.decidedInTimePercent) }))} />
           <PublicTable ctx={ctx} rows={rows} label={t('analytics.public.table')} first={first} />
+          {states && states.rows.length > 0 && <PublicStateTimes ctx={ctx} rows={states.rows} names={states.names} />}
         </>
       )}
       {fees.length > 0 && <PublicFeesTable ctx={ctx} rows={fees} />}
@@ -801,10 +825,10 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         if (!names.services.some((s) => s.id === serviceId)) throw Problem.notFound('No public service has this id.');
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all', serviceId };
-        const [[total], byMonth, ratings, fees] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { ...period, agencies: 'all', serviceId }), feeFigures(db, scope, ['service'])]);
+        const [[total], byMonth, ratings, fees, states] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { ...period, agencies: 'all', serviceId }), feeFigures(db, scope, ['service']), stateTimes(db, scope)]);
         const rows = byMonth.map((f) => ({ key: f.month!, heading: f.month!, f: suppressed(f) }));
         const title = ctx.t('analytics.public.serviceTitle', { service: names.service(serviceId) });
-        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action={`/performance/services/${serviceId}`} total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.month')} chartLabel={ctx.t('analytics.charts.inTimePerMonth')} ratings={ratings[0]} fees={fees.map((f) => ({ heading: names.service(serviceId), fees: publicFees(f) }))} /> });
+        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action={`/performance/services/${serviceId}`} total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.month')} chartLabel={ctx.t('analytics.charts.inTimePerMonth')} ratings={ratings[0]} fees={fees.map((f) => ({ heading: names.service(serviceId), fees: publicFees(f) }))} states={{ rows: states.map(suppressedStateTime), names }} /> });
       },
     });
 
