@@ -20,7 +20,17 @@ export const PAUSE_TOTALS = sql`
 /** Days from submission to decision (or now, while open), less the pauses: application `a`, decision `d`, pauses `p`. */
 export const NET_DAYS = sql`(extract(epoch FROM coalesce(d.decided_at, now()) - a.submitted_at) - coalesce(p.paused_seconds, 0))::float8 / 86400`;
 
-/** Which cases make each figure, over `decided_at`, `outcome`, `net_days`, `time_limit_days` and `requests`. */
+/**
+ * A decision within its service's KPI target (`within_days` of `analytics_targets`), over the
+ * decision's bucket of net days (`days`, durations.ts): the rollups know no finer, and the lists
+ * of cases use the same rule so that they agree with the figure.
+ */
+export const WITHIN_TARGET = sql`days <= within_days`;
+
+/**
+ * Which cases make each figure, over `decided_at`, `outcome`, `net_days`, `time_limit_days`,
+ * `requests`, and for the KPI target `days` and `within_days`.
+ */
 export const MEMBERSHIP = {
   received: sql`true`,
   decided: sql`decided_at IS NOT NULL`,
@@ -33,4 +43,6 @@ export const MEMBERSHIP = {
   open: sql`decided_at IS NULL`,
   overdue: sql`decided_at IS NULL AND net_days > time_limit_days`,
   'information-requests': sql`requests > 0`,
+  'within-target': sql`decided_at IS NOT NULL AND ${WITHIN_TARGET}`,
+  'beyond-target': sql`decided_at IS NOT NULL AND within_days IS NOT NULL AND NOT (${WITHIN_TARGET})`,
 } satisfies Record<string, RawBuilder<unknown>>;

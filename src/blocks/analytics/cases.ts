@@ -1,10 +1,11 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
 import { MEMBERSHIP, NET_DAYS, NEXT_MOVE_AT, PAUSE_TOTALS } from './case-facts.ts';
+import { bucketOf } from './durations.ts';
 import { figures, type Figures, type Scope } from './figures.ts';
 
 /** The dashboard figures that have a list of cases behind them. */
-export const CASE_FIGURES = ['received', 'decided', 'granted', 'refused', 'withdrawn', 'in-time', 'late', 'open', 'overdue', 'information-requests'] as const;
+export const CASE_FIGURES = ['received', 'decided', 'granted', 'refused', 'withdrawn', 'in-time', 'late', 'open', 'overdue', 'information-requests', 'within-target', 'beyond-target'] as const;
 export type CaseFigure = (typeof CASE_FIGURES)[number];
 export const CHANNELS = ['online', 'assisted'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -52,13 +53,16 @@ export function figureOf(f: Figures, figure: CaseFigure): number {
     open: f.received - f.decided,
     overdue: f.overdue,
     'information-requests': f.informationRequests,
+    'within-target': f.decidedWithinTarget ?? 0,
+    'beyond-target': (f.decidedWithTarget ?? 0) - (f.decidedWithinTarget ?? 0),
   };
   return of[figure];
 }
 
 /** The figure from the rollups (as of the last refresh), for the same scope and channel as the list. */
 export async function figureTotal(executor: Executor, scope: CaseScope): Promise<number> {
-  const rows = await figures(executor, scope, scope.channel ? ['channel'] : [], 'counts');
+  const target = scope.figure === 'within-target' || scope.figure === 'beyond-target';
+  const rows = await figures(executor, scope, scope.channel ? ['channel'] : [], target ? undefined : 'counts');
   const row = scope.channel ? rows.find((r) => r.channel === scope.channel) : rows[0];
   return row ? figureOf(row, scope.figure) : 0;
 }
@@ -100,9 +104,10 @@ export async function figureCases(executor: Executor, scope: CaseScope, limit: n
       SELECT a.application_id, a.service_id, a.agency_id::text, a.channel, a.submitted_at, a.time_limit_days, d.outcome, d.decided_at,
              to_char(a.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at,
              coalesce(p.requests, 0)::int AS requests,
-             ${NET_DAYS} AS net_days
+             ${NET_DAYS} AS net_days, ${bucketOf(NET_DAYS)} AS days, t.within_days
       FROM analytics_applications a
       LEFT JOIN analytics_decisions d USING (application_id)
+      LEFT JOIN analytics_targets t ON t.service_id = a.service_id
       LEFT JOIN LATERAL (
         SELECT ${PAUSE_TOTALS}
         FROM (

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Executor } from '../../platform/db/database.ts';
+import { WITHIN_TARGET } from './case-facts.ts';
 import { percentileOf, type Histogram } from './durations.ts';
 
 type Bucket = Histogram[number];
@@ -36,7 +37,8 @@ export interface Figures {
   /** Net of clock pauses, in days, over every decision in scope (within half a day up to a year); null when none is decided. */
   medianDays: number | null;
   p90Days: number | null;
-  /** Decided within the service's KPI target days (null when the service has no target). */
+  /** Decided ones whose service has a KPI target, and of those the ones decided within its days (null when no service in scope has one). */
+  decidedWithTarget: number | null;
   decidedWithinTarget: number | null;
 }
 
@@ -93,13 +95,14 @@ export async function figures(executor: Executor, scope: Scope, by: readonly Dim
     FROM analytics_daily WHERE ${where(scope)} ${group}
     HAVING sum(received) IS NOT NULL ${order}`.execute(executor);
   const keyOf = (r: Record<string, unknown>) => dims.map((d) => String(r[d.name])).join('\u0000');
-  const histograms = new Map<string, { buckets: Bucket[]; withinTarget: number; hasTarget: boolean }>();
+  const histograms = new Map<string, { buckets: Bucket[]; withTarget: number; withinTarget: number; hasTarget: boolean }>();
   if (only !== 'counts') {
     const group = sql.raw(`GROUP BY ${[...dims.map((d) => d.expression), 'days'].join(', ')}`);
     const order = sql.raw(`ORDER BY ${[...dims.map((d) => d.name), 'days'].join(', ')}`);
-    const buckets = await sql<Record<string, unknown> & { days: number; decisions: number; within_target: number; has_target: boolean }>`
+    const buckets = await sql<Record<string, unknown> & { days: number; decisions: number; with_target: number; within_target: number; has_target: boolean }>`
       SELECT ${select} days, sum(decisions)::int AS decisions,
-             coalesce(sum(decisions) FILTER (WHERE days <= t.within_days), 0)::int AS within_target,
+             coalesce(sum(decisions) FILTER (WHERE t.within_days IS NOT NULL), 0)::int AS with_target,
+             coalesce(sum(decisions) FILTER (WHERE ${WITHIN_TARGET}), 0)::int AS within_target,
              bool_or(t.within_days IS NOT NULL) AS has_target
       FROM (
         SELECT * FROM analytics_monthly_durations WHERE ${where(scope)} AND ${wholeMonths(scope)}
@@ -109,8 +112,9 @@ export async function figures(executor: Executor, scope: Scope, by: readonly Dim
       ${group} ${order}`.execute(executor);
     for (const b of buckets.rows) {
       const key = keyOf(b);
-      const h = histograms.get(key) ?? { buckets: [], withinTarget: 0, hasTarget: false };
+      const h = histograms.get(key) ?? { buckets: [], withTarget: 0, withinTarget: 0, hasTarget: false };
       h.buckets.push({ days: b.days, count: b.decisions });
+      h.withTarget += b.with_target;
       h.withinTarget += b.within_target;
       h.hasTarget ||= b.has_target;
       histograms.set(key, h);
@@ -136,6 +140,7 @@ export async function figures(executor: Executor, scope: Scope, by: readonly Dim
       assisted: r.assisted as number,
       medianDays: h ? percentileOf(h.buckets, 0.5) : null,
       p90Days: h ? percentileOf(h.buckets, 0.9) : null,
+      decidedWithTarget: h?.hasTarget ? h.withTarget : null,
       decidedWithinTarget: h?.hasTarget ? h.withinTarget : null,
     };
   });

@@ -251,7 +251,7 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
             <dt>{t('analytics.requestsPerCase')}</dt>
             <dd>{perCase(ctx, total.informationRequests, total.received)} <RequestsLink ctx={ctx} f={total} filters={all} /></dd>
             <dt>{t('analytics.online')}</dt>
-            <dd>{t('analytics.channels', { online: percent(total.online, total.received) ?? 0, assisted: percent(total.assisted, total.received) ?? 0 })}</dd>
+            <dd>{t('analytics.channels', { online: percent(total.online, total.received) ?? 0, assisted: percent(total.assisted, total.received) ?? 0 })} <ChannelLinks ctx={ctx} f={total} filters={all} /></dd>
             <dt>{t('analytics.satisfaction')}</dt>
             <dd>{rating(null)} · <a href="/agency/feedback">{t('analytics.feedback.link')}</a></dd>
             <dt>{t('analytics.fees.invoiced')}</dt>
@@ -308,7 +308,7 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
               <tbody>
                 {d.byService.map((f) => {
                   const target = d.targets.get(f.serviceId ?? '');
-                  const reached = f.decidedWithinTarget === null ? null : percent(f.decidedWithinTarget, f.decided);
+                  const reached = f.decidedWithinTarget === null || f.decidedWithTarget === null ? null : percent(f.decidedWithinTarget, f.decidedWithTarget);
                   const open = f.received - f.decided;
                   const row: CaseFilters = { ...d.period, agency: f.agencyId, service: f.serviceId };
                   return (
@@ -329,11 +329,12 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
                           <>
                             {t('analytics.targetIs', { share: target.sharePercent, days: target.withinDays })}
                             <span class="hint">{reached === null ? '—' : t('analytics.gap', { reached, gap: signed(reached - target.sharePercent) })}</span>
+                            <TargetLinks ctx={ctx} f={f} filters={row} />
                           </>
                         ) : '—'}
                       </td>
                       <td>{perCase(ctx, f.informationRequests, f.received)} <RequestsLink ctx={ctx} f={f} filters={row} /></td>
-                      <td>{share(ctx, percent(f.online, f.received))}</td>
+                      <td>{share(ctx, percent(f.online, f.received))} <ChannelLinks ctx={ctx} f={f} filters={row} /></td>
                       <td>{rating(f.serviceId)}</td>
                       <td class="amount">{amounts(ctx, feesOf(f), (x) => x.invoiced)}</td>
                       <td class="amount">{amounts(ctx, feesOf(f), (x) => x.collected)}</td>
@@ -362,6 +363,27 @@ function InTimeLinks({ ctx, f, filters }: { ctx: PageContext; f: Figures; filter
   return (
     <span class="hint">
       {ctx.t('analytics.cases.inTimeCount')} <FigureLink ctx={ctx} n={f.decidedInTime} filters={filters} figure="in-time" /> · {ctx.t('analytics.cases.lateCount')} <FigureLink ctx={ctx} n={late} filters={filters} figure="late" />
+    </span>
+  );
+}
+
+/** The decisions within and beyond the service's KPI target, each opening its list. */
+function TargetLinks({ ctx, f, filters }: { ctx: PageContext; f: Figures; filters: CaseFilters }) {
+  if (!f.decidedWithTarget) return null;
+  const within = f.decidedWithinTarget ?? 0;
+  return (
+    <span class="hint">
+      {ctx.t('analytics.cases.withinTargetCount')} <FigureLink ctx={ctx} n={within} filters={filters} figure="within-target" /> · {ctx.t('analytics.cases.beyondTargetCount')} <FigureLink ctx={ctx} n={f.decidedWithTarget - within} filters={filters} figure="beyond-target" />
+    </span>
+  );
+}
+
+/** The applications made online and at a service centre behind the shares, each opening its list. */
+function ChannelLinks({ ctx, f, filters }: { ctx: PageContext; f: Figures; filters: CaseFilters }) {
+  if (f.received === 0) return null;
+  return (
+    <span class="hint">
+      {ctx.t('analytics.cases.onlineCount')} <FigureLink ctx={ctx} n={f.online} filters={{ ...filters, channel: 'online' }} figure="received" /> · {ctx.t('analytics.cases.assistedCount')} <FigureLink ctx={ctx} n={f.assisted} filters={{ ...filters, channel: 'assisted' }} figure="received" />
     </span>
   );
 }
