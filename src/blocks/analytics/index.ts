@@ -4,5 +4,5 @@ export { figures, stateTimes, percent, targets, setTarget, publicCount, publicPe
 export { giveFeedback, hasGivenFeedback, feedbackEntries, ratingSummaries, FEEDBACK_THEMES, type FeedbackTheme, type FeedbackEntry, type FeedbackScope, type RatingSummary } from './feedback.ts';
 export { figureCases, figureTotal, figureOf, readCasePosition, casePosition, CASE_FIGURES, CASE_POSITION, CHANNELS, type CaseFigure, type CaseRow, type CasePosition, type CaseScope, type Channel } from './cases.ts';
 export { inviteToFeedback, feedbackPath, mayRate, isRateable, INVITE_TASK } from './invite.ts';
-export { answerRateSms } from './rate-by-sms.ts';
+export { answerRateSms, smsKeywords, themeOf } from './rate-by-sms.ts';
 export { feeFigures, publicFees, type FeeFigures, type PublicFees } from './fees.ts';

@@ -14,13 +14,13 @@ import { asSession, DEMO_PASSWORD, signIn, startTestApp, type Session, type Test
 import { assertProblem, postForm } from '../../../test/support/http.ts';
 import { MARKET_STALL, RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
 import { startSmtpInbox, type SmtpInbox } from '../../../test/support/smtp-inbox.ts';
-import { translator, type Locale } from '../../platform/i18n/index.ts';
+import { SHIPPED_LOCALES, translator, type Locale } from '../../platform/i18n/index.ts';
 import { startSmsGatewaySimulator, type Simulator } from '../../simulators/index.ts';
 import type { ReceivedSms } from '../../simulators/sms-gateway.ts';
 import { createUser } from '../identity/index.ts';
 import { publishDefinition } from '../registration/index.ts';
 import { INBOUND_SMS_PATH, splitSms } from '../messaging/index.ts';
-import { feedbackPath, INVITE_TASK, ratingSummaries } from './index.ts';
+import { FEEDBACK_THEMES, feedbackPath, INVITE_TASK, ratingSummaries, smsKeywords, themeOf } from './index.ts';
 
 const SECRET = 'the-shared-secret-of-the-sms-gateway';
 const AMINA_EMAIL = 'amina@daftari.localhost';
@@ -216,13 +216,31 @@ describe('RATE by SMS', () => {
     assert.equal((await ratingSummaries(app.database.db, scope))[0]!.responses, before + 1);
   });
 
+  it('takes what mattered most from a keyword first among the words, in any shipped language', async () => {
+    const id = await f.submittedStall();
+    await refuse(id);
+    const trackingNumber = await trackingNumberOf(id);
+    assert.equal(await text(AMINA_PHONE, `RATE ${trackingNumber} 2 Délai: trois semaines`), t('analytics.invite.rated', { trackingNumber }));
+    const { rows } = await sql<{ theme: string; comment: string }>`SELECT theme, comment FROM analytics_feedback WHERE application_id = ${id}`.execute(app.database.db);
+    assert.deepEqual(rows, [{ theme: 'speed', comment: 'trois semaines' }]);
+    for (const locale of SHIPPED_LOCALES) {
+      for (const theme of FEEDBACK_THEMES.filter((x) => x !== 'other')) {
+        const keyword = translator(locale)(`analytics.smsThemes.${theme}`);
+        assert.deepEqual(themeOf(`${keyword.toLowerCase()} merci`), { theme, comment: 'merci' }, `${locale}: ${keyword} names ${theme} alone`);
+      }
+    }
+    assert.deepEqual(themeOf('Rapide, merci'), { theme: 'other', comment: 'Rapide, merci' }, 'no keyword: the words are all comment');
+  });
+
   it('explains the command when the rating is missing, and waits for the decision', async () => {
     const open = await f.submittedStall();
     const trackingNumber = await trackingNumberOf(open);
     assert.equal(await text(AMINA_PHONE, `RATE ${trackingNumber} 5`), t('analytics.invite.notDecided', { trackingNumber }));
     await refuse(open);
-    assert.equal(await text(AMINA_PHONE, `RATE ${trackingNumber} great`), t('analytics.invite.usage', { trackingNumber }));
-    assert.equal(await text(AMINA_PHONE, `RATE ${trackingNumber}`), t('analytics.invite.usage', { trackingNumber }));
+    const usage = await text(AMINA_PHONE, `RATE ${trackingNumber} great`);
+    assert.equal(usage, t('analytics.invite.usage', { trackingNumber, themes: smsKeywords('fr') }));
+    assert.match(usage, /DELAI, INFO, PERSONNEL, PIECES, FRAIS ou INTERNET/, 'the keywords are listed');
+    assert.equal(await text(AMINA_PHONE, `RATE ${trackingNumber}`), usage);
   });
 
   it('tells any other phone only that nothing was found, and records nothing', async () => {
