@@ -2,7 +2,8 @@
  * Fees invoiced and collected, computed twice: from the analytics rollups, which know the money
  * only from the payments block's events, and directly from the payments block's own tables (which
  * only a test may read). Nine business licences are accepted, so each gets its 15,000 DJF invoice:
- * six are paid at the counter (one of them partly refunded, asked by a finance officer and approved by the agency's head), one is withdrawn (its invoice
+ * four are paid at the counter (one of them partly refunded, asked by a finance officer and
+ * approved by the agency's head) and two by bank transfer, one is withdrawn (its invoice
  * cancelled), two still wait for the fee.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +12,9 @@ import { Decimal } from 'decimal.js';
 import { asSession, signInDemo, startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { payFeesAtCounter, RegistrationFixtures } from '../../../test/support/registration-fixtures.ts';
 import { formatMoney } from '../../platform/i18n/index.ts';
-import { feeFigures, publicFees, refreshRollups, type FeeFigures } from './index.ts';
+import { utcDay } from '../payments/days.ts';
+import { uploadStatement } from '../payments/payment-fixtures.ts';
+import { feeFigures, feeMethodFigures, methodShares, publicFees, publicMethodShares, refreshRollups, type FeeFigures } from './index.ts';
 
 let app: TestApp;
 let f: RegistrationFixtures;
@@ -37,10 +40,19 @@ before(async () => {
     assert.equal((await f.call('officer.trade', 'POST', `/api/workflow/cases/${id}/actions/accept`, {})).status, 200);
     ids.push(id);
   }
-  for (const id of ids.slice(0, 6)) await payFeesAtCounter(app, id);
+  for (const id of ids.slice(0, 4)) await payFeesAtCounter(app, id);
+  const [finance, head] = await signInDemo(app, 'finance.trade', 'head.trade');
+  const lines = [];
+  for (const id of ids.slice(4, 6)) {
+    const [invoice] = (await app.payments.invoicesFor(app.database.db, 'application', id)).filter((i) => i.state === 'open');
+    lines.push(`${utcDay()},${invoice!.amount},DJF,${invoice!.reference},FEES-TEST-${id},Amina Said`);
+  }
+  const imported = await uploadStatement(app, asSession(finance!), `date,amount,currency,reference,transaction_id,payer_name\n${lines.join('\n')}\n`);
+  assert.equal(imported.statusCode, 201, imported.body);
+  assert.equal((await call(finance!, 'POST', `/api/payments/statements/${imported.json<{ id: string }>().id}/accept`)).status, 200);
+  await app.jobs.drain();
   const withdrawn = await f.call('amina', 'POST', `/api/registration/applications/${ids[6]}/withdraw`, { reason: 'I found other premises' });
   assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
-  const [finance, head] = await signInDemo(app, 'finance.trade', 'head.trade');
   const [payment] = await rows<{ id: string }>(`SELECT p.id FROM payments_payments p JOIN payments_invoices i ON i.id = p.invoice_id WHERE i.subject_id = $1`, [ids[0]]);
   const asked = await call(finance!, 'POST', '/api/payments/refunds', { paymentId: payment!.id, amount: '2500', reason: 'Fee reduced on appeal' });
   assert.equal(asked.status, 201, JSON.stringify(asked.body));
@@ -86,6 +98,21 @@ describe('fees from the rollups agree with the payments block', () => {
     assert.deepEqual([fees!.invoices, fees!.invoiced, fees!.cancelledInvoices, fees!.outstanding, fees!.collected], [8, '120000', 1, '30000', '87500'], 'the cases as driven');
   });
 
+  it('splits the money received by method of payment, as the payments block recorded each', async () => {
+    const byMethod = await rows<{ method: string; payments: number; received: string }>(
+      `SELECT p.method, count(*)::int AS payments, trim_scale(sum(p.amount))::text AS received
+       FROM payments_payments p JOIN payments_invoices i ON i.id = p.invoice_id
+       WHERE i.subject_type = 'application' AND i.subject_id = ANY($1::text[]) GROUP BY p.method ORDER BY sum(p.amount) DESC, p.method`, [ids]);
+    const methods = await feeMethodFigures(app.database.db, SCOPE());
+    assert.deepEqual(methods, byMethod.map((m) => ({ currency: 'DJF', ...m })));
+    assert.deepEqual(methods.map((m) => [m.method, m.payments, m.received]), [['cash', 4, '60000'], ['bank-transfer', 2, '30000']], 'the cases as driven');
+    assert.deepEqual(methodShares(methods).map((m) => m.sharePercent), [67, 33]);
+    const shown = publicMethodShares(methods);
+    assert.deepEqual(shown.map((m) => [m.payments, m.received, m.sharePercent]), [[null, null, null], [null, null, null]], 'fewer than five payments by each method: nothing of them is public');
+    const five = publicMethodShares([{ ...methods[0]!, payments: 5 }, methods[1]!]);
+    assert.deepEqual(five.map((m) => [m.payments, m.received, m.sharePercent]), [[5, '60000', null], [null, null, null]], 'nor a share that is the rest of two payments');
+  });
+
   it('gives the same sums per service, agency and channel as in all', async () => {
     const [all] = await feeFigures(app.database.db, SCOPE());
     const cells = await feeFigures(app.database.db, SCOPE(), ['service', 'agency', 'channel', 'month']);
@@ -129,6 +156,17 @@ describe('where the fees are shown', () => {
     }
     const fire = await app.app.inject({ method: 'GET', url: '/agency/performance', headers: f.headersOf('officer.fire') });
     assert.ok(!fire.body.includes(formatMoney('en', fees!.invoiced, 'DJF')), "not to another agency's officers");
+  });
+
+  it('shows the officers how the fees were paid, and the public only what five payments or more make', async () => {
+    const officer = await app.app.inject({ method: 'GET', url: '/agency/performance?lang=en&service=business-licence', headers: f.headersOf('officer.trade') });
+    const section = officer.body.slice(officer.body.indexOf('id="fee-methods"'));
+    assert.match(section, /<th scope="row">Cash at the counter<\/th><td>4<\/td><td class="amount">[^<]*60,000[^<]*<\/td><td>67%<\/td>/);
+    assert.match(section, /<th scope="row">Bank transfer<\/th><td>2<\/td><td class="amount">[^<]*30,000[^<]*<\/td><td>33%<\/td>/);
+    const open = await app.app.inject({ method: 'GET', url: '/performance/services/business-licence?lang=en' });
+    const withheld = open.body.slice(open.body.indexOf('id="fee-methods"'));
+    assert.match(withheld, /<th scope="row">Bank transfer<\/th><td>fewer than 5<\/td><td class="amount">fewer than 5<\/td><td>—<\/td>/);
+    assert.doesNotMatch(withheld, /30,000/);
   });
 
   it('shows the public the totals per service, and no amount that fewer than five invoices or payments make', async () => {

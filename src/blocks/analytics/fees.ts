@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { INVOICE_CANCELLED, INVOICE_ISSUED, PAYMENT_RECEIVED, REFUND_APPROVED } from '../payments/index.ts';
-import { COLUMNS, publicCount, where, type Dimension, type Scope } from './figures.ts';
+import { COLUMNS, percent, publicCount, where, type Dimension, type Scope } from './figures.ts';
 
-interface Movement { invoiceId: string; subjectType: string; subjectId: string; currency: string; amount: string; at: string; paymentId?: string; refundId?: string }
+interface Movement { invoiceId: string; subjectType: string; subjectId: string; currency: string; amount: string; at: string; paymentId?: string; refundId?: string; method?: string }
 
 type Kind = 'issued' | 'payment' | 'cancelled' | 'refund';
 
@@ -19,8 +19,8 @@ export function subscribeToFees(db: Db, jobs: JobQueue): void {
     jobs.subscribe<Movement>(event, task, async (e) => {
       if (e.subjectType !== 'application') return;
       await sql`
-        INSERT INTO analytics_fee_movements (key, kind, invoice_id, application_id, currency, amount, at)
-        VALUES (${`${kind}:${idOf(e)}`}, ${kind}, ${e.invoiceId}, ${e.subjectId}, ${e.currency}, ${e.amount}, ${e.at})
+        INSERT INTO analytics_fee_movements (key, kind, invoice_id, application_id, currency, amount, at, method)
+        VALUES (${`${kind}:${idOf(e)}`}, ${kind}, ${e.invoiceId}, ${e.subjectId}, ${e.currency}, ${e.amount}, ${e.at}, ${kind === 'payment' ? (e.method ?? null) : null})
         ON CONFLICT (key) DO NOTHING`.execute(db);
     });
   record(INVOICE_ISSUED, 'analytics.record-invoice', 'issued', (e) => e.invoiceId);
@@ -65,6 +65,62 @@ export async function refreshFees(trx: Tx): Promise<void> {
            sum(m.invoices), sum(m.invoiced), sum(m.cancelled_invoices), sum(m.outstanding), sum(m.payments), sum(m.collected), sum(m.refunded)
     FROM movements m JOIN analytics_applications a USING (application_id)
     GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+  await sql`DELETE FROM analytics_daily_fee_methods`.execute(trx);
+  await sql`
+    INSERT INTO analytics_daily_fee_methods (day, service_id, agency_id, channel, currency, method, payments, received)
+    SELECT (m.at AT TIME ZONE 'UTC')::date, a.service_id, a.agency_id, a.channel, m.currency, coalesce(m.method, 'unknown'), count(*), sum(m.amount)
+    FROM analytics_fee_movements m JOIN analytics_applications a USING (application_id)
+    WHERE m.kind = 'payment'
+    GROUP BY 1, 2, 3, 4, 5, 6`.execute(trx);
+}
+
+/** Money received in one currency by one method of payment (before any refund), in a scope. */
+export interface FeeMethodFigures {
+  currency: string;
+  /** As the payments block names it (`mobile-money`, `bank-transfer`, `cash`), or `unknown` for payments recorded before methods were kept. */
+  method: string;
+  payments: number;
+  received: string;
+}
+
+/** Per currency and method, the days being those the money was received; biggest share first. */
+export async function feeMethodFigures(executor: Executor, scope: Scope): Promise<FeeMethodFigures[]> {
+  const result = await sql<FeeMethodFigures>`
+    SELECT currency, method, sum(payments)::int AS payments, trim_scale(sum(received))::text AS received
+    FROM analytics_daily_fee_methods WHERE ${where(scope)}
+    GROUP BY currency, method ORDER BY currency, sum(received) DESC, method`.execute(executor);
+  return result.rows;
+}
+
+/** A method's money in a currency, and its share of that currency's money received, in whole percent; null where withheld. */
+export interface FeeMethodShare {
+  currency: string;
+  method: string;
+  payments: number | null;
+  received: string | null;
+  sharePercent: number | null;
+}
+
+/** Each method's share of its currency's money, for officers: nothing withheld. */
+export function methodShares(methods: readonly FeeMethodFigures[]): FeeMethodShare[] {
+  const totals = new Map<string, number>();
+  for (const m of methods) totals.set(m.currency, (totals.get(m.currency) ?? 0) + Number(m.received));
+  return methods.map((m) => ({ ...m, sharePercent: percent(Number(m.received), totals.get(m.currency)!) }));
+}
+
+/**
+ * The same for the public: a method's payments, amount and share only when at least five payments
+ * make it, and its share only when the other methods' payments in that currency are none or at
+ * least five as well, so that no share is the rest of a few people's payments.
+ */
+export function publicMethodShares(methods: readonly FeeMethodFigures[]): FeeMethodShare[] {
+  const payments = new Map<string, number>();
+  for (const m of methods) payments.set(m.currency, (payments.get(m.currency) ?? 0) + m.payments);
+  return methodShares(methods).map((m, i) => {
+    const own = methods[i]!.payments;
+    const shown = publicCount(own) !== null && own > 0;
+    return { ...m, payments: publicCount(own), received: shown ? m.received : null, sharePercent: shown && publicCount(payments.get(m.currency)! - own) !== null ? m.sharePercent : null };
+  });
 }
 
 /** Fees in one currency, amounts as exact decimal strings (never added across currencies). */

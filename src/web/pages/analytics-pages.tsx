@@ -2,6 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   feeFigures,
+  feeMethodFigures,
+  methodShares,
+  publicMethodShares,
+  type FeeMethodShare,
   feedbackEntries,
   FEEDBACK_THEMES,
   figures,
@@ -193,6 +197,7 @@ interface Dashboard {
   /** Fees per currency, in all and per service and agency. */
   fees: FeeFigures[];
   feesByService: FeeFigures[];
+  feeMethods: FeeMethodShare[];
   states: StateTime[];
   targets: Map<string, Target>;
   ratings: RatingSummary[];
@@ -347,6 +352,7 @@ function DashboardPage({ ctx, d }: { ctx: PageContext; d: Dashboard }) {
           </TableRegion>
         </>
       )}
+      <FeeMethods ctx={ctx} rows={d.feeMethods} withheld={false} />
       {d.states.length > 0 && <StateTimes ctx={ctx} d={d} />}
       <DigitisationHistory ctx={ctx} rows={d.digitisation} />
       <p class="hint">{t('analytics.cases.drillHint')}</p>
@@ -618,6 +624,41 @@ function PublicTable({ ctx, rows, label, first }: { ctx: PageContext; rows: { ke
   );
 }
 
+/** How the fees were paid: each method's money per currency and its share of it, as a chart and as a table. */
+function FeeMethods({ ctx, rows, withheld }: { ctx: PageContext; rows: FeeMethodShare[]; withheld: boolean }) {
+  const { t } = ctx;
+  if (rows.length === 0) return null;
+  const severalCurrencies = new Set(rows.map((m) => m.currency)).size > 1;
+  const label = (m: FeeMethodShare) => {
+    const method = m.method === 'unknown' ? t('analytics.fees.methods.unknown') : t(`payments.methods.${m.method}`);
+    return severalCurrencies ? `${method} (${m.currency})` : method;
+  };
+  return (
+    <section aria-labelledby="fee-methods">
+      <h2 id="fee-methods">{t('analytics.fees.methods.title')}</h2>
+      <p class="hint">{t('analytics.fees.methods.about')}{withheld && ` ${t('analytics.fees.methods.publicAbout', { count: SMALLEST_SHOWN })}`}</p>
+      <BarChart id="fee-methods-chart" title={t('analytics.fees.methods.chart')} labelHeading={t('analytics.fees.methods.method')} valueHeading={t('analytics.fees.methods.share')} max={100} bars={rows.map((m) => ({ label: label(m), value: m.sharePercent, shown: share(ctx, m.sharePercent) }))} />
+      <TableRegion label={t('analytics.fees.methods.title')}>
+        <table>
+          <thead>
+            <tr>{['fees.methods.method', 'fees.methods.payments', 'fees.methods.received', 'fees.methods.share'].map((key) => <th scope="col">{t(`analytics.${key}`)}</th>)}</tr>
+          </thead>
+          <tbody>
+            {rows.map((m) => (
+              <tr>
+                <th scope="row">{label(m)}</th>
+                <td>{count(ctx, m.payments)}</td>
+                <td class="amount">{publicAmount(ctx, m.received, m.currency)}</td>
+                <td>{share(ctx, m.sharePercent)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
+    </section>
+  );
+}
+
 /** The fees per service and currency, amounts withheld where few invoices or payments make them. */
 function PublicFeesTable({ ctx, rows }: { ctx: PageContext; rows: { heading: string; fees: PublicFees }[] }) {
   const { t } = ctx;
@@ -647,7 +688,7 @@ function PublicFeesTable({ ctx, rows }: { ctx: PageContext; rows: { heading: str
   );
 }
 
-function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, fees, digitisation, states }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; fees: { heading: string; fees: PublicFees }[]; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } }; states?: { rows: PublicStateTime[]; names: Names } }) {
+function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, fees, feeMethods, digitisation, states }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; fees: { heading: string; fees: PublicFees }[]; feeMethods: FeeMethodShare[]; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } }; states?: { rows: PublicStateTime[]; names: Names } }) {
   const { t } = ctx;
   const data = (ext: string) => `/performance/open-data.${ext}?${new URLSearchParams(period)}`;
   return (
@@ -682,6 +723,7 @@ function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel
         </>
       )}
       {fees.length > 0 && <PublicFeesTable ctx={ctx} rows={fees} />}
+      <FeeMethods ctx={ctx} rows={feeMethods} withheld />
       {digitisation && <DigitisationHistory ctx={ctx} rows={digitisation.rows} openData={digitisation.months} />}
       <h2>{t('analytics.openData.title')}</h2>
       <p>{t('analytics.openData.about')}</p>
@@ -750,7 +792,7 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       const { reachable, ...reader } = readerScope(principal, names, query);
       const period = periodOf(query);
       const scope: Scope = { ...period, ...reader };
-      const [[total], byService, byMonth, states, kpis, ratings, digitisation, fees, feesByService] = await Promise.all([
+      const [[total], byService, byMonth, states, kpis, ratings, digitisation, fees, feesByService, methods] = await Promise.all([
         figures(db, scope),
         figures(db, scope, ['service', 'agency']),
         // The per-month chart shows only how many were received.
@@ -761,8 +803,9 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         historyTable(db, monthsOf(period), scope.agencies === 'all' ? undefined : scope.agencies),
         feeFigures(db, scope),
         feeFigures(db, scope, ['service', 'agency']),
+        feeMethodFigures(db, scope),
       ]);
-      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, fees, feesByService, states, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), digitisation: digitisation.months, refused };
+      const d: Dashboard = { period, agency: query.agency ?? '', service: query.service ?? '', total, byService, byMonth, fees, feesByService, feeMethods: methodShares(methods), states, targets: kpis, ratings, names, reachable, maySetTargets: hasRole(principal, 'admin', null), digitisation: digitisation.months, refused };
       return sendPage(reply, ctx, { title: ctx.t('analytics.dashboard.title'), body: <DashboardPage ctx={ctx} d={d} />, private: true }, refused ? 400 : 200);
     };
 
@@ -830,10 +873,10 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all' };
         const months = monthsOf(period);
-        const [names, [total], byService, ratings, fees, digitisation] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { ...period, agencies: 'all' }), feeFigures(db, scope, ['service']), historyTable(db, months)]);
+        const [names, [total], byService, ratings, fees, methods, digitisation] = await Promise.all([namesFor(db, ctx), figures(db, scope), figures(db, scope, ['service']), ratingSummaries(db, { ...period, agencies: 'all' }), feeFigures(db, scope, ['service']), feeMethodFigures(db, scope), historyTable(db, months)]);
         const rows = byService.map((f) => ({ key: f.serviceId!, heading: names.service(f.serviceId), href: `/performance/services/${f.serviceId}?${new URLSearchParams(period)}`, f: suppressed(f) }));
         const title = ctx.t('analytics.public.title');
-        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action="/performance" total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.service')} chartLabel={ctx.t('analytics.charts.inTime')} ratings={summarise(ratings)} fees={fees.map((f) => ({ heading: names.service(f.serviceId), fees: publicFees(f) }))} digitisation={{ rows: digitisation.months, months }} /> });
+        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action="/performance" total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.service')} chartLabel={ctx.t('analytics.charts.inTime')} ratings={summarise(ratings)} fees={fees.map((f) => ({ heading: names.service(f.serviceId), fees: publicFees(f) }))} feeMethods={publicMethodShares(methods)} digitisation={{ rows: digitisation.months, months }} /> });
       },
     });
 
@@ -847,10 +890,10 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
         if (!names.services.some((s) => s.id === serviceId)) throw Problem.notFound('No public service has this id.');
         const period = periodOf(request.query);
         const scope: Scope = { ...period, agencies: 'all', serviceId };
-        const [[total], byMonth, ratings, fees, states] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { ...period, agencies: 'all', serviceId }), feeFigures(db, scope, ['service']), stateTimes(db, scope)]);
+        const [[total], byMonth, ratings, fees, methods, states] = await Promise.all([figures(db, scope), figures(db, scope, ['month']), ratingSummaries(db, { ...period, agencies: 'all', serviceId }), feeFigures(db, scope, ['service']), feeMethodFigures(db, scope), stateTimes(db, scope)]);
         const rows = byMonth.map((f) => ({ key: f.month!, heading: f.month!, f: suppressed(f) }));
         const title = ctx.t('analytics.public.serviceTitle', { service: names.service(serviceId) });
-        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action={`/performance/services/${serviceId}`} total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.month')} chartLabel={ctx.t('analytics.charts.inTimePerMonth')} ratings={ratings[0]} fees={fees.map((f) => ({ heading: names.service(serviceId), fees: publicFees(f) }))} states={{ rows: states.map(suppressedStateTime), names }} /> });
+        return sendPage(reply, ctx, { title, body: <PublicPage ctx={ctx} title={title} period={period} action={`/performance/services/${serviceId}`} total={total && suppressed(total)} rows={rows} first={ctx.t('analytics.month')} chartLabel={ctx.t('analytics.charts.inTimePerMonth')} ratings={ratings[0]} fees={fees.map((f) => ({ heading: names.service(serviceId), fees: publicFees(f) }))} feeMethods={publicMethodShares(methods)} states={{ rows: states.map(suppressedStateTime), names }} /> });
       },
     });
 
