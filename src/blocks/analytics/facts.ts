@@ -152,6 +152,15 @@ export async function refreshRollups(db: Db): Promise<void> {
       INSERT INTO analytics_daily_state_durations (day, service_id, agency_id, channel, state, days, applications)
       SELECT day, service_id, agency_id, channel, state, ${bucketOf(sql`seconds / 86400`)}, count(*)
       FROM timed GROUP BY 1, 2, 3, 4, 5, 6`.execute(trx);
+    await sql`
+      DELETE FROM analytics_monthly_state_durations m USING refresh_months r
+      WHERE m.day = r.month AND m.service_id = r.service_id AND m.agency_id = r.agency_id AND m.channel = r.channel`.execute(trx);
+    await sql`
+      INSERT INTO analytics_monthly_state_durations (day, service_id, agency_id, channel, state, days, applications)
+      SELECT r.month, d.service_id, d.agency_id, d.channel, d.state, d.days, sum(d.applications)
+      FROM refresh_months r JOIN analytics_daily_state_durations d
+        ON d.day >= r.month AND d.day < r.month + interval '1 month' AND d.service_id = r.service_id AND d.agency_id = r.agency_id AND d.channel = r.channel
+      GROUP BY 1, 2, 3, 4, 5, 6`.execute(trx);
     await refreshFees(trx);
     // Only the notes this snapshot saw: those written since stay for the next refresh.
     await sql`DELETE FROM analytics_changed`.execute(trx);

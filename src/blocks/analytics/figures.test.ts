@@ -291,6 +291,28 @@ describe('who sees the performance figures', () => {
     assert.doesNotMatch(section, /href="\/work/, 'no link to the worklist');
   });
 
+  it("publishes the days in each step per month as open data, withholding what few applications make", async () => {
+    const json = await f.call(null, 'GET', '/performance/open-data/steps.json');
+    assert.equal(json.status, 200);
+    assert.equal(json.body.licence, 'CC-BY-4.0');
+    const rows = (json.body.rows as Record<string, string | number | boolean | null>[]).filter((r) => r.serviceId === 'market-stall');
+    const byMonth = await stateTimes(app.database.db, { agencies: 'all', serviceId: 'market-stall' }, ['month']);
+    assert.equal(rows.length, byMonth.length, 'a row per month and step');
+    for (const [i, s] of byMonth.entries()) {
+      const row = rows[i]!;
+      assert.deepEqual([row.month, row.state, row.clockStopped], [s.month, s.state, s.pausesClock]);
+      if (s.applications < 5) assert.deepEqual([row.applications, row.averageDays, row.medianDays, row.p90Days], [null, null, null, null], `${s.month} ${s.state}: withheld`);
+      else assert.deepEqual([row.applications, row.medianDays], [s.applications, round1(s.medianDays)], `${s.month} ${s.state}`);
+    }
+    const months = new Set(byMonth.map((s) => s.month));
+    const whole = await stateTimes(app.database.db, { agencies: 'all', serviceId: 'market-stall' });
+    for (const s of whole) assert.equal(byMonth.filter((m) => m.state === s.state).reduce((n, m) => n + m.applications, 0), s.applications, `${s.state}: the months add up to the period (${[...months].join(', ')})`);
+    const csv = await app.app.inject({ method: 'GET', url: '/performance/open-data/steps.csv' });
+    assert.equal(csv.statusCode, 200);
+    assert.equal(csv.body.split('\r\n')[0], 'month,serviceId,state,clockStopped,applications,averageDays,medianDays,p90Days');
+    assert.match(csv.headers.link as string, /creativecommons\.org\/licenses\/by\/4\.0/);
+  });
+
   it('serves the open data as CSV with a header row', async () => {
     const csv = await app.app.inject({ method: 'GET', url: '/performance/open-data.csv' });
     assert.equal(csv.statusCode, 200);

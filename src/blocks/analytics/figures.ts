@@ -148,6 +148,8 @@ export async function figures(executor: Executor, scope: Scope, by: readonly Dim
 
 /** Time spent in one workflow state by a service's applications submitted in the scope. */
 export interface StateTime {
+  /** `YYYY-MM` of submission when asked per month, else null. */
+  month: string | null;
   serviceId: string;
   state: string;
   /** A state that stops the statutory clock (waiting for the applicant): its time is not the administration's. */
@@ -160,30 +162,40 @@ export interface StateTime {
 }
 
 /**
- * Per service and state, from the daily rollups: the average from sums, so exact whatever the
- * period; the median and 90th percentile from the histograms, within half a day up to a year.
+ * Per service and state (and month of submission when asked), from the daily rollups: the
+ * average from sums, so exact whatever the period; the median and 90th percentile from the
+ * histograms (the months' for the whole months of the period, the days' for the rest), within
+ * half a day up to a year.
  */
-export async function stateTimes(executor: Executor, scope: Scope): Promise<StateTime[]> {
+export async function stateTimes(executor: Executor, scope: Scope, by: readonly 'month'[] = []): Promise<StateTime[]> {
+  const month = by.includes('month');
+  const keys = sql.raw(month ? `${COLUMNS.month.expression} AS month, service_id, state` : 'service_id, state');
+  const group = sql.raw(month ? `${COLUMNS.month.expression}, service_id, state` : 'service_id, state');
   const [totals, buckets] = await Promise.all([
-    sql<{ service_id: string; state: string; pauses_clock: boolean; applications: number; seconds: number }>`
-      SELECT service_id, state, bool_or(pauses_clock) AS pauses_clock, sum(applications)::int AS applications, sum(seconds)::float8 AS seconds
+    sql<{ month?: string; service_id: string; state: string; pauses_clock: boolean; applications: number; seconds: number }>`
+      SELECT ${keys}, bool_or(pauses_clock) AS pauses_clock, sum(applications)::int AS applications, sum(seconds)::float8 AS seconds
       FROM analytics_daily_states WHERE ${where(scope)}
-      GROUP BY service_id, state ORDER BY service_id, state`.execute(executor),
-    sql<{ service_id: string; state: string; days: number; applications: number }>`
-      SELECT service_id, state, days, sum(applications)::int AS applications
-      FROM analytics_daily_state_durations WHERE ${where(scope)}
-      GROUP BY service_id, state, days ORDER BY service_id, state, days`.execute(executor),
+      GROUP BY ${group} ORDER BY ${group}`.execute(executor),
+    sql<{ month?: string; service_id: string; state: string; days: number; applications: number }>`
+      SELECT ${keys}, days, sum(applications)::int AS applications
+      FROM (
+        SELECT * FROM analytics_monthly_state_durations WHERE ${where(scope)} AND ${wholeMonths(scope)}
+        UNION ALL
+        SELECT * FROM analytics_daily_state_durations WHERE ${where(scope)} AND NOT (${wholeMonths(scope)})
+      ) h
+      GROUP BY ${group}, days ORDER BY ${group}, days`.execute(executor),
   ]);
+  const keyOf = (r: { month?: string; service_id: string; state: string }) => [r.month ?? '', r.service_id, r.state].join('\u0000');
   const histograms = new Map<string, Bucket[]>();
   for (const b of buckets.rows) {
-    const key = `${b.service_id}\u0000${b.state}`;
-    const histogram = histograms.get(key) ?? [];
+    const histogram = histograms.get(keyOf(b)) ?? [];
     histogram.push({ days: b.days, count: b.applications });
-    histograms.set(key, histogram);
+    histograms.set(keyOf(b), histogram);
   }
   return totals.rows.map((r) => {
-    const histogram = histograms.get(`${r.service_id}\u0000${r.state}`) ?? [];
+    const histogram = histograms.get(keyOf(r)) ?? [];
     return {
+      month: r.month ?? null,
       serviceId: r.service_id,
       state: r.state,
       pausesClock: r.pauses_clock,

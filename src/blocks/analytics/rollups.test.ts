@@ -113,6 +113,7 @@ describe('the refresh recomputes only what changed, and gets the same figures as
     monthly: await rows(`SELECT * FROM analytics_monthly_durations ORDER BY day, service_id, agency_id, channel, days`),
     states: (await rows<{ seconds: number }>(`SELECT * FROM analytics_daily_states ORDER BY day, service_id, agency_id, channel, state`)).map((r) => ({ ...r, seconds: Math.round(r.seconds / 60) })),
     stateDurations: await rows(`SELECT * FROM analytics_daily_state_durations ORDER BY day, service_id, agency_id, channel, state, days`),
+    monthlyStateDurations: await rows(`SELECT * FROM analytics_monthly_state_durations ORDER BY day, service_id, agency_id, channel, state, days`),
   });
   const recomputeEverything = async () => {
     await app.database.pool.query(`INSERT INTO analytics_changed (application_id) SELECT application_id FROM analytics_applications`);

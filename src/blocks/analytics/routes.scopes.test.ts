@@ -36,6 +36,8 @@ const ROWS: Row[] = [
   { route: 'GET /performance/services/:serviceId', access: 'public',                     expect: everyone(200), call: () => ({ method: 'GET', url: '/performance/services/market-stall' }) },
   { route: 'GET /performance/open-data.json', access: 'public',                          expect: everyone(200), call: () => ({ method: 'GET', url: '/performance/open-data.json' }) },
   { route: 'GET /performance/open-data.csv', access: 'public',                           expect: everyone(200), call: () => ({ method: 'GET', url: '/performance/open-data.csv' }) },
+  { route: 'GET /performance/open-data/steps.json', access: 'public',                    expect: everyone(200), call: () => ({ method: 'GET', url: '/performance/open-data/steps.json' }) },
+  { route: 'GET /performance/open-data/steps.csv', access: 'public',                     expect: everyone(200), call: () => ({ method: 'GET', url: '/performance/open-data/steps.csv' }) },
   { route: 'GET /applications/:id/feedback', access: 'roles: citizen', what: 'the page the invitation links to', expect: [401, 200, 404, 403, 403, 403, 403, 403], call: async (f) => ({ method: 'GET', url: `/applications/${await refusedStall(f)}/feedback` }) },
   { route: 'POST /applications/:id/feedback', access: 'roles: citizen',                  expect: [401, 303, 404, 403, 403, 403, 403, 403], call: async (f) => ({ method: 'POST', url: `/applications/${await refusedStall(f)}/feedback`, json: { rating: '4', theme: 'speed', comment: 'Quick' } }) },
 ];

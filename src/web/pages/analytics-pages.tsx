@@ -690,7 +690,7 @@ function PublicFeesTable({ ctx, rows }: { ctx: PageContext; rows: { heading: str
 
 function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, fees, feeMethods, digitisation, states }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; fees: { heading: string; fees: PublicFees }[]; feeMethods: FeeMethodShare[]; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } }; states?: { rows: PublicStateTime[]; names: Names } }) {
   const { t } = ctx;
-  const data = (ext: string) => `/performance/open-data.${ext}?${new URLSearchParams(period)}`;
+  const data = (ext: string, dataset?: 'steps') => `/performance/open-data${dataset ? `/${dataset}` : ''}.${ext}?${new URLSearchParams(period)}`;
   return (
     <>
       <h1>{title}</h1>
@@ -730,6 +730,8 @@ function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel
       <ul>
         <li><a href={data('csv')}>{t('analytics.openData.csv')}</a></li>
         <li><a href={data('json')}>{t('analytics.openData.json')}</a></li>
+        <li><a href={data('csv', 'steps')}>{t('analytics.openData.stepsCsv')}</a></li>
+        <li><a href={data('json', 'steps')}>{t('analytics.openData.stepsJson')}</a></li>
       </ul>
     </>
   );
@@ -771,7 +773,26 @@ function openDataRows(counts: Figures[], fees: FeeFigures[]): OpenDataRow[] {
   return rows.sort((a, b) => (cellKey(a) < cellKey(b) ? -1 : cellKey(a) > cellKey(b) ? 1 : 0));
 }
 
-export function csvCell(value: string | number | null): string {
+const STEP_COLUMNS = ['month', 'serviceId', 'state', 'clockStopped', 'applications', 'averageDays', 'medianDays', 'p90Days'] as const;
+
+/** A step's days in a month of submission, as the public may see them. */
+function stepRow(s: StateTime): Record<(typeof STEP_COLUMNS)[number], string | number | boolean | null> {
+  const p = suppressedStateTime(s);
+  return { month: p.month, serviceId: p.serviceId, state: p.state, clockStopped: p.pausesClock, applications: p.applications, averageDays: p.averageDays, medianDays: p.medianDays, p90Days: p.p90Days };
+}
+
+/** Open data as CSV, under its licence, cacheable for the refresh interval's length. */
+function sendOpenCsv<C extends string>(reply: FastifyReply, fileName: string, columns: readonly C[], rows: readonly Record<C, string | number | boolean | null>[]) {
+  const lines = [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))];
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${fileName}"`)
+    .header('cache-control', 'public, max-age=300')
+    .header('link', `<https://creativecommons.org/licenses/by/4.0/>; rel="license"`)
+    .send(`${lines.join('\r\n')}\r\n`);
+}
+
+export function csvCell(value: string | number | boolean | null): string {
   if (value === null) return '';
   const text = String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
@@ -926,13 +947,38 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       schema: { summary: 'The same open data as CSV (RFC 4180, UTF-8, a header row; withheld counts are empty)', tags: ['analytics'], querystring: Type.Object(PeriodQuery) },
       handler: async (request, reply) => {
         const { period, rows } = await openData(request.query);
-        const lines = [OPEN_DATA_COLUMNS.join(','), ...rows.map((r) => OPEN_DATA_COLUMNS.map((c) => csvCell(r[c])).join(','))];
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="performance-${period.from}-${period.to}.csv"`)
-          .header('cache-control', 'public, max-age=300')
-          .header('link', `<https://creativecommons.org/licenses/by/4.0/>; rel="license"`)
-          .send(`${lines.join('\r\n')}\r\n`);
+        return sendOpenCsv(reply, `performance-${period.from}-${period.to}.csv`, OPEN_DATA_COLUMNS, rows);
+      },
+    });
+
+    const stepsData = async (query: { from?: string; to?: string }) => {
+      const period = periodOf(query);
+      const states = await stateTimes(db, { ...period, agencies: 'all' }, ['month']);
+      return { period, rows: states.map(stepRow) };
+    };
+    const StepRowSchema = Type.Object(Object.fromEntries(STEP_COLUMNS.map((c) => [c, Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])])));
+
+    app.get('/performance/open-data/steps.json', {
+      config: { access: access.public },
+      schema: {
+        summary: 'Open data: days spent in each workflow step per month of submission and service; figures from fewer than 5 applications are null (CC BY 4.0, schema in docs/analytics.md)',
+        tags: ['analytics'],
+        querystring: Type.Object(PeriodQuery),
+        response: { 200: Type.Object({ licence: Type.String(), from: Type.String(), to: Type.String(), smallestCountShown: Type.Integer(), columns: Type.Array(Type.String()), rows: Type.Array(StepRowSchema) }) },
+      },
+      handler: async (request, reply) => {
+        const { period, rows } = await stepsData(request.query);
+        reply.header('cache-control', 'public, max-age=300');
+        return { licence: OPEN_DATA_LICENCE, ...period, smallestCountShown: SMALLEST_SHOWN, columns: [...STEP_COLUMNS], rows };
+      },
+    });
+
+    app.get('/performance/open-data/steps.csv', {
+      config: { access: access.public },
+      schema: { summary: 'The days spent in each workflow step as CSV (RFC 4180, UTF-8, a header row; withheld figures are empty)', tags: ['analytics'], querystring: Type.Object(PeriodQuery) },
+      handler: async (request, reply) => {
+        const { period, rows } = await stepsData(request.query);
+        return sendOpenCsv(reply, `performance-steps-${period.from}-${period.to}.csv`, STEP_COLUMNS, rows);
       },
     });
   };
