@@ -776,23 +776,53 @@ function openDataRows(counts: Figures[], fees: FeeFigures[]): OpenDataRow[] {
 const STEP_COLUMNS = ['month', 'serviceId', 'state', 'clockStopped', 'applications', 'averageDays', 'medianDays', 'p90Days'] as const;
 
 /** A step's days in a month of submission, as the public may see them. */
-function stepRow(s: StateTime): Record<(typeof STEP_COLUMNS)[number], string | number | boolean | null> {
+function stepRow(s: StateTime): Record<(typeof STEP_COLUMNS)[number], OpenCell> {
   const p = suppressedStateTime(s);
   return { month: p.month, serviceId: p.serviceId, state: p.state, clockStopped: p.pausesClock, applications: p.applications, averageDays: p.averageDays, medianDays: p.medianDays, p90Days: p.p90Days };
 }
 
-/** Open data as CSV, under its licence, cacheable for the refresh interval's length. */
-function sendOpenCsv<C extends string>(reply: FastifyReply, fileName: string, columns: readonly C[], rows: readonly Record<C, string | number | boolean | null>[]) {
-  const lines = [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))];
-  return reply
-    .type('text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${fileName}"`)
-    .header('cache-control', 'public, max-age=300')
-    .header('link', `<https://creativecommons.org/licenses/by/4.0/>; rel="license"`)
-    .send(`${lines.join('\r\n')}\r\n`);
+type OpenCell = string | number | boolean | null;
+
+/**
+ * An open dataset for a period, at `<path>.json` (with its licence, period, columns and the
+ * smallest count shown) and `<path>.csv` (RFC 4180, the licence in a Link header); both may be
+ * cached for as long as a refresh.
+ */
+function openDataset<C extends string>(app: App, d: { path: string; fileName: string; summary: string; csvSummary: string; columns: readonly C[]; load: (period: { from: string; to: string }) => Promise<Record<C, OpenCell>[]> }) {
+  const RowSchema = Type.Object(Object.fromEntries(d.columns.map((c) => [c, Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])])));
+  app.get(`${d.path}.json`, {
+    config: { access: access.public },
+    schema: {
+      summary: d.summary,
+      tags: ['analytics'],
+      querystring: Type.Object(PeriodQuery),
+      response: { 200: Type.Object({ licence: Type.String(), from: Type.String(), to: Type.String(), smallestCountShown: Type.Integer(), columns: Type.Array(Type.String()), rows: Type.Array(RowSchema) }) },
+    },
+    handler: async (request, reply) => {
+      const period = periodOf(request.query);
+      const rows = await d.load(period);
+      reply.header('cache-control', 'public, max-age=300');
+      return { licence: OPEN_DATA_LICENCE, ...period, smallestCountShown: SMALLEST_SHOWN, columns: [...d.columns], rows };
+    },
+  });
+  app.get(`${d.path}.csv`, {
+    config: { access: access.public },
+    schema: { summary: d.csvSummary, tags: ['analytics'], querystring: Type.Object(PeriodQuery) },
+    handler: async (request, reply) => {
+      const period = periodOf(request.query);
+      const rows = await d.load(period);
+      const lines = [d.columns.join(','), ...rows.map((r) => d.columns.map((c) => csvCell(r[c])).join(','))];
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${d.fileName}-${period.from}-${period.to}.csv"`)
+        .header('cache-control', 'public, max-age=300')
+        .header('link', `<https://creativecommons.org/licenses/by/4.0/>; rel="license"`)
+        .send(`${lines.join('\r\n')}\r\n`);
+    },
+  });
 }
 
-export function csvCell(value: string | number | boolean | null): string {
+export function csvCell(value: OpenCell): string {
   if (value === null) return '';
   const text = String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
@@ -918,68 +948,27 @@ export function analyticsPages(db: Db, oidcLabel: string | null) {
       },
     });
 
-    const openData = async (query: { from?: string; to?: string }) => {
-      const period = periodOf(query);
-      const scope: Scope = { ...period, agencies: 'all' };
-      const by: Dimension[] = ['month', 'service', 'agency', 'channel'];
-      const [counts, fees] = await Promise.all([figures(db, scope, by), feeFigures(db, scope, by)]);
-      return { period, rows: openDataRows(counts, fees) };
-    };
-    const OpenDataRowSchema = Type.Object(Object.fromEntries(OPEN_DATA_COLUMNS.map((c) => [c, Type.Union([Type.String(), Type.Number(), Type.Null()])])));
-
-    app.get('/performance/open-data.json', {
-      config: { access: access.public },
-      schema: {
-        summary: 'Open data: figures per month, service, agency and channel, with the fees in their currency as decimal strings; counts below 5 are null (CC BY 4.0, schema in docs/analytics.md)',
-        tags: ['analytics'],
-        querystring: Type.Object(PeriodQuery),
-        response: { 200: Type.Object({ licence: Type.String(), from: Type.String(), to: Type.String(), smallestCountShown: Type.Integer(), columns: Type.Array(Type.String()), rows: Type.Array(OpenDataRowSchema) }) },
-      },
-      handler: async (request, reply) => {
-        const { period, rows } = await openData(request.query);
-        reply.header('cache-control', 'public, max-age=300');
-        return { licence: OPEN_DATA_LICENCE, ...period, smallestCountShown: SMALLEST_SHOWN, columns: [...OPEN_DATA_COLUMNS], rows };
+    openDataset(app, {
+      path: '/performance/open-data',
+      fileName: 'performance',
+      summary: 'Open data: figures per month, service, agency and channel, with the fees in their currency as decimal strings; counts below 5 are null (CC BY 4.0, schema in docs/analytics.md)',
+      csvSummary: 'The same open data as CSV (RFC 4180, UTF-8, a header row; withheld counts are empty)',
+      columns: OPEN_DATA_COLUMNS,
+      load: async (period) => {
+        const scope: Scope = { ...period, agencies: 'all' };
+        const by: Dimension[] = ['month', 'service', 'agency', 'channel'];
+        const [counts, fees] = await Promise.all([figures(db, scope, by), feeFigures(db, scope, by)]);
+        return openDataRows(counts, fees);
       },
     });
 
-    app.get('/performance/open-data.csv', {
-      config: { access: access.public },
-      schema: { summary: 'The same open data as CSV (RFC 4180, UTF-8, a header row; withheld counts are empty)', tags: ['analytics'], querystring: Type.Object(PeriodQuery) },
-      handler: async (request, reply) => {
-        const { period, rows } = await openData(request.query);
-        return sendOpenCsv(reply, `performance-${period.from}-${period.to}.csv`, OPEN_DATA_COLUMNS, rows);
-      },
-    });
-
-    const stepsData = async (query: { from?: string; to?: string }) => {
-      const period = periodOf(query);
-      const states = await stateTimes(db, { ...period, agencies: 'all' }, ['month']);
-      return { period, rows: states.map(stepRow) };
-    };
-    const StepRowSchema = Type.Object(Object.fromEntries(STEP_COLUMNS.map((c) => [c, Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])])));
-
-    app.get('/performance/open-data/steps.json', {
-      config: { access: access.public },
-      schema: {
-        summary: 'Open data: days spent in each workflow step per month of submission and service; figures from fewer than 5 applications are null (CC BY 4.0, schema in docs/analytics.md)',
-        tags: ['analytics'],
-        querystring: Type.Object(PeriodQuery),
-        response: { 200: Type.Object({ licence: Type.String(), from: Type.String(), to: Type.String(), smallestCountShown: Type.Integer(), columns: Type.Array(Type.String()), rows: Type.Array(StepRowSchema) }) },
-      },
-      handler: async (request, reply) => {
-        const { period, rows } = await stepsData(request.query);
-        reply.header('cache-control', 'public, max-age=300');
-        return { licence: OPEN_DATA_LICENCE, ...period, smallestCountShown: SMALLEST_SHOWN, columns: [...STEP_COLUMNS], rows };
-      },
-    });
-
-    app.get('/performance/open-data/steps.csv', {
-      config: { access: access.public },
-      schema: { summary: 'The days spent in each workflow step as CSV (RFC 4180, UTF-8, a header row; withheld figures are empty)', tags: ['analytics'], querystring: Type.Object(PeriodQuery) },
-      handler: async (request, reply) => {
-        const { period, rows } = await stepsData(request.query);
-        return sendOpenCsv(reply, `performance-steps-${period.from}-${period.to}.csv`, STEP_COLUMNS, rows);
-      },
+    openDataset(app, {
+      path: '/performance/open-data/steps',
+      fileName: 'performance-steps',
+      summary: 'Open data: days spent in each workflow step per month of submission and service; figures from fewer than 5 applications are null (CC BY 4.0, schema in docs/analytics.md)',
+      csvSummary: 'The days spent in each workflow step as CSV (RFC 4180, UTF-8, a header row; withheld figures are empty)',
+      columns: STEP_COLUMNS,
+      load: async (period) => (await stateTimes(db, { ...period, agencies: 'all' }, ['month'])).map(stepRow),
     });
   };
 }
