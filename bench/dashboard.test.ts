@@ -18,7 +18,7 @@ describe('the dashboard benchmark', () => {
         { cwd: path.resolve(import.meta.dirname, '..'), env: { ...process.env, DATABASE_URL: testDb.url } },
       );
       for (const size of [200, 400]) {
-        assert.match(stdout, new RegExp(`^${size} applications \\(\\d+ decided, \\d+ moves, \\d+ rated\\), generated in [\\d.]+ s; rollups refreshed in [\\d.]+ s \\(\\d+ daily rows\\)$`, 'm'));
+        assert.match(stdout, new RegExp(`^${size} applications \\(\\d+ decided, \\d+ moves, \\d+ rated, \\d+ fee movements\\), generated in [\\d.]+ s; rollups refreshed in [\\d.]+ s \\(\\d+ daily rows\\)$`, 'm'));
       }
       for (const page of ['dashboard, 12 months \\(admin\\)', 'public performance page', 'open data \\(JSON\\)']) {
         assert.match(stdout, new RegExp(`^\\s*${page}(\\s+\\d+){6}\\s+\\d+\\.\\d\\d\\s+(met|below)$`, 'm'));

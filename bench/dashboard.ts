@@ -13,8 +13,8 @@
  * them: applications spread over the published services (some far busier than others), both
  * channels and eighteen months; most decided (granted, refused, withdrawn, a few closed) after a
  * time that grows with the service's legal limit, one in seven paused by a request for more
- * information, one decided in five rated. Starts its own Daftari on a scratch database; never
- * asserts on timing.
+ * information, one decided in five rated, six in ten invoiced a fee, most of them paid. Starts
+ * its own Daftari on a scratch database; never asserts on timing.
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -104,6 +104,27 @@ try {
                least(now(), d.decided_at + random() * interval '3 days')
         FROM analytics_decisions d JOIN bench_facts f ON f.id = d.application_id
         WHERE random() < 0.2`, [[...FEEDBACK_THEMES]]);
+      // Six applications in ten owe a fee, invoiced right after submission in the currency of
+      // Djibouti; nine in ten of those pay it within a fortnight, a little over half by mobile money,
+      // a quarter by bank transfer, the rest in cash; one payment in fifty is partly refunded.
+      await client.query(`
+        CREATE TEMP TABLE bench_fees ON COMMIT DROP AS
+        SELECT id AS application_id, gen_random_uuid() AS invoice_id, gen_random_uuid() AS payment_id,
+               (1000 * (1 + floor(random() * 30)))::numeric AS amount,
+               submitted_at + interval '2 hours' AS issued_at,
+               CASE WHEN random() < 0.9 THEN submitted_at + random() * interval '14 days' END AS paid_at,
+               random() AS method, random() < 0.02 AS refunded
+        FROM bench_facts WHERE random() < 0.6`);
+      await client.query(`
+        INSERT INTO analytics_fee_movements (key, kind, invoice_id, application_id, currency, amount, at, method)
+        SELECT 'issued:' || invoice_id, 'issued', invoice_id, application_id, 'DJF', amount, issued_at, NULL FROM bench_fees WHERE issued_at <= now()
+        UNION ALL
+        SELECT 'payment:' || payment_id, 'payment', invoice_id, application_id, 'DJF', amount, paid_at,
+               CASE WHEN method < 0.55 THEN 'mobile-money' WHEN method < 0.8 THEN 'bank-transfer' ELSE 'cash' END
+        FROM bench_fees WHERE paid_at <= now()
+        UNION ALL
+        SELECT 'refund:' || payment_id, 'refund', invoice_id, application_id, 'DJF', amount / 2, paid_at + interval '3 days', NULL
+        FROM bench_fees WHERE refunded AND paid_at + interval '3 days' <= now()`);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK');
@@ -111,7 +132,7 @@ try {
     } finally {
       client.release();
     }
-    await pool.query('ANALYZE analytics_applications; ANALYZE analytics_moves; ANALYZE analytics_decisions; ANALYZE analytics_feedback');
+    await pool.query('ANALYZE analytics_applications; ANALYZE analytics_moves; ANALYZE analytics_decisions; ANALYZE analytics_feedback; ANALYZE analytics_fee_movements');
     return (performance.now() - started) / 1000;
   }
 
@@ -144,11 +165,12 @@ try {
     await growTo(size + few);
     const after = await timedRefresh();
     refreshes.push(`${size}: ${refreshed.toFixed(2)} s after generating, ${idle.toFixed(2)} s with nothing new, ${after.toFixed(2)} s after ${few} more`);
-    const { rows } = await pool.query<{ decided: number; moves: number; feedback: number; rollups: number }>(`SELECT
+    const { rows } = await pool.query<{ decided: number; moves: number; feedback: number; fees: number; rollups: number }>(`SELECT
       (SELECT count(*)::int FROM analytics_decisions) AS decided, (SELECT count(*)::int FROM analytics_moves) AS moves,
-      (SELECT count(*)::int FROM analytics_feedback) AS feedback, (SELECT count(*)::int FROM analytics_daily) AS rollups`);
+      (SELECT count(*)::int FROM analytics_feedback) AS feedback, (SELECT count(*)::int FROM analytics_fee_movements) AS fees,
+      (SELECT count(*)::int FROM analytics_daily) AS rollups`);
     const c = rows[0]!;
-    console.log(`${size} applications (${c.decided} decided, ${c.moves} moves, ${c.feedback} rated)${took ? `, generated in ${took.toFixed(1)} s` : ''}; rollups refreshed in ${refreshed.toFixed(2)} s (${c.rollups} daily rows)`);
+    console.log(`${size} applications (${c.decided} decided, ${c.moves} moves, ${c.feedback} rated, ${c.fees} fee movements)${took ? `, generated in ${took.toFixed(1)} s` : ''}; rollups refreshed in ${refreshed.toFixed(2)} s (${c.rollups} daily rows)`);
     // Warm the code paths and the caches before anything is timed.
     if (i === 0) for (const page of pages) await measure(page.path, page.headers, Math.min(seconds, 1));
     for (const page of pages) {
