@@ -13,7 +13,7 @@ const COMMENT_LENGTH = 300;
 /** The themes a phone can name, by a keyword (`analytics.smsThemes`), without `other`, which is what no keyword means. */
 const KEYWORD_THEMES = FEEDBACK_THEMES.filter((theme): theme is Exclude<FeedbackTheme, 'other'> => theme !== 'other');
 
-/** Letters compared without case or marks, so "délai", "DELAI" and "Délai" are one word, as are "МӮҲЛАТ" and "мухлат". */
+/** Letters compared without case or marks, so "délai", "DELAI" and "Délai" are one word, as are "МӮҲЛАТ" and "муҳлат" typed without its macron. */
 const folded = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '').toLocaleUpperCase();
 
 /** Any shipped language's keyword names its theme: a phone's keyboard may not match the account's language. */
@@ -21,6 +21,7 @@ const THEME_OF_KEYWORD = new Map<string, FeedbackTheme>(
   SHIPPED_LOCALES.flatMap((locale) => KEYWORD_THEMES.map((theme) => [folded(translator(locale)(`analytics.smsThemes.${theme}`)), theme] as const)),
 );
 
+/** The keywords of a language, as a list to put in a reply ("TIME, INFO, … or ONLINE"). */
 export function smsKeywords(locale: Locale): string {
   const t = translator(locale);
   return formatList(locale, KEYWORD_THEMES.map((theme) => t(`analytics.smsThemes.${theme}`)), 'disjunction');
