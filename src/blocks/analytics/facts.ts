@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../platform/db/database.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { APPLICATION_SUBMITTED } from '../registration/index.ts';
 import { CASE_MOVED } from '../workflow/index.ts';
@@ -115,15 +115,7 @@ export async function refreshRollups(db: Db): Promise<void> {
     await sql`
       CREATE TEMPORARY TABLE refresh_months ON COMMIT DROP AS
       SELECT DISTINCT date_trunc('month', day)::date AS month, service_id, agency_id, channel FROM refresh_cells`.execute(trx);
-    await sql`
-      DELETE FROM analytics_monthly_durations m USING refresh_months r
-      WHERE m.day = r.month AND m.service_id = r.service_id AND m.agency_id = r.agency_id AND m.channel = r.channel`.execute(trx);
-    await sql`
-      INSERT INTO analytics_monthly_durations (day, service_id, agency_id, channel, days, decisions)
-      SELECT r.month, d.service_id, d.agency_id, d.channel, d.days, sum(d.decisions)
-      FROM refresh_months r JOIN analytics_daily_durations d
-        ON d.day >= r.month AND d.day < r.month + interval '1 month' AND d.service_id = r.service_id AND d.agency_id = r.agency_id AND d.channel = r.channel
-      GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    await sumIntoMonths(trx, 'analytics_daily_durations', 'analytics_monthly_durations', ['days'], 'decisions');
     // Time in each state until the decision (or now): the first state from submission to the first
     // move, then each state from the move into it to the next. A case not moved yet has no known
     // state, so its first state counts from when it leaves it.
@@ -152,19 +144,30 @@ export async function refreshRollups(db: Db): Promise<void> {
       INSERT INTO analytics_daily_state_durations (day, service_id, agency_id, channel, state, days, applications)
       SELECT day, service_id, agency_id, channel, state, ${bucketOf(sql`seconds / 86400`)}, count(*)
       FROM timed GROUP BY 1, 2, 3, 4, 5, 6`.execute(trx);
-    await sql`
-      DELETE FROM analytics_monthly_state_durations m USING refresh_months r
-      WHERE m.day = r.month AND m.service_id = r.service_id AND m.agency_id = r.agency_id AND m.channel = r.channel`.execute(trx);
-    await sql`
-      INSERT INTO analytics_monthly_state_durations (day, service_id, agency_id, channel, state, days, applications)
-      SELECT r.month, d.service_id, d.agency_id, d.channel, d.state, d.days, sum(d.applications)
-      FROM refresh_months r JOIN analytics_daily_state_durations d
-        ON d.day >= r.month AND d.day < r.month + interval '1 month' AND d.service_id = r.service_id AND d.agency_id = r.agency_id AND d.channel = r.channel
-      GROUP BY 1, 2, 3, 4, 5, 6`.execute(trx);
+    await sumIntoMonths(trx, 'analytics_daily_state_durations', 'analytics_monthly_state_durations', ['state', 'days'], 'applications');
     await refreshFees(trx);
     // Only the notes this snapshot saw: those written since stay for the next refresh.
     await sql`DELETE FROM analytics_changed`.execute(trx);
   });
+}
+
+/**
+ * Replace the monthly histogram rows of the months in `refresh_months` with the sums of their
+ * days' rows: `keys` are the histogram's columns beside the cell's, `count` the column summed.
+ */
+async function sumIntoMonths(trx: Tx, daily: string, monthly: string, keys: readonly string[], count: string): Promise<void> {
+  const columns = sql.raw(['day', 'service_id', 'agency_id', 'channel', ...keys, count].join(', '));
+  const picked = sql.raw(keys.map((k) => `d.${k}`).join(', '));
+  const groups = sql.raw(Array.from({ length: 4 + keys.length }, (_, i) => i + 1).join(', '));
+  await sql`
+    DELETE FROM ${sql.table(monthly)} m USING refresh_months r
+    WHERE m.day = r.month AND m.service_id = r.service_id AND m.agency_id = r.agency_id AND m.channel = r.channel`.execute(trx);
+  await sql`
+    INSERT INTO ${sql.table(monthly)} (${columns})
+    SELECT r.month, d.service_id, d.agency_id, d.channel, ${picked}, sum(d.${sql.raw(count)})
+    FROM refresh_months r JOIN ${sql.table(daily)} d
+      ON d.day >= r.month AND d.day < r.month + interval '1 month' AND d.service_id = r.service_id AND d.agency_id = r.agency_id AND d.channel = r.channel
+    GROUP BY ${groups}`.execute(trx);
 }
 
 export const REFRESH_INTERVAL_MS = 5 * 60_000;

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { INVOICE_CANCELLED, INVOICE_ISSUED, PAYMENT_RECEIVED, REFUND_APPROVED } from '../payments/index.ts';
-import { COLUMNS, percent, publicCount, where, type Dimension, type Scope } from './figures.ts';
+import { COLUMNS, percent, publicCount, publicPercent, where, type Dimension, type Scope } from './figures.ts';
 
 interface Movement { invoiceId: string; subjectType: string; subjectId: string; currency: string; amount: string; at: string; paymentId?: string; refundId?: string; method?: string }
 
@@ -92,14 +92,11 @@ export async function feeMethodFigures(executor: Executor, scope: Scope): Promis
   return result.rows;
 }
 
-/** A method's money in a currency, and its share of that currency's money received, in whole percent; null where withheld. */
-export interface FeeMethodShare {
-  currency: string;
-  method: string;
-  payments: number | null;
-  received: string | null;
-  sharePercent: number | null;
-}
+/** A method's money in a currency, and its share of that currency's money received, in whole percent. */
+export type FeeMethodShare = FeeMethodFigures & { sharePercent: number | null };
+
+/** The same as the public may see it: null where withheld. */
+export type PublicFeeMethodShare = Omit<FeeMethodShare, 'payments' | 'received'> & { payments: number | null; received: string | null };
 
 /** Each method's share of its currency's money, for officers: nothing withheld. */
 export function methodShares(methods: readonly FeeMethodFigures[]): FeeMethodShare[] {
@@ -109,17 +106,16 @@ export function methodShares(methods: readonly FeeMethodFigures[]): FeeMethodSha
 }
 
 /**
- * The same for the public: a method's payments, amount and share only when at least five payments
- * make it, and its share only when the other methods' payments in that currency are none or at
- * least five as well, so that no share is the rest of a few people's payments.
+ * The same for the public: a method's payments and amount only when at least five payments make
+ * them, and its share only when the other methods' payments in that currency are none or at least
+ * five as well (the count rule of `publicPercent`), so that no share is the rest of a few people's payments.
  */
-export function publicMethodShares(methods: readonly FeeMethodFigures[]): FeeMethodShare[] {
+export function publicMethodShares(methods: readonly FeeMethodFigures[]): PublicFeeMethodShare[] {
   const payments = new Map<string, number>();
   for (const m of methods) payments.set(m.currency, (payments.get(m.currency) ?? 0) + m.payments);
-  return methodShares(methods).map((m, i) => {
-    const own = methods[i]!.payments;
-    const shown = publicCount(own) !== null && own > 0;
-    return { ...m, payments: publicCount(own), received: shown ? m.received : null, sharePercent: shown && publicCount(payments.get(m.currency)! - own) !== null ? m.sharePercent : null };
+  return methodShares(methods).map((m) => {
+    const shown = publicPercent(m.payments, payments.get(m.currency)!) !== null;
+    return { ...m, payments: publicCount(m.payments), received: publicCount(m.payments) !== null ? m.received : null, sharePercent: shown ? m.sharePercent : null };
   });
 }
 

@@ -5,4 +5,4 @@ export { giveFeedback, hasGivenFeedback, feedbackEntries, ratingSummaries, FEEDB
 export { figureCases, figureTotal, figureOf, readCasePosition, casePosition, CASE_FIGURES, CASE_POSITION, CHANNELS, type CaseFigure, type CaseRow, type CasePosition, type CaseScope, type Channel } from './cases.ts';
 export { inviteToFeedback, feedbackPath, mayRate, isRateable, INVITE_TASK } from './invite.ts';
 export { answerRateSms, smsKeywords, themeOf } from './rate-by-sms.ts';
-export { feeFigures, feeMethodFigures, methodShares, publicFees, publicMethodShares, type FeeFigures, type FeeMethodFigures, type FeeMethodShare, type PublicFees } from './fees.ts';
+export { feeFigures, feeMethodFigures, methodShares, publicFees, publicMethodShares, type FeeFigures, type FeeMethodFigures, type FeeMethodShare, type PublicFeeMethodShare, type PublicFees } from './fees.ts';

@@ -6,6 +6,7 @@ import {
   methodShares,
   publicMethodShares,
   type FeeMethodShare,
+  type PublicFeeMethodShare,
   feedbackEntries,
   FEEDBACK_THEMES,
   figures,
@@ -625,11 +626,11 @@ function PublicTable({ ctx, rows, label, first }: { ctx: PageContext; rows: { ke
 }
 
 /** How the fees were paid: each method's money per currency and its share of it, as a chart and as a table. */
-function FeeMethods({ ctx, rows, withheld }: { ctx: PageContext; rows: FeeMethodShare[]; withheld: boolean }) {
+function FeeMethods({ ctx, rows, withheld }: { ctx: PageContext; rows: (FeeMethodShare | PublicFeeMethodShare)[]; withheld: boolean }) {
   const { t } = ctx;
   if (rows.length === 0) return null;
   const severalCurrencies = new Set(rows.map((m) => m.currency)).size > 1;
-  const label = (m: FeeMethodShare) => {
+  const label = (m: FeeMethodShare | PublicFeeMethodShare) => {
     const method = m.method === 'unknown' ? t('analytics.fees.methods.unknown') : t(`payments.methods.${m.method}`);
     return severalCurrencies ? `${method} (${m.currency})` : method;
   };
@@ -688,7 +689,7 @@ function PublicFeesTable({ ctx, rows }: { ctx: PageContext; rows: { heading: str
   );
 }
 
-function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, fees, feeMethods, digitisation, states }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; fees: { heading: string; fees: PublicFees }[]; feeMethods: FeeMethodShare[]; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } }; states?: { rows: PublicStateTime[]; names: Names } }) {
+function PublicPage({ ctx, title, period, action, total, rows, first, chartLabel, ratings, fees, feeMethods, digitisation, states }: { ctx: PageContext; title: string; period: { from: string; to: string }; action: string; total: PublicFigures | undefined; rows: { key: string; heading: string; href?: string; f: PublicFigures }[]; first: string; chartLabel: string; ratings: RatingSummary | undefined; fees: { heading: string; fees: PublicFees }[]; feeMethods: PublicFeeMethodShare[]; digitisation?: { rows: DigitisationHistoryRow[]; months: { from: string; to: string } }; states?: { rows: PublicStateTime[]; names: Names } }) {
   const { t } = ctx;
   const data = (ext: string, dataset?: 'steps') => `/performance/open-data${dataset ? `/${dataset}` : ''}.${ext}?${new URLSearchParams(period)}`;
   return (

@@ -7,7 +7,6 @@ import { monthlyDurations } from './2026-12-03-monthly-durations.ts';
 import { timeInState } from './2026-12-03-time-in-state.ts';
 import { stateDurations } from './2026-12-04-state-durations.ts';
 import { feeMethods } from './2026-12-04-fee-methods.ts';
-import { monthlyStateDurations } from './2026-12-04-monthly-state-durations.ts';
 import { incrementalRefresh } from './2026-12-03-incremental-refresh.ts';
 
 export const analyticsMigrations: MigrationSet = {
@@ -112,5 +111,4 @@ export const analyticsMigrations: MigrationSet = {
   '2026-12-03T1500_analytics_incremental_refresh': incrementalRefresh,
   '2026-12-04T0900_analytics_state_durations': stateDurations,
   '2026-12-04T0930_analytics_fee_methods': feeMethods,
-  '2026-12-04T1000_analytics_monthly_state_durations': monthlyStateDurations,
 };
